@@ -1,0 +1,1 @@
+"""Hosts: the people whose calendars receive bookings, and how they log in."""

@@ -1,0 +1,16 @@
+"""Failures of the accounts domain."""
+
+from __future__ import annotations
+
+from leadscalendar.errors import ConflictError, LeadsCalendarError
+
+
+class InvalidCredentialsError(LeadsCalendarError):
+    status_code = 401
+
+    def __init__(self) -> None:
+        super().__init__("That e-mail and password do not match an account.")
+
+
+class HostAlreadyExistsError(ConflictError):
+    pass

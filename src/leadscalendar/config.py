@@ -1,0 +1,113 @@
+"""Settings from the environment (``LEADSCALENDAR_*``), validated once at start.
+
+Every endpoint of Google and of the payment provider is a setting, so the very
+same code talks to the real services or to the local sandbox.
+"""
+
+from __future__ import annotations
+
+import enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from leadscalendar.errors import ConfigurationError
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - a known placeholder
+DEV_GOOGLE_CLIENT_ID = "leadscalendar-dev.apps.googleusercontent.com"
+DEV_GOOGLE_CLIENT_SECRET = "dev-google-client-secret"  # noqa: S105 - a known placeholder
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "password", "todo", "xxx"}
+    | {DEV_SECRET_KEY, DEV_GOOGLE_CLIENT_ID, DEV_GOOGLE_CLIENT_SECRET}
+)
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEADSCALENDAR_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path(".data")
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEV_SECRET_KEY
+    # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation).
+    token_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    google_client_id: str = DEV_GOOGLE_CLIENT_ID
+    google_client_secret: str = DEV_GOOGLE_CLIENT_SECRET
+    google_auth_uri: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    google_revoke_uri: str = "https://oauth2.googleapis.com/revoke"
+    google_api_base: str = "https://www.googleapis.com/"
+    google_http_timeout_seconds: float = 20.0
+
+    oauth_state_ttl_seconds: int = 600
+    session_max_age_seconds: int = 14 * 24 * 3600
+    # Refresh access tokens this long before Google says they expire.
+    token_refresh_margin_seconds: int = 120
+
+    log_level: str = "INFO"
+
+    @field_validator("token_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_url", "google_api_base")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/") + "/" if value.endswith("/") else value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> Settings:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        for name in ("secret_key", "google_client_id", "google_client_secret"):
+            value = getattr(self, name)
+            if value.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    f"LEADSCALENDAR_{name.upper()} must be set to a real secret in production"
+                )
+        if not self.token_keys:
+            raise ValueError("LEADSCALENDAR_TOKEN_KEYS must be set in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'leadscalendar.sqlite3').as_posix()}"
+
+    @property
+    def google_redirect_uri(self) -> str:
+        return f"{self.public_url.rstrip('/')}/oauth/google/callback"
+
+
+def load_settings() -> Settings:
+    """Build the settings, turning pydantic's report into one readable sentence."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error["loc"])
+            variable = f"LEADSCALENDAR_{location.upper()}" if location else "settings"
+            problems.append(f"{variable}: {error['msg']}")
+        raise ConfigurationError("Invalid configuration: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings`` instead."""
+    return load_settings()
