@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     google_auth_uri: str = "https://accounts.google.com/o/oauth2/v2/auth"
     google_token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
     google_revoke_uri: str = "https://oauth2.googleapis.com/revoke"
+    google_userinfo_uri: str = "https://www.googleapis.com/oauth2/v3/userinfo"
     google_api_base: str = "https://www.googleapis.com/"
     google_http_timeout_seconds: float = 20.0
 

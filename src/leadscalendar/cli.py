@@ -1,0 +1,173 @@
+"""``leadscalendar``: serve, run the demo, manage the database, hosts and keys, run sandboxes."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from leadscalendar.config import Settings, load_settings
+from leadscalendar.errors import LeadsCalendarError
+
+app = typer.Typer(
+    help="LeadsCalendar: paid bookings on the host's Google Calendar.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+hosts_app = typer.Typer(help="Host accounts.", no_args_is_help=True)
+keys_app = typer.Typer(help="Token encryption keys.", no_args_is_help=True)
+sandbox_app = typer.Typer(
+    help="Local stand-ins for Google and the payment provider.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(hosts_app, name="hosts")
+app.add_typer(keys_app, name="keys")
+app.add_typer(sandbox_app, name="sandbox")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except LeadsCalendarError as error:
+        _fail(error.message)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web worker processes.")] = 1,
+) -> None:
+    """Run the web application (pages, API, webhooks). Jobs run in `leadscalendar worker`."""
+    import uvicorn
+
+    from leadscalendar.db import migrate
+
+    settings = _settings()
+    migrate.upgrade(settings.resolved_database_url)
+    uvicorn.run(
+        "leadscalendar.web.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the app; sandboxes use the next ones.")] = 8000,
+    data_dir: Annotated[
+        str, typer.Option(help="Where the demo keeps its SQLite file.")
+    ] = ".data/demo",
+) -> None:
+    """Start the whole product offline: the app plus the Google sandbox, with a demo host."""
+    from leadscalendar.demo import run_demo
+
+    run_demo(port=port, data_dir=data_dir)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (safe to run on every deploy)."""
+    from leadscalendar.db import migrate
+
+    settings = _settings()
+    migrate.upgrade(settings.resolved_database_url)
+    typer.echo("Database is up to date.")
+
+
+@hosts_app.command("create")
+def hosts_create(
+    email: Annotated[str, typer.Option(help="The host's log-in e-mail.")],
+    name: Annotated[str, typer.Option(help="Name shown to leads.")],
+    slug: Annotated[str, typer.Option(help="Public URL part: /{slug}/{booking type}.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Paris.")] = "UTC",
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (prompted for when omitted; avoid it on shared machines)."),
+    ] = None,
+) -> None:
+    """Create a host account that can log in to the dashboard."""
+    from leadscalendar.accounts import service
+    from leadscalendar.db.engine import build_engine
+    from leadscalendar.db.session import build_session_factory, unit_of_work
+
+    settings = _settings()
+    if password is None:
+        password = getpass.getpass("Password: ")
+    engine = build_engine(settings.resolved_database_url)
+    try:
+        with unit_of_work(build_session_factory(engine)) as session:
+            host = service.create_host(
+                session, email=email, name=name, slug=slug, password=password, timezone=timezone
+            )
+            typer.echo(f"Created host {host.email} (/{host.slug}).")
+    except LeadsCalendarError as error:
+        _fail(error.message)
+    finally:
+        engine.dispose()
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new token encryption key to put first in LEADSCALENDAR_TOKEN_KEYS."""
+    from leadscalendar.google.tokens import generate_key
+
+    typer.echo(generate_key())
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored token under the first key of LEADSCALENDAR_TOKEN_KEYS."""
+    from leadscalendar.db.engine import build_engine
+    from leadscalendar.db.session import build_session_factory, unit_of_work
+    from leadscalendar.google import service
+    from leadscalendar.google.tokens import TokenCipher, load_token_keys
+
+    settings = _settings()
+    try:
+        cipher = TokenCipher(load_token_keys(settings))
+        engine = build_engine(settings.resolved_database_url)
+        with unit_of_work(build_session_factory(engine)) as session:
+            count = service.rotate_keys(session, cipher)
+        engine.dispose()
+    except LeadsCalendarError as error:
+        _fail(error.message)
+    typer.echo(f"Re-encrypted {count} connection(s) under the newest key.")
+
+
+@sandbox_app.command("google")
+def sandbox_google(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    redirect_uri: Annotated[
+        list[str] | None, typer.Option(help="Registered redirect URI (repeatable).")
+    ] = None,
+) -> None:
+    """Run the local stand-in for Google OAuth 2.0 and Calendar API v3."""
+    from leadscalendar.sandbox.google import SandboxConfig, run_sandbox
+
+    settings = _settings()
+    config = SandboxConfig(
+        client_id=settings.google_client_id,
+        client_secret=settings.google_client_secret,
+        redirect_uris=tuple(redirect_uri or [settings.google_redirect_uri]),
+    )
+    typer.echo(f"Google sandbox on http://{host}:{port}/ (control API under /_sandbox/)")
+    run_sandbox(config, host, port)
+
+
+def main() -> None:
+    try:
+        app()
+    except LeadsCalendarError as error:
+        typer.secho(f"Error: {error.message}", fg=typer.colors.RED, err=True)
+        sys.exit(2)

@@ -1,0 +1,165 @@
+"""The host's Google connection: connect (with state and PKCE), disconnect, key rotation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+from requests import RequestException
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.config import Settings
+from leadscalendar.db.base import utcnow
+from leadscalendar.google import oauth, repository
+from leadscalendar.google.exceptions import (
+    ConnectFailedError,
+    NotConnectedError,
+    OAuthStateError,
+)
+from leadscalendar.google.models import ConnectionStatus, GoogleConnection, OAuthState
+from leadscalendar.google.tokens import StoredTokens, TokenCipher
+
+logger = logging.getLogger(__name__)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class DisconnectResult:
+    revoked_at_google: bool
+
+
+def start_connect(
+    session: Session, settings: Settings, cipher: TokenCipher, *, host: Host, session_nonce: str
+) -> str:
+    """Record a single-use state bound to this browser session; return Google's consent URL."""
+    now = utcnow()
+    repository.delete_expired_states(session, now)
+    state = secrets.token_urlsafe(32)
+    request = oauth.authorization_request(settings, state, login_hint=None)
+    session.add(
+        OAuthState(
+            state_hash=_digest(state),
+            host_id=host.id,
+            session_nonce_hash=_digest(session_nonce),
+            code_verifier_ciphertext=cipher.encrypt(request.code_verifier.encode()),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.oauth_state_ttl_seconds),
+        )
+    )
+    return request.url
+
+
+def consume_state(
+    session: Session, cipher: TokenCipher, *, host: Host, session_nonce: str, state: str | None
+) -> str:
+    """Mark the callback's state used and return its PKCE verifier, or refuse it.
+
+    The caller commits right after, so a state is spent even when the code
+    exchange that follows fails: every state works at most once.
+    """
+    if not state:
+        raise OAuthStateError(
+            "The answer from Google carried no state. Start the connection again."
+        )
+    row = repository.get_state_for_update(session, _digest(state))
+    if (
+        row is None
+        or row.host_id != host.id
+        or not hmac.compare_digest(row.session_nonce_hash, _digest(session_nonce))
+    ):
+        raise OAuthStateError(
+            "This connection link does not belong to your session. Start the connection again."
+        )
+    if row.consumed_at is not None:
+        raise OAuthStateError("This connection link was already used. Start the connection again.")
+    now = utcnow()
+    if row.expires_at <= now:
+        raise OAuthStateError("This connection link has expired. Start the connection again.")
+    row.consumed_at = now
+    return cipher.decrypt(row.code_verifier_ciphertext).decode()
+
+
+def finish_connect(
+    session: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+    *,
+    host: Host,
+    code: str,
+    code_verifier: str,
+) -> GoogleConnection:
+    """Exchange the code and store the (possibly partial) grant, encrypted."""
+    try:
+        tokens = oauth.exchange_code(settings, code, code_verifier)
+    except OAuth2Error as error:
+        logger.info("google code exchange refused: %s", error.error)
+        raise ConnectFailedError(
+            f"Google refused the connection ({error.error}). Please try connecting again."
+        ) from None
+    except RequestException:
+        raise ConnectFailedError(
+            "Google could not be reached to finish the connection. Please try again.",
+            status_code=502,
+        ) from None
+    email = oauth.fetch_account_email(settings, tokens.access_token)
+    connection = repository.get_connection(session, host.id)
+    previous_refresh = None
+    if connection is None:
+        connection = GoogleConnection(host_id=host.id, calendar_id="primary", token_version=0)
+        session.add(connection)
+    else:
+        previous_refresh = cipher.decrypt_tokens(connection.token_ciphertext).refresh_token
+    connection.status = ConnectionStatus.ACTIVE
+    connection.status_reason = None
+    connection.google_email = email
+    connection.granted_scopes = " ".join(sorted(tokens.granted_scopes))
+    connection.token_ciphertext = cipher.encrypt_tokens(
+        StoredTokens(tokens.access_token, tokens.refresh_token or previous_refresh)
+    )
+    connection.access_token_expires_at = tokens.expires_at
+    connection.token_version = (connection.token_version or 0) + 1
+    session.flush()
+    return connection
+
+
+def disconnect(
+    session: Session, settings: Settings, cipher: TokenCipher, *, host_id: uuid.UUID
+) -> DisconnectResult:
+    """Revoke the grant at Google and forget the tokens, even when Google is unreachable."""
+    connection = repository.get_connection(session, host_id)
+    if connection is None:
+        raise NotConnectedError()
+    tokens = cipher.decrypt_tokens(connection.token_ciphertext)
+    revoked = oauth.revoke(settings, tokens.refresh_token or tokens.access_token)
+    session.delete(connection)
+    session.flush()
+    return DisconnectResult(revoked_at_google=revoked)
+
+
+def choose_calendar(session: Session, *, host_id: uuid.UUID, calendar_id: str) -> GoogleConnection:
+    connection = repository.get_connection(session, host_id)
+    if connection is None:
+        raise NotConnectedError()
+    connection.calendar_id = calendar_id
+    return connection
+
+
+def rotate_keys(session: Session, cipher: TokenCipher) -> int:
+    """Re-encrypt every stored secret under the newest key; returns how many rows changed."""
+    count = 0
+    for connection in repository.list_connections(session):
+        connection.token_ciphertext = cipher.rotate(connection.token_ciphertext)
+        count += 1
+    for state in repository.list_states(session):
+        state.code_verifier_ciphertext = cipher.rotate(state.code_verifier_ciphertext)
+    return count

@@ -1,0 +1,1 @@
+"""The HTTP face of LeadsCalendar: app factory, dependencies, routes and templates."""

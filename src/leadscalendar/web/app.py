@@ -1,0 +1,46 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from leadscalendar.config import Settings, get_settings
+from leadscalendar.logging import configure_logging
+from leadscalendar.web.errors import install_error_handlers
+from leadscalendar.web.routes import auth, dashboard, google, health
+from leadscalendar.web.state import Services, build_services
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    services = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.engine.dispose()
+
+    app = FastAPI(title="LeadsCalendar", version="0.1.0", lifespan=lifespan)
+    app.state.services = services
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="leadscalendar_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    install_error_handlers(app)
+    for module in (health, auth, dashboard, google):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,79 @@
+"""One renderer for every failure: JSON under ``/api``, a page everywhere else.
+
+Nobody ever sees a stack trace: unexpected errors are logged and shown as a
+generic 500 page.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.web.deps import LoginRequiredError
+from leadscalendar.web.templating import templates
+
+logger = logging.getLogger(__name__)
+
+GENERIC_500 = "Something went wrong on our side. It has been logged; please try again."
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def render_error(request: Request, status_code: int, message: str, code: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status_code)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"message": message, "status_code": status_code},
+        status_code=status_code,
+    )
+
+
+def _error_code(error: LeadsCalendarError) -> str:
+    name = type(error).__name__.removesuffix("Error")
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_") or "error"
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LeadsCalendarError)
+    if isinstance(exc, LoginRequiredError) and not _wants_json(request):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    return render_error(request, exc.status_code, exc.message, _error_code(exc))
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
+        problems.append(f"{field}: {error.get('msg', 'invalid')}")
+    message = "Please check your input. " + "; ".join(problems)
+    return render_error(request, 400, message, "invalid_input")
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    messages = {404: "There is nothing at this address.", 405: "That action is not allowed here."}
+    message = messages.get(exc.status_code, str(exc.detail))
+    return render_error(request, exc.status_code, message, f"http_{exc.status_code}")
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return render_error(request, 500, GENERIC_500, "internal_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LeadsCalendarError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected_error)

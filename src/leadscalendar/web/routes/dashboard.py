@@ -1,0 +1,47 @@
+"""The host's dashboard."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from leadscalendar.google import repository as google_repository
+from leadscalendar.google.models import ConnectionStatus
+from leadscalendar.google.scopes import SCOPE_PURPOSES
+from leadscalendar.web.deps import CurrentHost, DbSession
+from leadscalendar.web.templating import templates
+
+router = APIRouter()
+
+NOTICE_KEY = "notice"
+
+
+def flash(request: Request, message: str, level: str = "info") -> None:
+    request.session[NOTICE_KEY] = {"message": message, "level": level}
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    connection = google_repository.get_connection(session, host.id)
+    missing = connection.missing_scopes if connection else ()
+    return templates.TemplateResponse(
+        request,
+        "dashboard.html",
+        {
+            "host": host,
+            "connection": connection,
+            "needs_reauth": bool(connection and connection.status is ConnectionStatus.NEEDS_REAUTH),
+            "missing_purposes": [SCOPE_PURPOSES[scope] for scope in missing],
+            "granted_purposes": [
+                purpose
+                for scope, purpose in SCOPE_PURPOSES.items()
+                if connection and scope in connection.granted_scope_set
+            ],
+            "notice": request.session.pop(NOTICE_KEY, None),
+        },
+    )

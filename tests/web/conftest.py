@@ -1,0 +1,82 @@
+"""An app wired to the test database, and a logged-in browser-like client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadscalendar.accounts import service as accounts
+from leadscalendar.config import Settings
+from leadscalendar.db.session import unit_of_work
+from leadscalendar.google.tokens import generate_key
+from leadscalendar.web.app import create_app
+from tests.support.live_server import live_server
+
+HOST_EMAIL = "coach@example.com"
+HOST_PASSWORD = "correct horse battery"
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        token_keys=[generate_key()],
+        secret_key="test-secret-key-0123456789abcdef",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def host_account(session_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(session_factory) as session:
+        accounts.create_host(
+            session, email=HOST_EMAIL, name="Coach", slug="coach", password=HOST_PASSWORD
+        )
+
+
+@pytest.fixture
+def app_url(app: FastAPI) -> Iterator[str]:
+    with live_server(app) as url:
+        yield url
+
+
+@pytest.fixture
+def client(app_url: str) -> Iterator[httpx.Client]:
+    """A browser-like client: keeps cookies, follows redirects, talks real HTTP."""
+    with httpx.Client(base_url=app_url, follow_redirects=True, timeout=10) as client:
+        yield client
+
+
+def log_in(client: httpx.Client) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": HOST_EMAIL, "password": HOST_PASSWORD, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def logged_in(client: httpx.Client, host_account: None) -> httpx.Client:
+    log_in(client)
+    return client
