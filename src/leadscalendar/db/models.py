@@ -1,7 +1,17 @@
 """Every ORM model, imported in one place so metadata and Alembic see them all."""
 
 from leadscalendar.accounts.models import Host
+from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
 
-__all__ = ["Base", "GoogleConnection", "Host", "OAuthState"]
+__all__ = [
+    "Base",
+    "Booking",
+    "BookingEvent",
+    "BookingType",
+    "GoogleConnection",
+    "Host",
+    "OAuthState",
+    "Schedule",
+]

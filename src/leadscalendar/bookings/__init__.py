@@ -1,0 +1,1 @@
+"""Bookings: booking types, holds, confirmation, payment, cancellation and rescheduling."""

@@ -1,0 +1,127 @@
+"""Booking types, the host's weekly schedule, bookings and their timeline."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import Base, IdMixin, TimestampMixin, str_enum, utcnow
+
+
+class SendUpdates(enum.StrEnum):
+    """Who Google e-mails about the event (events.insert ``sendUpdates``)."""
+
+    ALL = "all"
+    EXTERNAL_ONLY = "externalOnly"
+    NONE = "none"
+
+
+class BookingType(IdMixin, TimestampMixin, Base):
+    __tablename__ = "booking_types"
+    __table_args__ = (UniqueConstraint("host_id", "slug"),)
+
+    host_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hosts.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int]
+    # Minor units (cents); 0 makes the type free.
+    price_minor: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="eur")
+    location: Mapped[str | None] = mapped_column(String(1024))
+    google_meet: Mapped[bool] = mapped_column(default=False)
+    buffer_before_minutes: Mapped[int] = mapped_column(default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(default=0)
+    min_notice_minutes: Mapped[int] = mapped_column(default=120)
+    max_days_ahead: Mapped[int] = mapped_column(default=60)
+    slot_step_minutes: Mapped[int] = mapped_column(default=30)
+    daily_limit: Mapped[int | None]
+    # None: the calendar chosen on the host's Google connection.
+    calendar_id: Mapped[str | None] = mapped_column(String(1024))
+    send_updates: Mapped[SendUpdates] = mapped_column(
+        str_enum(SendUpdates), default=SendUpdates.ALL
+    )
+    # [[method, minutes], ...]; None keeps the calendar's default reminders.
+    reminders: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    hold_minutes: Mapped[int] = mapped_column(default=30)
+    # Cancelling at least this long before the start refunds in full; later, nothing.
+    refund_cutoff_hours: Mapped[int] = mapped_column(default=24)
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_minor == 0
+
+
+class Schedule(IdMixin, TimestampMixin, Base):
+    """Weekly working hours and date overrides, in the host's time zone."""
+
+    __tablename__ = "schedules"
+
+    host_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hosts.id", ondelete="CASCADE"), unique=True
+    )
+    # {"0": [["09:00", "17:00"]], ...}: ISO weekday 0=Monday -> local intervals.
+    weekly: Mapped[dict[str, list[list[str]]]] = mapped_column(JSON)
+    # {"2026-12-24": []}: a local date -> its intervals (empty: day off).
+    overrides: Mapped[dict[str, list[list[str]]]] = mapped_column(JSON, default=dict)
+
+
+class Booking(IdMixin, TimestampMixin, Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("ix_bookings_host_id_start_at", "host_id", "start_at"),
+        UniqueConstraint("host_id", "idempotency_key"),
+    )
+
+    host_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"))
+    booking_type_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("booking_types.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus), index=True)
+    # Why the booking is where it is, in words for the host and the lead.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    # The lead's IANA zone, for their pages and e-mails.
+    lead_time_zone: Mapped[str] = mapped_column(String(64))
+    lead_name: Mapped[str] = mapped_column(String(200))
+    lead_email: Mapped[str] = mapped_column(String(320))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # [{"email": ..., "name": ...}]
+    guests: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    hold_expires_at: Mapped[datetime | None]
+    amount_minor: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="eur")
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    checkout_url: Mapped[str | None] = mapped_column(Text)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    paid_at: Mapped[datetime | None]
+    google_calendar_id: Mapped[str | None] = mapped_column(String(1024))
+    google_event_id: Mapped[str | None] = mapped_column(String(1024))
+    google_event_link: Mapped[str | None] = mapped_column(Text)
+    meet_link: Mapped[str | None] = mapped_column(Text)
+    # A client's retry of "create hold" returns the first booking instead of a second one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+
+
+class BookingEvent(IdMixin, Base):
+    """One line of a booking's timeline: append-only, never updated."""
+
+    __tablename__ = "booking_events"
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,102 @@
+"""Every query of the bookings domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
+from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
+
+
+def lock_host(session: Session, host_id: uuid.UUID) -> None:
+    """Serialise slot decisions for one host (row lock on PostgreSQL).
+
+    SQLite needs nothing more: every transaction there begins IMMEDIATE, so
+    writers already run one at a time.
+    """
+    session.execute(select(Host.id).where(Host.id == host_id).with_for_update())
+
+
+def get_booking(
+    session: Session, booking_id: uuid.UUID, *, for_update: bool = False
+) -> Booking | None:
+    statement = select(Booking).where(Booking.id == booking_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+def get_booking_by_idempotency_key(
+    session: Session, host_id: uuid.UUID, key: str
+) -> Booking | None:
+    return session.scalar(
+        select(Booking).where(Booking.host_id == host_id, Booking.idempotency_key == key)
+    )
+
+
+def get_booking_by_checkout_session(session: Session, checkout_session_id: str) -> Booking | None:
+    return session.scalar(select(Booking).where(Booking.checkout_session_id == checkout_session_id))
+
+
+def active_bookings_between(
+    session: Session,
+    host_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude: uuid.UUID | None = None,
+) -> Sequence[Booking]:
+    """Active bookings of a host that touch [start, end) (callers pad for buffers)."""
+    statement = select(Booking).where(
+        Booking.host_id == host_id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < end,
+        Booking.end_at > start,
+    )
+    if exclude is not None:
+        statement = statement.where(Booking.id != exclude)
+    return session.scalars(statement.order_by(Booking.start_at)).all()
+
+
+def expired_holds(session: Session, now: datetime, limit: int = 500) -> Sequence[Booking]:
+    return session.scalars(
+        select(Booking)
+        .where(
+            Booking.status.in_((BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT)),
+            Booking.hold_expires_at < now,
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def get_booking_type(session: Session, host_id: uuid.UUID, slug: str) -> BookingType | None:
+    return session.scalar(
+        select(BookingType).where(BookingType.host_id == host_id, BookingType.slug == slug)
+    )
+
+
+def get_booking_type_by_id(session: Session, booking_type_id: uuid.UUID) -> BookingType | None:
+    return session.get(BookingType, booking_type_id)
+
+
+def list_booking_types(session: Session, host_id: uuid.UUID) -> Sequence[BookingType]:
+    return session.scalars(
+        select(BookingType).where(BookingType.host_id == host_id).order_by(BookingType.title)
+    ).all()
+
+
+def get_schedule(session: Session, host_id: uuid.UUID) -> Schedule | None:
+    return session.scalar(select(Schedule).where(Schedule.host_id == host_id))
+
+
+def timeline(session: Session, booking_id: uuid.UUID) -> Sequence[BookingEvent]:
+    return session.scalars(
+        select(BookingEvent).where(BookingEvent.booking_id == booking_id).order_by(BookingEvent.at)
+    ).all()

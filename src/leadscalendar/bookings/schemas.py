@@ -1,0 +1,48 @@
+"""What a lead may send, validated once for the pages and the API alike."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+MAX_GUESTS = 10
+
+
+class Guest(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    email: EmailStr
+    name: str = Field(default="", max_length=200)
+
+
+class LeadDetails(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    notes: str = Field(default="", max_length=4000)
+    guests: tuple[Guest, ...] = Field(default=(), max_length=MAX_GUESTS)
+    time_zone: str = Field(default="UTC", max_length=64)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise ValueError(f"unknown time zone {value!r}")
+        return value
+
+
+class HoldRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime
+    lead: LeadDetails
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("the start time needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
+        return value
