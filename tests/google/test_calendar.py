@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import uuid
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -15,6 +16,7 @@ from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
+from leadscalendar.config import Settings
 from leadscalendar.google.calendar import (
     BusyInterval,
     CalendarClient,
@@ -28,7 +30,7 @@ from leadscalendar.google.events import (
     build_event_body,
     event_id_for,
 )
-from tests.google.conftest import Canned, FakeGoogle, Recorded, as_json
+from tests.google.fake_google import Canned, FakeGoogle, Recorded, as_json
 
 BOOKING = uuid.UUID("6f1c2a4e-9d1b-4c3e-8a55-0d4c7f3b2e19")
 EVENT_ID = event_id_for(BOOKING)
@@ -558,3 +560,52 @@ def test_batch_limits(fake_google: FakeGoogle) -> None:
     with pytest.raises(ValueError, match="1000"):
         calendar.insert_events_batch("primary", [{"id": str(i)} for i in range(1001)])
     assert fake_google.requests == []
+
+
+def test_from_settings_uses_the_configured_endpoint(fake_google: FakeGoogle) -> None:
+    body = build_event_body(spec(google_meet=False))
+    fake_google.route("GET", f"{EVENTS}/{EVENT_ID}", as_json(200, google_event(body)))
+    settings = Settings(google_api_base=fake_google.base.rstrip("/"))
+
+    calendar = GoogleCalendarClient.from_settings(settings, credentials(fake_google))
+
+    assert calendar.get_event("primary", EVENT_ID).id == EVENT_ID
+
+
+def test_expired_token_is_refreshed_before_the_call(fake_google: FakeGoogle) -> None:
+    body = build_event_body(spec(google_meet=False))
+    fake_google.route("GET", f"{EVENTS}/{EVENT_ID}", as_json(200, google_event(body)))
+    fake_google.route(
+        "POST",
+        "/token",
+        as_json(200, {"access_token": "ya29.fresh", "expires_in": 3599, "token_type": "Bearer"}),
+    )
+    stale = credentials(fake_google)
+    # google-auth compares naive UTC expiries.
+    stale.expiry = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+
+    GoogleCalendarClient(stale, api_base=fake_google.base, timeout=5).get_event("primary", EVENT_ID)
+
+    assert [r.path for r in fake_google.requests] == ["/token", f"{EVENTS}/{EVENT_ID}"]
+    assert fake_google.requests[1].headers["authorization"] == "Bearer ya29.fresh"
+
+
+def test_one_client_serves_many_threads(fake_google: FakeGoogle) -> None:
+    # httplib2.Http is not thread-safe; a client shared by worker threads must
+    # still give every call its own connection and its own answer.
+    def respond(request: Recorded) -> Canned:
+        return as_json(200, google_event(request.json()))
+
+    fake_google.route("POST", EVENTS, respond)
+    calendar = client(fake_google)
+    booking_ids = [uuid.UUID(int=n) for n in range(1, 33)]
+
+    def insert(booking_id: uuid.UUID) -> uuid.UUID | None:
+        body = build_event_body(EventSpec(**{**spec().__dict__, "booking_id": booking_id}))
+        return calendar.insert_event("primary", body).booking_id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(insert, booking_ids))
+
+    assert results == booking_ids
+    assert len(fake_google.requests) == 32

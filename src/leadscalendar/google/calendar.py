@@ -36,6 +36,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
+from leadscalendar.config import Settings
 from leadscalendar.google.events import SendUpdates, booking_id_of
 
 # Google refuses batches of more than 1000 calls.
@@ -160,6 +161,15 @@ class GoogleCalendarClient:
             static_discovery=True,
             cache_discovery=False,
             client_options={"api_endpoint": urllib.parse.urljoin(base, "calendar/v3/")},
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, credentials: Credentials) -> GoogleCalendarClient:
+        """The client for Google or the sandbox, whichever the settings point at."""
+        return cls(
+            credentials,
+            api_base=settings.google_api_base,
+            timeout=settings.google_http_timeout_seconds,
         )
 
     @property

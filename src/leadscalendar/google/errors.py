@@ -16,7 +16,6 @@ from __future__ import annotations
 import enum
 import http.client
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
@@ -197,77 +196,78 @@ def _classify_http(exc: HttpError, operation: Operation, now: datetime) -> Googl
     reason, domain, message = _parse_error_body(exc.content)
     # httplib2 says "Ok" when it knows no reason phrase, so prefer the standard one.
     message = message or _status_phrase(status)
-    retry_after = parse_retry_after(exc.resp.get("retry-after"), now=now)
-
-    def outcome(kind: Action, **extra: Any) -> GoogleOutcome:
-        return GoogleOutcome(
-            kind,
-            operation,
-            message,
-            status=status,
-            reason=reason,
-            retry_after=retry_after,
-            **extra,
-        )
-
-    if status == 409 and operation is Operation.EVENT_INSERT:
-        return outcome(Action.DUPLICATE)
-    if status == 401:
-        return outcome(Action.REFRESH_AND_RETRY)
-    if status == 429 or reason in _RATE_LIMIT_REASONS:
-        return outcome(Action.BACKOFF)
-    if status == 403:
-        return _classify_403(exc, reason, domain, message, operation, now, outcome)
-    if status == 404:
-        if operation in _EVENT_OPERATIONS:
-            return outcome(Action.EVENT_GONE)
-        return outcome(Action.CALENDAR_GONE, host_message=_CALENDAR_GONE_MESSAGE)
-    if status == 410:
-        if reason in _SYNC_REASONS:
-            # We never send sync tokens; if we did, it was a bug on our side.
-            return outcome(Action.INVALID, host_message=_INVALID_MESSAGE.format(message=message))
-        return outcome(Action.EVENT_GONE)
-    if status == 412:
-        return outcome(Action.PRECONDITION)
-    if status == 400:
-        return outcome(Action.INVALID, host_message=_INVALID_MESSAGE.format(message=message))
-    if status in (408, 500, 502, 503, 504):
-        return outcome(Action.BACKOFF)
-    return outcome(Action.UNKNOWN)
+    kind, extra = _decide(status, reason, domain, message, operation, now, exc)
+    return GoogleOutcome(
+        kind,
+        operation,
+        message,
+        status=status,
+        reason=reason,
+        retry_after=parse_retry_after(exc.resp.get("retry-after"), now=now),
+        **extra,
+    )
 
 
-def _classify_403(
-    exc: HttpError,
+def _decide(
+    status: int,
     reason: str | None,
     domain: str | None,
     message: str,
     operation: Operation,
     now: datetime,
-    outcome: Callable[..., GoogleOutcome],
-) -> GoogleOutcome:
-    result: GoogleOutcome
+    exc: HttpError,
+) -> tuple[Action, dict[str, Any]]:
+    """The action for an HTTP error, plus the outcome fields only that action fills."""
+    invalid = {"host_message": _INVALID_MESSAGE.format(message=message)}
+    if status == 409 and operation is Operation.EVENT_INSERT:
+        return Action.DUPLICATE, {}
+    if status == 401:
+        return Action.REFRESH_AND_RETRY, {}
+    if status == 429 or reason in _RATE_LIMIT_REASONS:
+        return Action.BACKOFF, {}
+    if status == 403:
+        return _decide_403(reason, domain, message, operation, now, exc)
+    if status == 404:
+        if operation in _EVENT_OPERATIONS:
+            return Action.EVENT_GONE, {}
+        return Action.CALENDAR_GONE, {"host_message": _CALENDAR_GONE_MESSAGE}
+    if status == 410:
+        # We never send sync tokens; if we did, it was a bug on our side.
+        return (Action.INVALID, invalid) if reason in _SYNC_REASONS else (Action.EVENT_GONE, {})
+    if status == 412:
+        return Action.PRECONDITION, {}
+    if status == 400:
+        return Action.INVALID, invalid
+    if status in (408, 500, 502, 503, 504):
+        return Action.BACKOFF, {}
+    return Action.UNKNOWN, {}
+
+
+def _decide_403(
+    reason: str | None,
+    domain: str | None,
+    message: str,
+    operation: Operation,
+    now: datetime,
+    exc: HttpError,
+) -> tuple[Action, dict[str, Any]]:
     if reason == "dailyLimitExceeded":
-        result = outcome(Action.BACKOFF_UNTIL, not_before=next_quota_reset(now))
-    elif reason == "quotaExceeded":
-        result = outcome(Action.BACKOFF_LONG, host_message=_USAGE_LIMIT_MESSAGE)
-    elif reason in _SCOPE_REASONS or _www_authenticate_error(exc) == "insufficient_scope":
+        return Action.BACKOFF_UNTIL, {"not_before": next_quota_reset(now)}
+    if reason == "quotaExceeded":
+        return Action.BACKOFF_LONG, {"host_message": _USAGE_LIMIT_MESSAGE}
+    if reason in _SCOPE_REASONS or _www_authenticate_error(exc) == "insufficient_scope":
         scope = _SCOPE_FOR_OPERATION.get(operation, scopes.EVENTS_OWNED)
         purpose = scopes.SCOPE_PURPOSES.get(scope, scope)
-        result = outcome(
-            Action.NEEDS_REAUTH,
-            missing_scope=scope,
-            host_message=_SCOPE_MESSAGE.format(purpose=purpose),
-        )
-    elif domain == "usageLimits":
+        return Action.NEEDS_REAUTH, {
+            "missing_scope": scope,
+            "host_message": _SCOPE_MESSAGE.format(purpose=purpose),
+        }
+    if domain == "usageLimits":
         # An undocumented usage-limit reason is still "slow down", never "not allowed".
-        result = outcome(Action.BACKOFF)
-    else:
-        # forbiddenForNonOrganizer, requiredAccessLevel, forbidden,
-        # forbiddenForServiceAccounts, notACalendarUser and whatever comes next.
-        result = outcome(
-            Action.PERMISSION, host_message=_PERMISSION_MESSAGE.format(message=message)
-        )
-    return result
+        return Action.BACKOFF, {}
+    # forbiddenForNonOrganizer, requiredAccessLevel, forbidden,
+    # forbiddenForServiceAccounts, notACalendarUser and whatever comes next.
+    return Action.PERMISSION, {"host_message": _PERMISSION_MESSAGE.format(message=message)}
 
 
 def _parse_error_body(content: bytes) -> tuple[str | None, str | None, str | None]:
