@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import httplib2
 import pytest
 from google.auth.exceptions import RefreshError, TransportError
-from googleapiclient.errors import HttpError
+from googleapiclient.errors import BatchError, HttpError
 
 from leadscalendar.google import scopes
 from leadscalendar.google.errors import (
@@ -503,6 +503,11 @@ def test_network_failures_back_off(exc: BaseException) -> None:
     outcome = classify(exc, operation=Operation.EVENT_INSERT)
     assert outcome.kind is Action.BACKOFF
     assert outcome.status is None
+
+
+def test_malformed_batch_response_is_unknown() -> None:
+    exc = BatchError("Invalid value for Content-ID: <x>")
+    assert classify(exc, operation=Operation.EVENT_INSERT).kind is Action.UNKNOWN
 
 
 def test_other_exceptions_are_unknown() -> None:

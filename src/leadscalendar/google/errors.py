@@ -174,7 +174,8 @@ def classify(
 
     ``now`` (aware) only matters for quota windows; tests pass it, callers don't.
     """
-    if isinstance(exc, HttpError):
+    if isinstance(exc, HttpError) and exc.resp is not None:
+        # (BatchError is an HttpError that may carry no response at all.)
         return _classify_http(exc, operation, now or datetime.now(UTC))
     if isinstance(exc, RefreshError):
         return _classify_refresh(exc, operation)
