@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# bench/ may not exist yet; ruff fails on a missing path.
+LINT_PATHS := src tests $(wildcard bench)
 
 .PHONY: install demo test lint typecheck migrations-check pytest format
 
@@ -18,8 +20,8 @@ demo: $(STAMP)
 	$(BIN)/leadscalendar demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -33,5 +35,5 @@ pytest: $(STAMP)
 test: lint typecheck migrations-check pytest
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
