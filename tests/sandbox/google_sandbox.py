@@ -6,7 +6,8 @@ Kept out of ``conftest.py`` so tests anywhere can import the type and helpers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
+from googleapiclient.discovery import build
 
 from leadscalendar.sandbox.google import SandboxConfig
 
@@ -134,6 +136,21 @@ class GoogleSandbox:
             flow.oauth2session.close()
         credentials: Credentials = flow.credentials
         return credentials
+
+    @contextmanager
+    def calendar(self, credentials: Credentials) -> Iterator[Any]:
+        """The real client (static discovery) pointed at the sandbox; closed afterwards."""
+        service = build(
+            "calendar",
+            "v3",
+            credentials=credentials,
+            static_discovery=True,
+            client_options={"api_endpoint": self.api_endpoint},
+        )
+        try:
+            yield service
+        finally:
+            service.close()
 
     # -- control API -----------------------------------------------------------
 

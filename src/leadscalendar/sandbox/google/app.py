@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadscalendar.sandbox.google import control, oauth, userinfo
+from leadscalendar.sandbox.google import batch, calendar, control, control_api, oauth, userinfo
 from leadscalendar.sandbox.google.config import SandboxConfig
 from leadscalendar.sandbox.google.state import SandboxState
 
@@ -23,5 +23,8 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     app.state.sandbox = SandboxState.create(config)
     app.include_router(oauth.router)
     app.include_router(userinfo.router)
+    app.include_router(calendar.router)
+    app.include_router(batch.router)
     app.include_router(control.router)
+    app.include_router(control_api.router)
     return app
