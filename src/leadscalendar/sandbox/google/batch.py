@@ -60,6 +60,8 @@ def _render_part(content_id: str | None, response: httpx.Response) -> str:
     for key in ("content-type", "www-authenticate", "retry-after"):
         if key in response.headers:
             lines.append(f"{key.title()}: {response.headers[key]}")
+    # Always one header line: clients split the inner response at the first blank line.
+    lines.append(f"Content-Length: {len(response.content)}")
     lines += ["", response.text]
     return "\r\n".join(lines)
 

@@ -9,6 +9,7 @@ refresh token issued under it at once.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import threading
 import time
@@ -326,6 +327,6 @@ class GrantStore:
             client_id=grant.client_id,
             account_email=grant.account_email,
             scopes=grant.scopes,
-            expires_in=max(0, int(access.expires_at - self._clock())),
+            expires_in=max(0, math.ceil(access.expires_at - self._clock())),
             offline=grant.offline,
         )
