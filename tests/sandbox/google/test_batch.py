@@ -93,3 +93,17 @@ def test_batch_parts_are_refreshed_after_401(google_sandbox: GoogleSandbox) -> N
 
     assert outcomes == ["batch00003"]
     assert credentials.token != stale
+
+
+def test_more_than_fifty_calls_is_refused(google_sandbox: GoogleSandbox) -> None:
+    credentials = google_sandbox.connect()
+
+    with google_sandbox.calendar(credentials) as service:
+        batch = BatchHttpRequest(batch_uri=google_sandbox.batch_uri)
+        for _ in range(51):
+            batch.add(service.calendarList().list())
+        with pytest.raises(HttpError) as caught:
+            batch.execute()
+
+    assert caught.value.status_code == 400
+    assert google_sandbox.control("GET", "stats")["total_calls"] == 0

@@ -284,6 +284,16 @@ def test_expired_or_revoked_token_gets_googles_401(google_sandbox: GoogleSandbox
     }
 
 
+def test_missing_credentials_are_login_required(google_sandbox: GoogleSandbox) -> None:
+    response = google_sandbox.http.get("calendar/v3/users/me/calendarList")
+
+    assert response.status_code == 401
+    error = response.json()["error"]
+    assert error["message"].startswith("Request is missing required authentication credential.")
+    assert error["errors"][0]["reason"] == "required"
+    assert error["errors"][0]["message"] == "Login Required."
+
+
 def test_client_refreshes_after_401_and_succeeds(google_sandbox: GoogleSandbox) -> None:
     credentials = google_sandbox.connect()
     stale = credentials.token

@@ -22,7 +22,8 @@ from leadscalendar.sandbox.google.errors import api_error
 
 router = APIRouter()
 
-MAX_PARTS = 1000
+# The Calendar API takes at most 50 calls per batch.
+MAX_PARTS = 50
 # Outer headers apply to every part unless the part sets its own, except these.
 _NOT_INHERITED = frozenset({"content-type", "content-length", "content-transfer-encoding", "host"})
 

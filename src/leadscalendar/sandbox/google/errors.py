@@ -120,6 +120,30 @@ def unauthenticated() -> ApiError:
     return ApiError(401, body, {"WWW-Authenticate": AUTH_CHALLENGE})
 
 
+def login_required() -> ApiError:
+    """No credentials at all: Google words this differently from a bad token."""
+    body = {
+        "error": {
+            "code": 401,
+            "message": UNAUTHENTICATED_MESSAGE.replace(
+                "Request had invalid authentication credentials.",
+                "Request is missing required authentication credential.",
+            ),
+            "errors": [
+                {
+                    "message": "Login Required.",
+                    "domain": "global",
+                    "reason": "required",
+                    "location": "Authorization",
+                    "locationType": "header",
+                }
+            ],
+            "status": "UNAUTHENTICATED",
+        }
+    }
+    return ApiError(401, body, {"WWW-Authenticate": AUTH_CHALLENGE})
+
+
 def insufficient_scopes() -> ApiError:
     body = {
         "error": {

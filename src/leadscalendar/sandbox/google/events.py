@@ -38,7 +38,16 @@ from leadscalendar.sandbox.google.validation import (
 
 SEND_UPDATES = ("all", "externalOnly", "none")
 # Fields Google computes; a client may send them back (from a get) and they are ignored.
-SERVER_FIELDS = ("kind", "etag", "htmlLink", "created", "updated", "creator", "iCalUID")
+SERVER_FIELDS = (
+    "kind",
+    "etag",
+    "htmlLink",
+    "created",
+    "updated",
+    "creator",
+    "organizer",
+    "iCalUID",
+)
 DEFAULT_PAGE_SIZE = 250
 MAX_PAGE_SIZE = 2500
 

@@ -94,7 +94,9 @@ async def _dispatch(
 
 def _authenticate(request: Request, state: SandboxState) -> TokenView:
     token = bearer_token(request) or request.query_params.get("access_token")
-    view = state.grants.lookup_access(token) if token else None
+    if not token:
+        raise errors.login_required()
+    view = state.grants.lookup_access(token)
     if view is None:
         raise errors.unauthenticated()
     state.calendars.ensure_account(view.account_email)
