@@ -1,0 +1,165 @@
+"""A test-side handle on a running Google sandbox, with helpers that play the user.
+
+Kept out of ``conftest.py`` so tests anywhere can import the type and helpers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html import unescape
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from google.oauth2.credentials import Credentials
+from google_auth_oauthlib.flow import Flow
+from googleapiclient.discovery import build
+
+from leadscalendar.sandbox.google import SandboxConfig
+
+CALENDAR_SCOPES = (
+    "openid",
+    "https://www.googleapis.com/auth/userinfo.email",
+    "https://www.googleapis.com/auth/calendar.events.owned",
+    "https://www.googleapis.com/auth/calendar.freebusy",
+    "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
+)
+
+_HIDDEN = re.compile(r'name="request_id" value="([^"]+)"')
+_CHECKBOX = re.compile(r'type="checkbox" name="scope" id="([^"]+)" value="([^"]+)"')
+
+
+@dataclass
+class GoogleSandbox:
+    base_url: str
+    config: SandboxConfig
+    http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(base_url=self.base_url, timeout=10.0)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- the endpoint settings the application would use -------------------------
+
+    @property
+    def auth_uri(self) -> str:
+        return f"{self.base_url}o/oauth2/v2/auth"
+
+    @property
+    def token_uri(self) -> str:
+        return f"{self.base_url}token"
+
+    @property
+    def revoke_uri(self) -> str:
+        return f"{self.base_url}revoke"
+
+    @property
+    def api_endpoint(self) -> str:
+        """What to pass as ``client_options={"api_endpoint": ...}`` to ``build``."""
+        return f"{self.base_url}calendar/v3/"
+
+    @property
+    def batch_uri(self) -> str:
+        return f"{self.base_url}batch/calendar/v3"
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.config.redirect_uris[0]
+
+    def client_config(self) -> dict[str, Any]:
+        return {
+            "web": {
+                "client_id": self.config.client_id,
+                "client_secret": self.config.client_secret,
+                "auth_uri": self.auth_uri,
+                "token_uri": self.token_uri,
+                "redirect_uris": list(self.config.redirect_uris),
+            }
+        }
+
+    # -- playing the user -------------------------------------------------------
+
+    def consent(
+        self,
+        authorization_url: str,
+        *,
+        untick: Iterable[str] = (),
+        deny: bool = False,
+        account_email: str | None = None,
+    ) -> str:
+        """Open the consent page, untick some scopes, answer; returns the redirect URL."""
+        page = self.http.get(authorization_url)
+        page.raise_for_status()
+        match = _HIDDEN.search(page.text)
+        assert match, "no consent form on the page"
+        unticked = set(untick)
+        ticked = [
+            unescape(value)
+            for _, value in _CHECKBOX.findall(page.text)
+            if unescape(value) not in unticked
+        ]
+        form: dict[str, Any] = {
+            "request_id": match.group(1),
+            "decision": "deny" if deny else "allow",
+            "scope": ticked,
+            "account_email": account_email or self.config.account_email,
+        }
+        answer = self.http.post("o/oauth2/v2/auth/decision", data=form)
+        assert answer.status_code == 302, answer.text
+        return answer.headers["location"]
+
+    def flow(self, scopes: Sequence[str] = CALENDAR_SCOPES) -> Flow:
+        return Flow.from_client_config(
+            self.client_config(), scopes=list(scopes), redirect_uri=self.redirect_uri
+        )
+
+    def connect(
+        self,
+        scopes: Sequence[str] = CALENDAR_SCOPES,
+        *,
+        untick: Iterable[str] = (),
+        access_type: str = "offline",
+        account_email: str | None = None,
+    ) -> Credentials:
+        """The whole connect dance with the real google-auth-oauthlib ``Flow`` (PKCE)."""
+        flow = self.flow(scopes)
+        url, _ = flow.authorization_url(access_type=access_type, prompt="consent")
+        redirect = self.consent(url, untick=untick, account_email=account_email)
+        try:
+            flow.fetch_token(authorization_response=redirect)
+        finally:
+            flow.oauth2session.close()
+        credentials: Credentials = flow.credentials
+        return credentials
+
+    @contextmanager
+    def calendar(self, credentials: Credentials) -> Iterator[Any]:
+        """The real client (static discovery) pointed at the sandbox; closed afterwards."""
+        service = build(
+            "calendar",
+            "v3",
+            credentials=credentials,
+            static_discovery=True,
+            client_options={"api_endpoint": self.api_endpoint},
+        )
+        try:
+            yield service
+        finally:
+            service.close()
+
+    # -- control API -----------------------------------------------------------
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        response = self.http.request(method, f"_sandbox/{path.lstrip('/')}", json=body)
+        response.raise_for_status()
+        return response.json()
+
+
+def query_of(url: str) -> dict[str, str]:
+    """The single-valued query parameters of a redirect URL."""
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
