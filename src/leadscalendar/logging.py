@@ -1,43 +1,79 @@
 """Logging set-up, with a last line of defence against secrets in log lines.
 
-Code never logs tokens on purpose; the filter masks anything shaped like an
-OAuth token, a bearer header or a client secret in case a library does.
+Our code never logs tokens on purpose, but libraries do at DEBUG (requests-
+oauthlib logs the whole token response; uvicorn logs callback URLs carrying
+``code=``). A log record factory masks anything shaped like a token, a bearer
+header or a client secret when the record is created, so no handler, ours or a
+test's, ever sees the secret.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"),
     re.compile(
-        r"(?i)((?:access_token|refresh_token|client_secret|code_verifier|id_token|code|token)"
-        r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
+        r"(?i)((?:access_token|refresh_token|client_secret|code_verifier|id_token|code|token"
+        r"|password)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
     ),
-    re.compile(r"ya29\.[A-Za-z0-9._-]+"),
-    re.compile(r"1//[A-Za-z0-9._-]+"),
+    re.compile(r"()ya29\.[A-Za-z0-9._-]+"),
+    re.compile(r"()1//[A-Za-z0-9._-]+"),
+    re.compile(r"()whsec_[A-Za-z0-9]+"),
+    re.compile(r"()sk_(?:test|live)_[A-Za-z0-9]+"),
 )
+
+# Libraries whose DEBUG output is mostly request and token dumps.
+CHATTY_LOGGERS = (
+    "requests_oauthlib",
+    "oauthlib",
+    "urllib3",
+    "httpx",
+    "httpcore",
+    "googleapiclient",
+)
+
+_installed = False
 
 
 def redact(text: str) -> str:
     for pattern in SECRET_PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text)
+        text = pattern.sub(lambda match: match.group(1) + "[redacted]", text)
     return text
 
 
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+def _install_redacting_record_factory() -> None:
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return record
+        record.msg = redact(message)
         record.args = None
-        return True
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
 
 
 def configure_logging(level: str = "INFO") -> None:
+    """Idempotent: the CLI, the app factory and the worker may all call it."""
+    _install_redacting_record_factory()
     root = logging.getLogger()
-    if not any(isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters):
+    if not any(getattr(handler, "_leadscalendar", False) for handler in root.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        handler.addFilter(RedactingFilter())
+        handler._leadscalendar = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

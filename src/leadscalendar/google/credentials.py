@@ -72,14 +72,16 @@ class CredentialProvider:
     def _handle(
         self, host_id: uuid.UUID, token: str, expiry: datetime | None, scopes: Sequence[str]
     ) -> Credentials:
+        credentials = Credentials(token=token, expiry=expiry, scopes=list(scopes))
+
         def refresh_handler(
             _request: object, scopes: Sequence[str] | None = None
         ) -> tuple[str, datetime | None]:
-            return self.refresh(host_id, stale_token=token)
+            # The token google-auth holds now is the one Google just refused.
+            return self.refresh(host_id, stale_token=credentials.token)
 
-        return Credentials(
-            token=token, expiry=expiry, scopes=list(scopes), refresh_handler=refresh_handler
-        )
+        credentials.refresh_handler = refresh_handler
+        return credentials
 
     def refresh(
         self, host_id: uuid.UUID, *, stale_token: str | None = None

@@ -94,7 +94,10 @@ def authorization_request(
 def exchange_code(settings: Settings, code: str, code_verifier: str) -> ExchangedTokens:
     """Trade the authorization code (plus our PKCE verifier) for tokens."""
     flow = _flow(settings, code_verifier=code_verifier)
-    flow.fetch_token(code=code)
+    try:
+        flow.fetch_token(code=code)
+    finally:
+        flow.oauth2session.close()
     credentials: Credentials = flow.credentials
     token: dict[str, Any] = flow.oauth2session.token
     granted = token.get("scope") or credentials.granted_scopes or []

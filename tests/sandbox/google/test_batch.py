@@ -10,7 +10,7 @@ import pytest
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from tests.sandbox.google_sandbox import GoogleSandbox
+from tests.support.google_sandbox import GoogleSandbox
 
 
 def _event(event_id: str) -> dict[str, Any]:

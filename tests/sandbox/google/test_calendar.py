@@ -9,7 +9,7 @@ import pytest
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
-from tests.sandbox.google_sandbox import CALENDAR_SCOPES, GoogleSandbox
+from tests.support.google_sandbox import CALENDAR_SCOPES, GoogleSandbox
 
 HOST = "host@sandbox.test"
 EVENT_ID = "booking0123456789abcdefuv"

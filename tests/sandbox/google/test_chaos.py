@@ -11,7 +11,7 @@ import httpx
 import pytest
 from googleapiclient.errors import HttpError
 
-from tests.sandbox.google_sandbox import GoogleSandbox
+from tests.support.google_sandbox import GoogleSandbox
 
 HOST = "host@sandbox.test"
 EVENT = {

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from leadscalendar.sandbox.google import SandboxConfig
-from tests.sandbox.google_sandbox import GoogleSandbox
+from tests.support.google_sandbox import GoogleSandbox
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.sandbox.google_sandbox import GoogleSandbox
+from tests.support.google_sandbox import GoogleSandbox
 
 HOST = "host@sandbox.test"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from googleapiclient.errors import HttpError
 
-from tests.sandbox.google_sandbox import GoogleSandbox
+from tests.support.google_sandbox import GoogleSandbox
 
 HOST = "host@sandbox.test"
 

@@ -12,7 +12,7 @@ import requests
 from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 
-from tests.sandbox.google_sandbox import CALENDAR_SCOPES, GoogleSandbox, query_of
+from tests.support.google_sandbox import CALENDAR_SCOPES, GoogleSandbox, query_of
 
 EVENTS_OWNED = "https://www.googleapis.com/auth/calendar.events.owned"
 FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.google_sandbox import GoogleSandbox
+from tests.support.google_sandbox import GoogleSandbox
 
 START = {"dateTime": "2030-03-01T10:00:00Z"}
 END = {"dateTime": "2030-03-01T11:00:00Z"}
