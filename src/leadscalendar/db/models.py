@@ -3,5 +3,6 @@
 from leadscalendar.accounts.models import Host
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
+from leadscalendar.jobs.models import Job, JobAttempt
 
-__all__ = ["Base", "GoogleConnection", "Host", "OAuthState"]
+__all__ = ["Base", "GoogleConnection", "Host", "Job", "JobAttempt", "OAuthState"]
