@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+# Jobs point at hosts: the Host table must be in the metadata whenever jobs are,
+# or a process that imports only the jobs package cannot flush a job.
+from leadscalendar.accounts.models import Host as _Host  # noqa: F401
 from leadscalendar.db.base import Base, IdMixin, TimestampMixin, str_enum
 
 
