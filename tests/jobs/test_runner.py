@@ -176,7 +176,7 @@ def test_a_raising_handler_has_its_writes_rolled_back_and_is_retried(
 
 def test_a_handler_returning_garbage_is_an_error(session_factory: sessionmaker[Session]) -> None:
     job_id = enqueue_one(session_factory, "garbage")
-    registry = make_registry(garbage=lambda ctx: "done")  # type: ignore[arg-type,return-value]
+    registry = make_registry(garbage=lambda ctx: "done")
     run_next(session_factory, registry)
     with session_factory() as session:
         (attempt,) = get_job_with_attempts(session, job_id).attempts
