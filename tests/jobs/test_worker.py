@@ -70,24 +70,29 @@ def test_four_threads_drain_200_jobs_each_effect_once(
 def test_stopping_finishes_in_flight_jobs_and_strands_none(
     session_factory: sessionmaker[Session],
 ) -> None:
-    enqueue_many(session_factory, 40, sleep=0.05)
+    enqueue_many(session_factory, 200, sleep=0.05)
     stop = start_worker(session_factory, threading.Event())
     wait_until(lambda: status_counts(session_factory).get(JobStatus.SUCCEEDED, 0) >= 4)
     stats = stop()
     no_live_running_jobs(session_factory)
     counts = status_counts(session_factory)
-    assert counts[JobStatus.SUCCEEDED] == stats.succeeded < 40
-    assert counts[JobStatus.QUEUED] == 40 - stats.succeeded
+    assert counts[JobStatus.SUCCEEDED] == stats.succeeded < 200
+    assert counts[JobStatus.QUEUED] == 200 - stats.succeeded
     assert len(effect_counts(session_factory)) == stats.succeeded
 
 
 def test_sigterm_stops_the_worker_cleanly(session_factory: sessionmaker[Session]) -> None:
-    enqueue_many(session_factory, 30, sleep=0.03)
+    enqueue_many(session_factory, 200, sleep=0.03)
     previous = signal.getsignal(signal.SIGTERM)
     stop_event = threading.Event()
-    timer = threading.Timer(0.3, os.kill, args=(os.getpid(), signal.SIGTERM))
+
+    def terminate_after_some_work() -> None:
+        wait_until(lambda: status_counts(session_factory).get(JobStatus.SUCCEEDED, 0) >= 2)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=terminate_after_some_work)
     with stop_on_signals(stop_event):
-        timer.start()
+        killer.start()
         stats = run_worker(
             session_factory,
             make_registry(),
@@ -95,9 +100,9 @@ def test_sigterm_stops_the_worker_cleanly(session_factory: sessionmaker[Session]
             poll_interval=0.02,
             stop_event=stop_event,
         )
-    timer.join()
+    killer.join()
     assert signal.getsignal(signal.SIGTERM) is previous
-    assert 0 < stats.succeeded < 30
+    assert 2 <= stats.succeeded < 200
     no_live_running_jobs(session_factory)
 
 
@@ -140,12 +145,12 @@ def test_the_rate_limiter_paces_a_real_worker(session_factory: sessionmaker[Sess
 
 
 def test_heartbeat_keeps_short_leases_of_slow_jobs(session_factory: sessionmaker[Session]) -> None:
-    # Each job outlives its 0.3 s lease; heartbeats every 0.1 s keep it, so no job is
-    # reclaimed by a second thread and every effect still happens once.
-    ids = enqueue_many(session_factory, 6, sleep=0.5)
-    stop = start_worker(session_factory, threading.Event(), lease_seconds=0.3)
-    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 6})
+    # Each job outlives its 0.6 s lease; heartbeats every 0.2 s keep it, so no job is
+    # reclaimed by another thread and every effect happens once.
+    ids = enqueue_many(session_factory, 4, sleep=1.2)
+    stop = start_worker(session_factory, threading.Event(), lease_seconds=0.6)
+    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 4})
     stats = stop()
     assert effect_counts(session_factory) == {str(job_id): 1 for job_id in ids}
     assert stats.lease_lost == 0
-    assert stats.claimed == 6
+    assert stats.claimed == 4

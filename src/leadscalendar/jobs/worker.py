@@ -147,14 +147,13 @@ def run_worker(
         )
         stats.add(_STAT_FOR_STATUS.get(status, "lease_lost"))
 
+    # Set once every job thread has returned; beating continues until then, so
+    # jobs still finishing after a stop request keep their leases.
+    threads_done = threading.Event()
+
     def heartbeat() -> None:
-        while not stop_event.wait(lease_seconds / 3):
+        while not threads_done.wait(lease_seconds / 3):
             _beat()
-        # Keep beating while the last jobs finish after a stop request.
-        while any(thread.is_alive() for thread in threads):
-            _beat()
-            for thread in threads:
-                thread.join(lease_seconds / 3)
 
     def _beat() -> None:
         claims = in_flight.snapshot()
@@ -177,6 +176,7 @@ def run_worker(
     beater.start()
     for thread in threads:
         thread.join()
+    threads_done.set()
     beater.join()
     logger.info("worker.stop worker_id=%s stats=%s", worker_id, stats)
     return stats
