@@ -52,8 +52,6 @@ def test_each_job_goes_to_one_of_four_concurrent_claimers(
     assert len(per_job) == 120
     assert set(per_job.values()) == {1}
     assert status_counts(session_factory) == {JobStatus.RUNNING: 120}
-    owners = {claim.lease_owner.split("/")[0] for claim in claimed}
-    assert len(owners) >= 2, "the claimers should have shared the work"
 
 
 def test_only_due_jobs_of_known_kinds_are_claimed(session_factory: sessionmaker[Session]) -> None:
