@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.jobs import (
@@ -20,6 +21,7 @@ from leadscalendar.jobs import (
     ParkCode,
     Retry,
     RetryPolicy,
+    Succeeded,
     claim_due,
     enqueue,
     get_job_with_attempts,
@@ -226,3 +228,30 @@ def test_registry_refuses_two_handlers_for_one_kind() -> None:
 
     assert "decorated" in registry
     assert registry.kinds == {EFFECT, "decorated"}
+
+
+def test_a_long_handler_can_extend_its_lease_until_it_is_taken(
+    session_factory: sessionmaker[Session],
+) -> None:
+    seen: list[bool] = []
+
+    def long_job(ctx: JobContext) -> Outcome:
+        seen.append(ctx.extend_lease(3600))
+        # Another worker believes this one died and takes the job.
+        claim_due(session_factory, "thief", 1, 60, now=utcnow() + timedelta(hours=2))
+        seen.append(ctx.extend_lease())
+        return Succeeded("too late")
+
+    job_id = enqueue_one(session_factory, "long")
+    _, status = run_next(session_factory, make_registry(long=long_job))
+    assert seen == [True, False]
+    assert status is None
+    with session_factory() as session:
+        job = get_job_with_attempts(session, job_id).job
+    assert job.status is JobStatus.RUNNING
+    assert job.lease_owner is not None and job.lease_owner.startswith("thief/")
+
+
+def test_policy_from_settings() -> None:
+    settings = Settings(jobs_backoff_base_seconds=3, jobs_backoff_cap_seconds=30)
+    assert RetryPolicy.from_settings(settings) == RetryPolicy(base_seconds=3, cap_seconds=30)
