@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadscalendar.accounts import service as accounts
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.jobs import (
     Job,
@@ -110,3 +111,14 @@ def wait_until(predicate: Any, timeout: float = 60.0, interval: float = 0.05) ->
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(interval)
+
+
+def make_host(session: Session, slug: str) -> uuid.UUID:
+    host = accounts.create_host(
+        session,
+        email=f"{slug}@example.com",
+        name=slug,
+        slug=slug,
+        password="correct horse battery",
+    )
+    return host.id

@@ -7,11 +7,10 @@ from typer.testing import CliRunner
 
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
-from leadscalendar.jobs import Job, JobStatus, claim_due, enqueue
+from leadscalendar.jobs import Job, JobStatus, RetryPolicy, claim_due, enqueue
 from leadscalendar.jobs.cli import jobs_app
 from leadscalendar.jobs.runner import run_claimed
 from tests.jobs.support import always_park, make_registry
-from tests.jobs.test_lifecycle import POLICY
 
 runner = CliRunner()
 
@@ -27,7 +26,7 @@ def test_list_show_retry_cancel(session_factory: sessionmaker[Session]) -> None:
         claim,
         make_registry(calendar=always_park),
         session_factory,
-        policy=POLICY,
+        policy=RetryPolicy(),
         lease_seconds=60,
     )
 

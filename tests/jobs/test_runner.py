@@ -28,7 +28,14 @@ from leadscalendar.jobs import (
     resume_parked,
 )
 from leadscalendar.jobs.runner import run_claimed
-from tests.jobs.support import EFFECT, always_park, always_retry, effects, make_registry
+from tests.jobs.support import (
+    EFFECT,
+    always_park,
+    always_retry,
+    effects,
+    make_host,
+    make_registry,
+)
 
 pytestmark = pytest.mark.usefixtures("with_effects")
 POLICY = RetryPolicy(base_seconds=1, cap_seconds=60)
@@ -189,8 +196,6 @@ def test_a_handler_returning_garbage_is_an_error(session_factory: sessionmaker[S
 def test_parked_jobs_resume_when_the_host_fixes_the_cause(
     session_factory: sessionmaker[Session],
 ) -> None:
-    from tests.jobs.test_service import make_host
-
     with unit_of_work(session_factory) as session:
         host_id = make_host(session, "coach")
         job = enqueue(

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadscalendar.accounts import service as accounts
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.errors import LeadsCalendarError
@@ -25,22 +24,12 @@ from leadscalendar.jobs import (
     retry_job,
 )
 from leadscalendar.jobs.errors import JobNotFoundError, JobStateError
+from tests.jobs.support import make_host
 
 
 def job_count(session_factory: sessionmaker[Session]) -> int:
     with session_factory() as session:
         return session.scalar(select(func.count()).select_from(Job)) or 0
-
-
-def make_host(session: Session, slug: str) -> uuid.UUID:
-    host = accounts.create_host(
-        session,
-        email=f"{slug}@example.com",
-        name=slug,
-        slug=slug,
-        password="correct horse battery",
-    )
-    return host.id
 
 
 def test_a_rolled_back_transaction_leaves_no_job(session_factory: sessionmaker[Session]) -> None:
