@@ -58,6 +58,18 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Durable jobs (leadscalendar.jobs): retries, leases, worker shape, pacing.
+    jobs_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    jobs_backoff_cap_seconds: float = Field(default=900.0, gt=0)
+    # A worker that dies loses its jobs for at most this long; live workers heartbeat.
+    jobs_lease_seconds: float = Field(default=120.0, gt=0)
+    jobs_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    jobs_worker_concurrency: int = Field(default=4, ge=1)
+    # Google Calendar's default quotas; each worker process gets 1/jobs_process_count.
+    google_rate_per_user_per_minute: float = Field(default=600.0, gt=0)
+    google_rate_per_project_per_minute: float = Field(default=10_000.0, gt=0)
+    jobs_process_count: int = Field(default=1, ge=1)
+
     @field_validator("token_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

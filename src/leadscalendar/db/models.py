@@ -4,6 +4,7 @@ from leadscalendar.accounts.models import Host
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
+from leadscalendar.jobs.models import Job, JobAttempt
 
 __all__ = [
     "Base",
@@ -12,6 +13,8 @@ __all__ = [
     "BookingType",
     "GoogleConnection",
     "Host",
+    "Job",
+    "JobAttempt",
     "OAuthState",
     "Schedule",
 ]

@@ -1,0 +1,57 @@
+"""Durable jobs: the transactional outbox, leases, retries with backoff, parking, the worker.
+
+Enqueue with ``service.enqueue`` in the same transaction as the change that
+calls for the work; ``worker.run_worker`` does it, at least once, later.
+"""
+
+from leadscalendar.jobs.backoff import RetryPolicy
+from leadscalendar.jobs.lifecycle import claim_due, extend_leases, release
+from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus, ParkCode
+from leadscalendar.jobs.outcomes import ClaimedJob, Effect, Outcome, Park, Retry, Succeeded
+from leadscalendar.jobs.pacing import Pacer, RateLimiter
+from leadscalendar.jobs.registry import Handler, JobContext, JobRegistry
+from leadscalendar.jobs.service import (
+    JobHistory,
+    cancel_job,
+    cancel_pending_for_subject,
+    enqueue,
+    get_job_with_attempts,
+    list_jobs,
+    resume_parked,
+    retry_job,
+)
+from leadscalendar.jobs.worker import WorkerStats, run_worker, stop_on_signals
+
+__all__ = [
+    "AttemptOutcome",
+    "ClaimedJob",
+    "Effect",
+    "Handler",
+    "Job",
+    "JobAttempt",
+    "JobContext",
+    "JobHistory",
+    "JobRegistry",
+    "JobStatus",
+    "Outcome",
+    "Pacer",
+    "Park",
+    "ParkCode",
+    "RateLimiter",
+    "Retry",
+    "RetryPolicy",
+    "Succeeded",
+    "WorkerStats",
+    "cancel_job",
+    "cancel_pending_for_subject",
+    "claim_due",
+    "enqueue",
+    "extend_leases",
+    "get_job_with_attempts",
+    "list_jobs",
+    "release",
+    "resume_parked",
+    "retry_job",
+    "run_worker",
+    "stop_on_signals",
+]

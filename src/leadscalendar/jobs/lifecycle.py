@@ -1,0 +1,331 @@
+"""A job's life once a worker touches it: claim, heartbeat, release, finish.
+
+Claiming, heartbeating and releasing are worker infrastructure and commit their
+own short transactions. Finishing (``record_outcome``, ``record_error``) takes
+the caller's session and does not commit: the runner commits it together with
+the handler's writes.
+
+Every transition after the claim checks that the caller still holds the lease
+(``lease_owner`` is unique per claim). A worker that stalled past its lease
+finds the job reclaimed and does nothing, so a job's state is never written by
+two owners.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import unit_of_work
+from leadscalendar.jobs import repository
+from leadscalendar.jobs.backoff import RetryPolicy, next_run_after
+from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus, ParkCode
+from leadscalendar.jobs.outcomes import ClaimedJob, Outcome, Park, Retry, Succeeded
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+
+
+def claim_due(
+    session_factory: sessionmaker[Session],
+    worker_id: str,
+    limit: int,
+    lease_seconds: float,
+    *,
+    kinds: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> list[ClaimedJob]:
+    """Lease up to ``limit`` due jobs to this worker, in one committed transaction.
+
+    A running job whose lease expired belonged to a worker that died: its try
+    is written down as abandoned and the job is claimed again, or parked if
+    that was its last attempt. ``kinds`` restricts the claim to the jobs this
+    worker has handlers for, so an older worker in a rolling deploy leaves a
+    newer kind alone instead of failing it.
+    """
+    if limit < 1 or (kinds is not None and not kinds):
+        return []
+    now = now or utcnow()
+    claims: list[ClaimedJob] = []
+    with unit_of_work(session_factory) as session:
+        for job in repository.lock_claimable(session, now=now, limit=limit, kinds=kinds):
+            if job.status is JobStatus.RUNNING:
+                _write_abandoned(session, job, now)
+                if job.attempts >= job.max_attempts:
+                    _park(
+                        job,
+                        ParkCode.ATTEMPTS_EXHAUSTED,
+                        f"Gave up after {job.attempts} attempts: the last worker stopped "
+                        "responding while running it.",
+                    )
+                    continue
+            job.status = JobStatus.RUNNING
+            job.attempts += 1
+            job.lease_owner = f"{worker_id}/{uuid.uuid4().hex[:12]}"
+            job.lease_expires_at = now + timedelta(seconds=lease_seconds)
+            job.claimed_at = now
+            claims.append(_snapshot(job))
+    for claim in claims:
+        logger.info(
+            "job.claimed job_id=%s kind=%s attempt=%d owner=%s",
+            claim.id,
+            claim.kind,
+            claim.attempt,
+            claim.lease_owner,
+        )
+    return claims
+
+
+def extend_leases(
+    session_factory: sessionmaker[Session],
+    claims: Iterable[ClaimedJob],
+    lease_seconds: float,
+    *,
+    now: datetime | None = None,
+) -> set[uuid.UUID]:
+    """Heartbeat: push the leases still held further out; return the ids still owned."""
+    # A fixed order, so two transactions touching the same rows cannot deadlock.
+    claims = sorted(claims, key=lambda claim: claim.id)
+    if not claims:
+        return set()
+    expires = (now or utcnow()) + timedelta(seconds=lease_seconds)
+    owned: set[uuid.UUID] = set()
+    with unit_of_work(session_factory) as session:
+        for claim in claims:
+            result = session.execute(
+                update(Job)
+                .where(
+                    Job.id == claim.id,
+                    Job.status == JobStatus.RUNNING,
+                    Job.lease_owner == claim.lease_owner,
+                )
+                .values(lease_expires_at=expires)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                owned.add(claim.id)
+    return owned
+
+
+def release(session_factory: sessionmaker[Session], claim: ClaimedJob) -> bool:
+    """Give a claimed, not yet started job back so any worker can take it at once.
+
+    Used when a worker stops before running what it claimed; the attempt it
+    was charged is given back because nothing was tried.
+    """
+    with unit_of_work(session_factory) as session:
+        job = _owned(session, claim)
+        if job is None:
+            return False
+        job.status = JobStatus.QUEUED
+        job.attempts = max(job.attempts - 1, 0)
+        job.run_after = utcnow()
+        _clear_lease(job)
+    logger.info("job.released job_id=%s owner=%s", claim.id, claim.lease_owner)
+    return True
+
+
+def record_outcome(
+    session: Session,
+    claim: ClaimedJob,
+    outcome: Outcome,
+    *,
+    started_at: datetime,
+    latency_ms: int,
+    policy: RetryPolicy,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> JobStatus | None:
+    """Apply the handler's writes and the job's next state; the caller commits both.
+
+    Returns the job's new status, or ``None`` when the lease was lost, in which
+    case nothing, not even the handler's writes, is applied. If ``apply``
+    raises, the caller must roll back and call ``record_error``.
+    """
+    job = _owned(session, claim)
+    if job is None:
+        return None
+    if outcome.apply is not None:
+        outcome.apply(session)
+    now = now or utcnow()
+    attempt = JobAttempt(
+        job_id=job.id,
+        number=claim.attempt,
+        lease_owner=claim.lease_owner,
+        started_at=started_at,
+        finished_at=now,
+        operation=outcome.operation,
+        http_status=outcome.http_status,
+        latency_ms=latency_ms,
+    )
+    if isinstance(outcome, Succeeded):
+        job.status = JobStatus.SUCCEEDED
+        job.finished_at = now
+        _clear_lease(job)
+        attempt.outcome = AttemptOutcome.SUCCEEDED
+        attempt.message = _clip(outcome.detail) or None
+    elif isinstance(outcome, Park):
+        _park(job, outcome.code, outcome.reason)
+        attempt.outcome = AttemptOutcome.PARKED
+        attempt.google_reason = outcome.google_reason
+        attempt.message = _clip(outcome.reason)
+    else:
+        attempt.google_reason = outcome.google_reason
+        attempt.message = _clip(outcome.reason)
+        attempt.outcome = _retry_or_exhaust(
+            job, outcome, AttemptOutcome.RETRY, policy=policy, now=now, rng=rng
+        )
+    session.add(attempt)
+    _log_finish(claim, job, latency_ms)
+    return job.status
+
+
+def record_error(
+    session: Session,
+    claim: ClaimedJob,
+    error: BaseException,
+    *,
+    started_at: datetime,
+    latency_ms: int,
+    policy: RetryPolicy,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> JobStatus | None:
+    """The handler raised: record the attempt as an error and retry with backoff."""
+    job = _owned(session, claim)
+    if job is None:
+        return None
+    now = now or utcnow()
+    # The exception's type and text, never its traceback's locals: no secrets in the row.
+    message = _clip(f"{type(error).__name__}: {error}")
+    outcome = _retry_or_exhaust(
+        job, Retry(reason=message), AttemptOutcome.ERROR, policy=policy, now=now, rng=rng
+    )
+    session.add(
+        JobAttempt(
+            job_id=job.id,
+            number=claim.attempt,
+            lease_owner=claim.lease_owner,
+            started_at=started_at,
+            finished_at=now,
+            outcome=outcome,
+            message=message,
+            latency_ms=latency_ms,
+        )
+    )
+    _log_finish(claim, job, latency_ms)
+    return job.status
+
+
+def _retry_or_exhaust(
+    job: Job,
+    retry: Retry,
+    attempt_outcome: AttemptOutcome,
+    *,
+    policy: RetryPolicy,
+    now: datetime,
+    rng: random.Random | None,
+) -> AttemptOutcome:
+    job.last_error = retry.reason
+    if job.attempts >= job.max_attempts:
+        _park(
+            job,
+            ParkCode.ATTEMPTS_EXHAUSTED,
+            f"Gave up after {job.attempts} attempts; the last one said: {retry.reason}",
+        )
+        return AttemptOutcome.PARKED
+    job.status = JobStatus.QUEUED
+    job.run_after = next_run_after(
+        policy,
+        job.attempts,
+        now,
+        retry_after=retry.retry_after,
+        not_before=retry.not_before,
+        rng=rng,
+    )
+    _clear_lease(job)
+    return attempt_outcome
+
+
+def _owned(session: Session, claim: ClaimedJob) -> Job | None:
+    job = repository.lock_job(session, claim.id)
+    if job is None or job.status is not JobStatus.RUNNING or job.lease_owner != claim.lease_owner:
+        logger.warning(
+            "job.lease_lost job_id=%s owner=%s current_owner=%s status=%s",
+            claim.id,
+            claim.lease_owner,
+            job.lease_owner if job else None,
+            job.status if job else "deleted",
+        )
+        return None
+    return job
+
+
+def _park(job: Job, code: str, reason: str) -> None:
+    job.status = JobStatus.PARKED
+    job.park_code = code
+    job.park_reason = _clip(reason)
+    _clear_lease(job)
+
+
+def _clear_lease(job: Job) -> None:
+    job.lease_owner = None
+    job.lease_expires_at = None
+    job.claimed_at = None
+
+
+def _write_abandoned(session: Session, job: Job, now: datetime) -> None:
+    logger.warning(
+        "job.lease_expired job_id=%s kind=%s owner=%s", job.id, job.kind, job.lease_owner
+    )
+    session.add(
+        JobAttempt(
+            job_id=job.id,
+            number=job.attempts,
+            lease_owner=job.lease_owner,
+            started_at=job.claimed_at or now,
+            finished_at=now,
+            outcome=AttemptOutcome.ABANDONED,
+            message="The worker stopped responding before it finished (its lease expired).",
+            latency_ms=0,
+        )
+    )
+
+
+def _snapshot(job: Job) -> ClaimedJob:
+    assert job.lease_owner is not None and job.lease_expires_at is not None
+    return ClaimedJob(
+        id=job.id,
+        kind=job.kind,
+        payload=dict(job.payload),
+        subject_key=job.subject_key,
+        host_id=job.host_id,
+        attempt=job.attempts,
+        max_attempts=job.max_attempts,
+        lease_owner=job.lease_owner,
+        lease_expires_at=job.lease_expires_at,
+    )
+
+
+def _log_finish(claim: ClaimedJob, job: Job, latency_ms: int) -> None:
+    logger.info(
+        "job.finished job_id=%s kind=%s attempt=%d status=%s park_code=%s latency_ms=%d",
+        claim.id,
+        claim.kind,
+        claim.attempt,
+        job.status,
+        job.park_code,
+        latency_ms,
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"

@@ -1,0 +1,222 @@
+"""The worker process: N threads claiming and running jobs until told to stop.
+
+Threads suit the work: handlers spend their time waiting on Google, and each
+thread holds at most one job, so a stop request is honoured within one job's
+run. A heartbeat thread keeps the leases of running jobs alive, which lets the
+lease be short (a crashed process's jobs come back quickly) while a slow job
+keeps its lease. Stopping: in-flight jobs finish and are recorded; a job claimed
+but not started (waiting on the pacer) is released for another worker at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadscalendar.jobs import lifecycle
+from leadscalendar.jobs.backoff import RetryPolicy
+from leadscalendar.jobs.models import JobStatus
+from leadscalendar.jobs.outcomes import ClaimedJob
+from leadscalendar.jobs.pacing import Pacer
+from leadscalendar.jobs.registry import JobRegistry
+from leadscalendar.jobs.runner import run_claimed
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LEASE_SECONDS = 120.0
+
+
+@dataclass
+class WorkerStats:
+    """What one ``run_worker`` call did; safe to update from several threads."""
+
+    claimed: int = 0
+    succeeded: int = 0
+    retried: int = 0
+    parked: int = 0
+    lease_lost: int = 0
+    released: int = 0
+    loop_errors: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, name: str, count: int = 1) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + count)
+
+
+class _InFlight:
+    """The claims this process holds, for the heartbeat."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._claims: dict[uuid.UUID, ClaimedJob] = {}
+
+    def add(self, claim: ClaimedJob) -> None:
+        with self._lock:
+            self._claims[claim.id] = claim
+
+    def discard(self, claim: ClaimedJob) -> None:
+        with self._lock:
+            self._claims.pop(claim.id, None)
+
+    def snapshot(self) -> list[ClaimedJob]:
+        with self._lock:
+            return list(self._claims.values())
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_worker(
+    session_factory: sessionmaker[Session],
+    registry: JobRegistry,
+    *,
+    concurrency: int,
+    poll_interval: float,
+    stop_event: threading.Event,
+    worker_id: str | None = None,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    policy: RetryPolicy | None = None,
+    pacer: Pacer | None = None,
+) -> WorkerStats:
+    """Run jobs on ``concurrency`` threads until ``stop_event`` is set; return what was done.
+
+    Blocks. Idle threads sleep ``poll_interval`` between claims (waking at once
+    on stop). Errors of the loop itself (the database going away) are logged
+    and retried after ``poll_interval``; a job they interrupted comes back when
+    its lease expires.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    worker_id = worker_id or default_worker_id()
+    policy = policy or RetryPolicy()
+    stats = WorkerStats()
+    in_flight = _InFlight()
+    logger.info(
+        "worker.start worker_id=%s concurrency=%d kinds=%s",
+        worker_id,
+        concurrency,
+        ",".join(sorted(registry.kinds)),
+    )
+
+    def loop(index: int) -> None:
+        thread_id = f"{worker_id}#{index}"
+        while not stop_event.is_set():
+            try:
+                claims = lifecycle.claim_due(
+                    session_factory, thread_id, 1, lease_seconds, kinds=registry.kinds
+                )
+            except Exception:
+                stats.add("loop_errors")
+                logger.exception("worker.claim_failed worker_id=%s", thread_id)
+                stop_event.wait(poll_interval)
+                continue
+            if not claims:
+                stop_event.wait(poll_interval)
+                continue
+            for claim in claims:
+                stats.add("claimed")
+                in_flight.add(claim)
+                try:
+                    _run_one(claim)
+                except Exception:
+                    stats.add("loop_errors")
+                    logger.exception("worker.run_failed job_id=%s", claim.id)
+                    stop_event.wait(poll_interval)
+                finally:
+                    in_flight.discard(claim)
+
+    def _run_one(claim: ClaimedJob) -> None:
+        if pacer is not None and not _wait_for_permit(pacer, claim, stop_event):
+            if lifecycle.release(session_factory, claim):
+                stats.add("released")
+            return
+        status = run_claimed(
+            claim, registry, session_factory, policy=policy, lease_seconds=lease_seconds
+        )
+        stats.add(_STAT_FOR_STATUS.get(status, "lease_lost"))
+
+    # Set once every job thread has returned; beating continues until then, so
+    # jobs still finishing after a stop request keep their leases.
+    threads_done = threading.Event()
+
+    def heartbeat() -> None:
+        while not threads_done.wait(lease_seconds / 3):
+            _beat()
+
+    def _beat() -> None:
+        claims = in_flight.snapshot()
+        try:
+            owned = lifecycle.extend_leases(session_factory, claims, lease_seconds)
+        except Exception:
+            logger.exception("worker.heartbeat_failed worker_id=%s", worker_id)
+            return
+        for claim in claims:
+            if claim.id not in owned:
+                logger.warning("worker.lease_lost job_id=%s", claim.id)
+
+    threads = [
+        threading.Thread(target=loop, args=(index,), name=f"job-worker-{index}", daemon=True)
+        for index in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    beater = threading.Thread(target=heartbeat, name="job-heartbeat", daemon=True)
+    beater.start()
+    for thread in threads:
+        thread.join()
+    threads_done.set()
+    beater.join()
+    logger.info("worker.stop worker_id=%s stats=%s", worker_id, stats)
+    return stats
+
+
+_STAT_FOR_STATUS: dict[JobStatus | None, str] = {
+    JobStatus.SUCCEEDED: "succeeded",
+    JobStatus.QUEUED: "retried",
+    JobStatus.PARKED: "parked",
+    None: "lease_lost",
+}
+
+
+def _wait_for_permit(pacer: Pacer, claim: ClaimedJob, stop_event: threading.Event) -> bool:
+    """Block until the pacer grants a call for the job's host; False if asked to stop first."""
+    while (wait := pacer.acquire(claim.host_id)) > 0:
+        if stop_event.wait(wait):
+            return False
+    return not stop_event.is_set()
+
+
+@contextmanager
+def stop_on_signals(
+    stop_event: threading.Event,
+    signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT),
+) -> Iterator[threading.Event]:
+    """Within the block, SIGTERM/SIGINT set ``stop_event`` instead of killing the process.
+
+    Must be entered on the main thread (Python's rule for signal handlers).
+    The previous handlers come back on exit, so a second Ctrl-C after the
+    worker returned behaves as usual.
+    """
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        logger.info("worker.signal signal=%s stopping", signal.Signals(signum).name)
+        stop_event.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in signals}
+    try:
+        yield stop_event
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadscalendar.db.base import utcnow
+from leadscalendar.jobs import Job, JobStatus, RateLimiter, WorkerStats, run_worker, stop_on_signals
+from tests.jobs.support import (
+    effect_counts,
+    enqueue_many,
+    make_registry,
+    status_counts,
+    wait_until,
+)
+
+pytestmark = pytest.mark.usefixtures("with_effects")
+
+
+def start_worker(
+    session_factory: sessionmaker[Session], stop: threading.Event, **options: object
+) -> Callable[[], WorkerStats]:
+    """Run the worker on a thread; return a function that stops it and returns its stats."""
+    result: list[WorkerStats] = []
+    kwargs: dict[str, object] = {"concurrency": 4, "poll_interval": 0.02, "stop_event": stop}
+    kwargs.update(options)
+
+    def target() -> None:
+        result.append(run_worker(session_factory, make_registry(), **kwargs))  # type: ignore[arg-type]
+
+    thread = threading.Thread(target=target)
+    thread.start()
+
+    def stop_and_join() -> WorkerStats:
+        stop.set()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+        return result[0]
+
+    return stop_and_join
+
+
+def no_live_running_jobs(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        running = session.scalars(select(Job).where(Job.status == JobStatus.RUNNING)).all()
+        assert running == []
+        leased = session.scalars(select(Job).where(Job.lease_owner.is_not(None))).all()
+        assert leased == []
+
+
+def test_four_threads_drain_200_jobs_each_effect_once(
+    session_factory: sessionmaker[Session],
+) -> None:
+    ids = enqueue_many(session_factory, 200, sleep=0.002)
+    stop = start_worker(session_factory, threading.Event())
+    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 200})
+    stats = stop()
+    assert effect_counts(session_factory) == {str(job_id): 1 for job_id in ids}
+    assert stats.succeeded == stats.claimed == 200
+    no_live_running_jobs(session_factory)
+
+
+def test_stopping_finishes_in_flight_jobs_and_strands_none(
+    session_factory: sessionmaker[Session],
+) -> None:
+    enqueue_many(session_factory, 200, sleep=0.05)
+    stop = start_worker(session_factory, threading.Event())
+    wait_until(lambda: status_counts(session_factory).get(JobStatus.SUCCEEDED, 0) >= 4)
+    stats = stop()
+    no_live_running_jobs(session_factory)
+    counts = status_counts(session_factory)
+    assert counts[JobStatus.SUCCEEDED] == stats.succeeded < 200
+    assert counts[JobStatus.QUEUED] == 200 - stats.succeeded
+    assert len(effect_counts(session_factory)) == stats.succeeded
+
+
+def test_sigterm_stops_the_worker_cleanly(session_factory: sessionmaker[Session]) -> None:
+    enqueue_many(session_factory, 200, sleep=0.03)
+    previous = signal.getsignal(signal.SIGTERM)
+    stop_event = threading.Event()
+
+    def terminate_after_some_work() -> None:
+        wait_until(lambda: status_counts(session_factory).get(JobStatus.SUCCEEDED, 0) >= 2)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=terminate_after_some_work)
+    with stop_on_signals(stop_event):
+        killer.start()
+        stats = run_worker(
+            session_factory,
+            make_registry(),
+            concurrency=2,
+            poll_interval=0.02,
+            stop_event=stop_event,
+        )
+    killer.join()
+    assert signal.getsignal(signal.SIGTERM) is previous
+    assert 2 <= stats.succeeded < 200
+    no_live_running_jobs(session_factory)
+
+
+class NeverYouMind:
+    """A pacer that never grants a call: the worker must wait, and give the job back on stop."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+
+    def acquire(self, key: uuid.UUID | None) -> float:
+        self.asked.set()
+        return 60.0
+
+
+def test_a_job_waiting_on_the_pacer_is_released_on_stop(
+    session_factory: sessionmaker[Session],
+) -> None:
+    (job_id,) = enqueue_many(session_factory, 1)
+    pacer = NeverYouMind()
+    stop = start_worker(session_factory, threading.Event(), concurrency=1, pacer=pacer)
+    assert pacer.asked.wait(10)
+    stats = stop()
+    assert stats.released == 1
+    with session_factory() as session:
+        job = session.get_one(Job, job_id)
+        assert (job.status, job.attempts, job.lease_owner) == (JobStatus.QUEUED, 0, None)
+        assert job.run_after <= utcnow()
+
+
+def test_the_rate_limiter_paces_a_real_worker(session_factory: sessionmaker[Session]) -> None:
+    enqueue_many(session_factory, 12)
+    # 5 calls at once, then 10 a second for the project: 12 jobs need ~0.7 s.
+    pacer = RateLimiter(per_user_per_minute=600, per_project_per_minute=600, burst_seconds=0.5)
+    started = time.monotonic()
+    stop = start_worker(session_factory, threading.Event(), pacer=pacer)
+    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 12})
+    elapsed = time.monotonic() - started
+    stop()
+    assert elapsed >= 0.6
+
+
+def test_heartbeat_keeps_short_leases_of_slow_jobs(session_factory: sessionmaker[Session]) -> None:
+    # Each job outlives its 0.6 s lease; heartbeats every 0.2 s keep it, so no job is
+    # reclaimed by another thread and every effect happens once.
+    ids = enqueue_many(session_factory, 4, sleep=1.2)
+    stop = start_worker(session_factory, threading.Event(), lease_seconds=0.6)
+    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 4})
+    stats = stop()
+    assert effect_counts(session_factory) == {str(job_id): 1 for job_id in ids}
+    assert stats.lease_lost == 0
+    assert stats.claimed == 4
