@@ -3,5 +3,6 @@
 from leadscalendar.accounts.models import Host
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
+from leadscalendar.payments.models import PaymentEvent
 
-__all__ = ["Base", "GoogleConnection", "Host", "OAuthState"]
+__all__ = ["Base", "GoogleConnection", "Host", "OAuthState", "PaymentEvent"]
