@@ -20,7 +20,7 @@ DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - a known pla
 DEV_GOOGLE_CLIENT_ID = "leadscalendar-dev.apps.googleusercontent.com"
 DEV_GOOGLE_CLIENT_SECRET = "dev-google-client-secret"  # noqa: S105 - a known placeholder
 # The payments sandbox accepts exactly these by default, so a fresh clone works offline.
-DEV_STRIPE_API_KEY = "sk_test_leadscalendar_sandbox"  # noqa: S105 - a known placeholder
+DEV_STRIPE_API_KEY = "sk_test_leadscalendar_sandbox"
 DEV_STRIPE_WEBHOOK_SECRET = "whsec_leadscalendar_sandbox"  # noqa: S105 - a known placeholder
 PLACEHOLDER_SECRETS = frozenset(
     {"", "change-me", "changeme", "secret", "password", "todo", "xxx"}

@@ -92,7 +92,9 @@ class StripePaymentProvider:
 
     def retrieve_checkout(self, session_id: str) -> CheckoutSession:
         """The session as the provider sees it now (reconciliation when a webhook is late)."""
-        return _checkout_session(_call(lambda: self._client.v1.checkout.sessions.retrieve(session_id)))
+        return _checkout_session(
+            _call(lambda: self._client.v1.checkout.sessions.retrieve(session_id))
+        )
 
     def refund(
         self,

@@ -12,7 +12,6 @@ from alembic import op
 
 import leadscalendar.db.base
 
-
 revision: str = "587c9d12af81"
 down_revision: str | None = "1df3a4727b8a"
 branch_labels: str | Sequence[str] | None = None
