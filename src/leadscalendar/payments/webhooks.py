@@ -98,8 +98,9 @@ def verify_stripe_webhook(
     except stripe.SignatureVerificationError as exc:
         reason = "stale timestamp" if "tolerance" in str(exc) else "invalid signature"
         raise WebhookVerificationError(f"Webhook rejected: {reason}.") from None
-    except ValueError:
-        # Signed but not JSON (or not a v1 event): authentic garbage is still garbage.
+    except Exception:
+        # The signature is checked first, so this is an authentic body the SDK could
+        # not read (not UTF-8, not JSON, not an event object): still nothing to record.
         raise WebhookVerificationError("Webhook rejected: malformed event body.") from None
     raw = payload.decode("utf-8")
     document = json.loads(raw)
