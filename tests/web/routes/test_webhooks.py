@@ -77,8 +77,10 @@ def handler() -> Handler:
 
 
 @pytest.fixture
-def app(settings: Settings, handler: Handler) -> FastAPI:
-    return create_app(settings, replace(build_services(settings), payment_event_handler=handler))
+def app(settings: Settings, handler: Handler) -> Iterator[FastAPI]:
+    services = replace(build_services(settings), payment_event_handler=handler)
+    yield create_app(settings, services)
+    services.engine.dispose()
 
 
 @pytest.fixture
