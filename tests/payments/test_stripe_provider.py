@@ -201,3 +201,17 @@ def test_the_stripe_setting_uses_the_stripe_api_base() -> None:
     )
     with pytest.raises(PaymentProviderUnavailableError):
         build_payment_provider(settings).create_checkout(checkout_request())
+
+
+def test_expiring_an_open_checkout_closes_it_and_a_paid_one_refuses(sandbox: Sandbox) -> None:
+    url, _ = sandbox
+    provider = provider_for(url)
+    open_session = provider.create_checkout(checkout_request())
+    expired = provider.expire_checkout(open_session.id)
+    assert (expired.status, expired.url) == ("expired", None)
+    paid = provider.create_checkout(checkout_request())
+    httpx.post(f"{url}/_sandbox/sessions/{paid.id}/pay").raise_for_status()
+    with pytest.raises(PaymentRejectedError) as caught:
+        provider.expire_checkout(paid.id)
+    assert caught.value.code == "session_not_open"
+    assert provider.retrieve_checkout(paid.id).payment_status == "paid"

@@ -147,3 +147,10 @@ def test_signed_but_malformed_bodies_are_rejected(body: bytes) -> None:
     header = stripe_signature(body, TEST_WEBHOOK_SECRET) if body != b"\xff\xfe" else "t=1,v1=0"
     with pytest.raises(WebhookVerificationError):
         verify(body, header)
+
+
+def test_any_one_matching_v1_signature_is_enough_as_during_a_secret_roll() -> None:
+    body, headers = signed(session_event())
+    timestamp, good = headers["Stripe-Signature"].split(",")
+    old_secret = stripe_signature(body, "whsec_old_secret").split(",")[1]
+    verify(body, f"{timestamp},{old_secret},{good}")

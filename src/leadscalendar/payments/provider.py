@@ -134,6 +134,10 @@ class PaymentProvider(Protocol):
 
     def retrieve_checkout(self, session_id: str) -> CheckoutSession: ...
 
+    def expire_checkout(self, session_id: str) -> CheckoutSession:
+        """Close an open checkout (the hold ended); fails if the lead has already paid."""
+        ...
+
     def refund(
         self,
         payment_intent_id: str,

@@ -96,6 +96,16 @@ class StripePaymentProvider:
             _call(lambda: self._client.v1.checkout.sessions.retrieve(session_id))
         )
 
+    def expire_checkout(self, session_id: str) -> CheckoutSession:
+        """Stop the lead from paying for a booking whose hold is gone.
+
+        Stripe refuses with ``PaymentRejectedError`` when the session is no longer
+        open; the caller must then read the payment outcome, not assume none.
+        """
+        return _checkout_session(
+            _call(lambda: self._client.v1.checkout.sessions.expire(session_id))
+        )
+
     def refund(
         self,
         payment_intent_id: str,
