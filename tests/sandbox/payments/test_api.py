@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 
+from leadscalendar.sandbox.payments.forms import parse_stripe_form
 from tests.sandbox.payments.conftest import create_session, root
 from tests.support.payments import TEST_API_KEY
 
@@ -154,3 +155,23 @@ def test_reset_forgets_everything(api: httpx.Client) -> None:
     api.post("/_sandbox/reset").raise_for_status()
     assert api.get("/_sandbox/sessions").json() == []
     assert api.get("/_sandbox/events").json() == []
+
+
+def test_form_decoding_nests_like_stripe() -> None:
+    body = b"a[b][0][c]=1&a[b][1][c]=2&expand[]=x&expand[]=y&metadata[k]=v&empty="
+    assert parse_stripe_form(body) == {
+        "a": {"b": [{"c": "1"}, {"c": "2"}]},
+        "expand": ["x", "y"],
+        "metadata": {"k": "v"},
+        "empty": "",
+    }
+
+
+def test_a_body_that_is_not_utf8_is_a_400_not_a_crash(api: httpx.Client) -> None:
+    response = api.post(
+        "/v1/checkout/sessions",
+        content=b"mode=\xff",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"

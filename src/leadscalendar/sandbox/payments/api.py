@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hmac
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -99,7 +100,7 @@ async def _guard(request: Request) -> Response | None:
     return None
 
 
-async def _idempotent(request: Request, create: Any) -> Response:
+async def _idempotent(request: Request, create: Callable[[JSON], JSON]) -> Response:
     """Run ``create(params)`` at most once per Idempotency-Key; replay the saved answer."""
     refused = await _guard(request)
     if refused is not None:

@@ -15,7 +15,11 @@ class FormError(ValueError):
 def parse_stripe_form(body: bytes) -> dict[str, Any]:
     """Decode a ``application/x-www-form-urlencoded`` body the way Stripe's API does."""
     root: dict[str, Any] = {}
-    for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormError("Request body is not valid UTF-8.", "body") from None
+    for key, value in parse_qsl(text, keep_blank_values=True):
         path = _split_key(key)
         node = root
         for part in path[:-1]:
@@ -53,4 +57,4 @@ def _lists(node: Any) -> Any:
 
 def fingerprint(body: bytes) -> tuple[tuple[str, str], ...]:
     """Order-insensitive identity of a request's parameters, for idempotency checks."""
-    return tuple(sorted(parse_qsl(body.decode("utf-8"), keep_blank_values=True)))
+    return tuple(sorted(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)))
