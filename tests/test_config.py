@@ -30,6 +30,9 @@ def test_production_refuses_placeholder_secrets(
     monkeypatch.setenv("LEADSCALENDAR_GOOGLE_CLIENT_ID", "123-abc.apps.googleusercontent.com")
     monkeypatch.setenv("LEADSCALENDAR_GOOGLE_CLIENT_SECRET", "GOCSPX-real-looking-secret")
     monkeypatch.setenv("LEADSCALENDAR_TOKEN_KEYS", "k" * 43 + "=")
+    monkeypatch.setenv("LEADSCALENDAR_PAYMENT_PROVIDER", "stripe")
+    monkeypatch.setenv("LEADSCALENDAR_STRIPE_API_KEY", "sk_live_real-looking-key")
+    monkeypatch.setenv("LEADSCALENDAR_STRIPE_WEBHOOK_SECRET", "whsec_real-looking-secret")
     assert load_settings().environment == "production"
     monkeypatch.setenv(f"LEADSCALENDAR_{variable}", "change-me")
     with pytest.raises(ConfigurationError, match=f"LEADSCALENDAR_{variable}"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,9 +19,13 @@ from leadscalendar.errors import ConfigurationError
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - a known placeholder
 DEV_GOOGLE_CLIENT_ID = "leadscalendar-dev.apps.googleusercontent.com"
 DEV_GOOGLE_CLIENT_SECRET = "dev-google-client-secret"  # noqa: S105 - a known placeholder
+# The payments sandbox accepts exactly these by default, so a fresh clone works offline.
+DEV_STRIPE_API_KEY = "sk_test_leadscalendar_sandbox"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_leadscalendar_sandbox"  # noqa: S105 - a known placeholder
 PLACEHOLDER_SECRETS = frozenset(
     {"", "change-me", "changeme", "secret", "password", "todo", "xxx"}
     | {DEV_SECRET_KEY, DEV_GOOGLE_CLIENT_ID, DEV_GOOGLE_CLIENT_SECRET}
+    | {DEV_STRIPE_API_KEY, DEV_STRIPE_WEBHOOK_SECRET, "sk_test_xxx", "whsec_xxx"}
 )
 
 
@@ -51,6 +55,17 @@ class Settings(BaseSettings):
     google_api_base: str = "https://www.googleapis.com/"
     google_http_timeout_seconds: float = 20.0
 
+    # "sandbox" is the Stripe provider pointed at the local payments sandbox: the
+    # same code path as production, only the API base URL differs.
+    payment_provider: Literal["stripe", "sandbox"] = "sandbox"
+    stripe_api_key: str = DEV_STRIPE_API_KEY
+    stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
+    stripe_api_base: str = "https://api.stripe.com"
+    payments_sandbox_url: str = "http://127.0.0.1:8002"
+    stripe_http_timeout_seconds: float = 20.0
+    # The SDK retries connection errors, 409 and 5xx with backoff, reusing our idempotency key.
+    stripe_max_network_retries: int = Field(default=2, ge=0, le=10)
+
     oauth_state_ttl_seconds: int = 600
     session_max_age_seconds: int = 14 * 24 * 3600
     # Refresh access tokens this long before Google says they expire.
@@ -77,6 +92,11 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("stripe_api_base", "payments_sandbox_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
     @field_validator("public_url", "google_api_base")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -94,6 +114,14 @@ class Settings(BaseSettings):
                 )
         if not self.token_keys:
             raise ValueError("LEADSCALENDAR_TOKEN_KEYS must be set in production")
+        # A sandbox "payment" is free: production must take real money or refuse to start.
+        if self.payment_provider != "stripe":
+            raise ValueError("LEADSCALENDAR_PAYMENT_PROVIDER must be 'stripe' in production")
+        for name in ("stripe_api_key", "stripe_webhook_secret"):
+            if getattr(self, name).strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    f"LEADSCALENDAR_{name.upper()} must be set to a real secret in production"
+                )
         return self
 
     @property

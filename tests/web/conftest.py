@@ -41,8 +41,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+def app(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    yield app
+    # Served with lifespan="off", so the app never disposes its engine itself; an
+    # undisposed pool leaks PostgreSQL connections into later tests' warnings.
+    app.state.services.engine.dispose()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Sc
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
 from leadscalendar.jobs.models import Job, JobAttempt
+from leadscalendar.payments.models import PaymentEvent
 
 __all__ = [
     "Base",
@@ -16,5 +17,6 @@ __all__ = [
     "Job",
     "JobAttempt",
     "OAuthState",
+    "PaymentEvent",
     "Schedule",
 ]

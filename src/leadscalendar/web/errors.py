@@ -24,7 +24,8 @@ GENERIC_500 = "Something went wrong on our side. It has been logged; please try 
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    # Webhook senders are machines too: they get JSON, never an HTML page.
+    return request.url.path.startswith(("/api/", "/webhooks/"))
 
 
 def render_error(request: Request, status_code: int, message: str, code: str) -> Response:

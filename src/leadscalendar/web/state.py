@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +12,9 @@ from leadscalendar.db.engine import build_engine
 from leadscalendar.db.session import build_session_factory
 from leadscalendar.google.credentials import CredentialProvider
 from leadscalendar.google.tokens import TokenCipher, load_token_keys
+from leadscalendar.payments.factory import build_payment_provider
+from leadscalendar.payments.provider import PaymentProvider
+from leadscalendar.payments.webhooks import NoopPaymentEventHandler, PaymentEventHandler
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,9 @@ class Services:
     session_factory: sessionmaker[Session]
     cipher: TokenCipher
     credentials: CredentialProvider
+    payment_provider: PaymentProvider
+    # The bookings domain replaces this to act on paid/expired checkouts.
+    payment_event_handler: PaymentEventHandler = field(default_factory=NoopPaymentEventHandler)
 
 
 def build_services(settings: Settings) -> Services:
@@ -33,4 +39,5 @@ def build_services(settings: Settings) -> Services:
         session_factory=session_factory,
         cipher=cipher,
         credentials=CredentialProvider(settings, cipher, session_factory),
+        payment_provider=build_payment_provider(settings),
     )
