@@ -71,7 +71,8 @@ def merged_intervals(hours: WorkingHours, day: date) -> list[tuple[int, int]]:
 
 
 def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
-    return other_start < end and start < other_end
+    """Half-open overlap; an empty interval (a zero-length event) blocks nothing."""
+    return other_start < other_end and other_start < end and start < other_end
 
 
 def blocked(scenario: Scenario, start: datetime, end: datetime) -> bool:
