@@ -47,6 +47,7 @@ from leadscalendar.availability.zones import (
     require_aware,
     to_us,
     to_us_delta,
+    wall_boundary,
     wall_to_us,
 )
 
@@ -58,18 +59,21 @@ def _day_candidates(
 ) -> Iterator[int]:
     """Slot starts (µs) on one local date that satisfy rules 1 and 2, in order."""
     for wall_start, wall_end in intervals:
-        span_start = wall_to_us(day, wall_start, zone)
-        latest_start = wall_to_us(day, wall_end, zone) - duration
+        span_start, plain_start = wall_boundary(day, wall_start, zone)
+        span_end, plain_end = wall_boundary(day, wall_end, zone)
+        latest_start = span_end - duration
         first = -(-wall_start // step) * step
         if first >= wall_end or span_start > latest_start:
             continue
-        start_offsets = offsets_us(day, wall_start, zone)
-        end_offsets = offsets_us(day, wall_end, zone)
-        if start_offsets[0] == start_offsets[1] == end_offsets[0] == end_offsets[1]:
-            # Same offset at both ends, neither in a gap nor repeated: no transition
+        if (
+            plain_start
+            and plain_end
+            and span_end - span_start == (wall_end - wall_start) * US_PER_SECOND
+        ):
+            # One offset at both ends, neither skipped nor repeated: no transition
             # inside (tzdata has no zone with two transitions within one day), so
             # one subtraction converts every candidate.
-            base = naive_us(day, 0) - start_offsets[0]
+            base = span_start - wall_start * US_PER_SECOND
             for second in range(first, wall_end, step):
                 instant = base + second * US_PER_SECOND
                 if instant > latest_start:

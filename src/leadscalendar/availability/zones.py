@@ -17,7 +17,7 @@ Local wall times are turned into instants with one rule, used everywhere:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadscalendar.availability.errors import NaiveDatetimeError, UnknownTimeZoneError
@@ -62,21 +62,19 @@ def naive_us(day: date, second_of_day: int) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * US_PER_DAY + second_of_day * US_PER_SECOND
 
 
-def _wall(day: date, second_of_day: int, zone: ZoneInfo, fold: int) -> datetime:
-    if second_of_day >= 86_400:
-        day, second_of_day = day + timedelta(days=1), second_of_day - 86_400
-    hours, rest = divmod(second_of_day, 3600)
-    return datetime.combine(day, time(hours, rest // 60, rest % 60), tzinfo=zone).replace(fold=fold)
-
-
 def offsets_us(day: date, second_of_day: int, zone: ZoneInfo) -> tuple[int, int]:
     """UTC offsets of a wall time read with fold=0 and fold=1.
 
     Equal offsets: an ordinary wall time. fold=1's offset larger: the wall time is
     in a gap (clocks went forward). fold=0's larger: it is ambiguous (clocks went back).
     """
-    offset0 = _wall(day, second_of_day, zone, 0).utcoffset()
-    offset1 = _wall(day, second_of_day, zone, 1).utcoffset()
+    if second_of_day >= 86_400:
+        day, second_of_day = day + timedelta(days=1), second_of_day - 86_400
+    hour, rest = divmod(second_of_day, 3600)
+    minute, second = divmod(rest, 60)
+    wall = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=zone)
+    offset0 = zone.utcoffset(wall)
+    offset1 = zone.utcoffset(wall.replace(fold=1))
     assert offset0 is not None and offset1 is not None  # ZoneInfo always answers
     return to_us_delta(offset0), to_us_delta(offset1)
 
@@ -88,15 +86,17 @@ def offset_at_us(instant: int, zone: ZoneInfo) -> int:
     return to_us_delta(offset)
 
 
-def wall_to_us(day: date, second_of_day: int, zone: ZoneInfo) -> int:
-    """The instant a local wall-time *boundary* stands for (see the module docstring).
+def wall_boundary(day: date, second_of_day: int, zone: ZoneInfo) -> tuple[int, bool]:
+    """The instant a local wall-time *boundary* stands for, and whether the wall time is plain.
 
-    ``second_of_day`` may be 86400: the end of ``day``, i.e. the next day's midnight.
+    Plain means neither skipped nor repeated, so the instant is simply the wall
+    time minus the one offset in force. ``second_of_day`` may be 86400: the end
+    of ``day``, i.e. the next day's midnight. See the module docstring for the rule.
     """
     naive = naive_us(day, second_of_day)
     offset0, offset1 = offsets_us(day, second_of_day, zone)
     if offset1 <= offset0:  # ordinary or ambiguous: fold=0
-        return naive - offset0
+        return naive - offset0, offset1 == offset0
     # In a gap: the transition lies in (naive - offset1, naive - offset0]. Transitions
     # fall on whole seconds, so a binary search over seconds finds it exactly.
     low = (naive - offset1) // US_PER_SECOND  # before the transition
@@ -108,4 +108,9 @@ def wall_to_us(day: date, second_of_day: int, zone: ZoneInfo) -> int:
             low = middle
         else:
             high = middle
-    return high * US_PER_SECOND
+    return high * US_PER_SECOND, False
+
+
+def wall_to_us(day: date, second_of_day: int, zone: ZoneInfo) -> int:
+    """The instant a local wall-time boundary stands for (see ``wall_boundary``)."""
+    return wall_boundary(day, second_of_day, zone)[0]
