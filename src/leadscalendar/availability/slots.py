@@ -71,7 +71,7 @@ def _day_candidates(
             and span_end - span_start == (wall_end - wall_start) * US_PER_SECOND
         ):
             # One offset at both ends, neither skipped nor repeated: no transition
-            # inside (tzdata has no zone with two transitions within one day), so
+            # inside (no zone in current tzdata changes twice within a day), so
             # one subtraction converts every candidate.
             base = span_start - wall_start * US_PER_SECOND
             for second in range(first, wall_end, step):
