@@ -10,6 +10,7 @@ import typer
 
 from leadscalendar.config import Settings, load_settings
 from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.jobs.cli import jobs_app
 
 app = typer.Typer(
     help="LeadsCalendar: paid bookings on the host's Google Calendar.", no_args_is_help=True
@@ -24,6 +25,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(hosts_app, name="hosts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(jobs_app, name="jobs")
 
 
 def _settings() -> Settings:
@@ -59,6 +61,35 @@ def serve(
         proxy_headers=True,
         log_level=settings.log_level.lower(),
     )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Jobs run at once (default LEADSCALENDAR_JOBS_WORKER_CONCURRENCY)."),
+    ] = None,
+) -> None:
+    """Run background jobs (calendar events, refunds) until SIGTERM or Ctrl-C."""
+    import threading
+
+    from leadscalendar.db import migrate
+    from leadscalendar.jobs import stop_on_signals
+    from leadscalendar.logging import configure_logging
+    from leadscalendar.runtime import run_worker_process
+    from leadscalendar.services import build_services
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    migrate.upgrade(settings.resolved_database_url)
+    services = build_services(settings)
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        stats = run_worker_process(
+            services, concurrency=concurrency or settings.jobs_worker_concurrency, stop_event=stop
+        )
+    services.engine.dispose()
+    typer.echo(f"Worker stopped after {stats}.")
 
 
 @app.command()
@@ -163,6 +194,25 @@ def sandbox_google(
     )
     typer.echo(f"Google sandbox on http://{host}:{port}/ (control API under /_sandbox/)")
     run_sandbox(config, host, port)
+
+
+@sandbox_app.command("payments")
+def sandbox_payments(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8002,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run the local stand-in for Stripe: API, hosted checkout page, signed webhooks."""
+    from leadscalendar.sandbox.payments import PaymentsSandboxConfig, run_payments_sandbox
+
+    settings = _settings()
+    config = PaymentsSandboxConfig(
+        api_key=settings.stripe_api_key,
+        webhook_secret=settings.stripe_webhook_secret,
+        webhook_url=f"{settings.public_url.rstrip('/')}/webhooks/stripe",
+        public_url=f"http://{host}:{port}",
+    )
+    typer.echo(f"Payments sandbox on http://{host}:{port}/ (control API under /_sandbox/)")
+    run_payments_sandbox(config, host, port)
 
 
 def main() -> None:

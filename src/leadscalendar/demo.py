@@ -19,8 +19,8 @@ from leadscalendar.config import Settings
 from leadscalendar.db import migrate
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.sandbox.google import SandboxConfig, create_sandbox_app
+from leadscalendar.services import build_services
 from leadscalendar.web.app import create_app
-from leadscalendar.web.state import build_services
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import httpx
 
 from leadscalendar.config import Settings
 from leadscalendar.google.tokens import generate_key
-from leadscalendar.web.state import Services
+from leadscalendar.services import Services
 from tests.support.google_sandbox import GoogleSandbox
 
 HOST_EMAIL = "coach@example.com"

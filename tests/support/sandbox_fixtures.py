@@ -21,8 +21,8 @@ from leadscalendar.accounts import service as accounts
 from leadscalendar.config import Settings
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.sandbox.google import SandboxConfig, running_sandbox
+from leadscalendar.services import build_services
 from leadscalendar.web.app import create_app
-from leadscalendar.web.state import build_services
 from tests.support.app_env import (
     HOST_EMAIL,
     HOST_PASSWORD,

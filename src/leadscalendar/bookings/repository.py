@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
@@ -50,12 +50,19 @@ def active_bookings_between(
     start: datetime,
     end: datetime,
     *,
+    now: datetime,
     exclude: uuid.UUID | None = None,
 ) -> Sequence[Booking]:
-    """Active bookings of a host that touch [start, end) (callers pad for buffers)."""
+    """Bookings of a host that occupy time in [start, end) (callers pad for buffers).
+
+    A hold or an unpaid checkout stops occupying its slot the moment it
+    expires, whether or not anything has marked it ``expired`` yet.
+    """
+    holding = (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT)
     statement = select(Booking).where(
         Booking.host_id == host_id,
         Booking.status.in_(ACTIVE_STATUSES),
+        or_(Booking.status.not_in(holding), Booking.hold_expires_at > now),
         Booking.start_at < end,
         Booking.end_at > start,
     )

@@ -12,9 +12,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from leadscalendar.config import Settings, get_settings
 from leadscalendar.logging import configure_logging
+from leadscalendar.services import Services, build_services
 from leadscalendar.web.errors import install_error_handlers
 from leadscalendar.web.routes import auth, dashboard, google, health, webhooks
-from leadscalendar.web.state import Services, build_services
 
 STATIC_DIR = Path(__file__).parent / "static"
 

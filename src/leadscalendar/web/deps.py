@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts.models import Host
 from leadscalendar.errors import LeadsCalendarError
-from leadscalendar.web.state import Services
+from leadscalendar.services import Services
 
 HOST_ID_KEY = "host_id"
 NONCE_KEY = "nonce"

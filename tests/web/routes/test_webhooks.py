@@ -25,8 +25,8 @@ from leadscalendar.payments.models import PaymentEvent, PaymentEventKind
 from leadscalendar.payments.provider import CheckoutRequest
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent
 from leadscalendar.sandbox.payments.runtime import PaymentsSandbox
+from leadscalendar.services import build_services
 from leadscalendar.web.app import create_app
-from leadscalendar.web.state import build_services
 from tests.support.payments import (
     TEST_API_KEY,
     TEST_WEBHOOK_SECRET,

@@ -1,20 +1,29 @@
-"""What every request needs, built once per process and kept on ``app.state``."""
+"""The composition root: every long-lived collaborator, built once per process.
+
+The web app and the worker both start from ``build_services(settings)``, so a
+setting chooses Google or the sandbox, Stripe or the payments sandbox, for
+both in the same way and never by "if testing".
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadscalendar.bookings.payment_events import BookingPaymentHandler
+from leadscalendar.bookings.tasks import TaskDependencies, build_registry
 from leadscalendar.config import Settings
 from leadscalendar.db.engine import build_engine
 from leadscalendar.db.session import build_session_factory
+from leadscalendar.google.clients import CalendarClients, GoogleCalendarClients
 from leadscalendar.google.credentials import CredentialProvider
 from leadscalendar.google.tokens import TokenCipher, load_token_keys
+from leadscalendar.jobs import JobRegistry
 from leadscalendar.payments.factory import build_payment_provider
 from leadscalendar.payments.provider import PaymentProvider
-from leadscalendar.payments.webhooks import NoopPaymentEventHandler, PaymentEventHandler
+from leadscalendar.payments.webhooks import PaymentEventHandler
 
 
 @dataclass(frozen=True)
@@ -24,20 +33,26 @@ class Services:
     session_factory: sessionmaker[Session]
     cipher: TokenCipher
     credentials: CredentialProvider
+    calendars: CalendarClients
     payment_provider: PaymentProvider
-    # The bookings domain replaces this to act on paid/expired checkouts.
-    payment_event_handler: PaymentEventHandler = field(default_factory=NoopPaymentEventHandler)
+    payment_event_handler: PaymentEventHandler
+
+    def job_registry(self) -> JobRegistry:
+        return build_registry(TaskDependencies(self.calendars, self.payment_provider))
 
 
 def build_services(settings: Settings) -> Services:
     engine = build_engine(settings.resolved_database_url)
     session_factory = build_session_factory(engine)
     cipher = TokenCipher(load_token_keys(settings))
+    credentials = CredentialProvider(settings, cipher, session_factory)
     return Services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         cipher=cipher,
-        credentials=CredentialProvider(settings, cipher, session_factory),
+        credentials=credentials,
+        calendars=GoogleCalendarClients(settings, credentials),
         payment_provider=build_payment_provider(settings),
+        payment_event_handler=BookingPaymentHandler(),
     )

@@ -1,0 +1,121 @@
+"""Changes after booking: host approval, cancellation (with refund policy), rescheduling."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.availability import BusyInterval
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.errors import SlotTakenError
+from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
+from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.service import (
+    enqueue_event_creation,
+    enqueue_event_deletion,
+    enqueue_refund,
+    move,
+    note,
+)
+from leadscalendar.bookings.slots import SlotContext
+from leadscalendar.bookings.states import BookingStatus, check_transition
+from leadscalendar.jobs import cancel_pending_for_subject, enqueue
+
+
+class CancelledBy(enum.StrEnum):
+    LEAD = "lead"
+    HOST = "host"
+
+
+# Bookings whose calendar event exists or may be about to.
+EVENT_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
+
+
+def approve(session: Session, booking: Booking) -> Booking:
+    booking.status_reason = None
+    move(session, booking, BookingStatus.PAID, "approved by the host")
+    enqueue_event_creation(session, booking)
+    return booking
+
+
+def decline(session: Session, booking: Booking) -> Booking:
+    move(session, booking, BookingStatus.DECLINED, "declined by the host")
+    booking.status_reason = "The host declined this booking; any payment is refunded in full."
+    enqueue_refund(session, booking, "declined by the host")
+    return booking
+
+
+def refund_due(booking: Booking, by: CancelledBy, now: datetime, cutoff_hours: int) -> bool:
+    """Hosts always refund; leads get their money back only before the policy's cut-off."""
+    if by is CancelledBy.HOST:
+        return True
+    return now <= booking.start_at - timedelta(hours=cutoff_hours)
+
+
+def cancel(session: Session, booking: Booking, *, by: CancelledBy, now: datetime) -> Booking:
+    """Cancel; the event (created, being created or never created) is removed by a job."""
+    if booking.status is BookingStatus.CANCELLED:
+        return booking
+    had_event = booking.status in EVENT_STATUSES
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert booking_type is not None
+    move(session, booking, BookingStatus.CANCELLED, f"cancelled by the {by.value}")
+    booking.status_reason = f"Cancelled by the {by.value}."
+    if had_event:
+        cancel_pending_for_subject(session, str(booking.id), kinds=[CREATE_EVENT, UPDATE_EVENT])
+        enqueue_event_deletion(session, booking)
+    if booking.paid_at is not None:
+        if refund_due(booking, by, now, booking_type.refund_cutoff_hours):
+            enqueue_refund(session, booking, f"cancelled by the {by.value}")
+        else:
+            note(session, booking, "no_refund", "cancelled after the refund cut-off")
+    return booking
+
+
+def reschedule(
+    session: Session,
+    booking: Booking,
+    *,
+    host: Host,
+    new_start: datetime,
+    busy: Sequence[BusyInterval],
+    now: datetime,
+) -> Booking:
+    """Move to a new free slot; an existing event is patched in place (same id)."""
+    if booking.status not in (*EVENT_STATUSES, BookingStatus.AWAITING_APPROVAL):
+        check_transition(booking.status, BookingStatus.SCHEDULED)
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert booking_type is not None
+    repository.lock_host(session, host.id)
+    new_end = new_start + timedelta(minutes=booking_type.duration_minutes)
+    context = SlotContext(
+        session,
+        host,
+        booking_type,
+        busy=busy,
+        now=now,
+        window_start=new_start,
+        window_end=new_end,
+        exclude=booking.id,
+    )
+    if context.rejection(new_start) is not None:
+        raise SlotTakenError("That time is not available; please pick another.")
+    old_start = booking.start_at
+    booking.start_at, booking.end_at = new_start, new_end
+    note(
+        session, booking, "rescheduled", f"from {old_start.isoformat()} to {new_start.isoformat()}"
+    )
+    if booking.status is BookingStatus.SCHEDULED:
+        enqueue(
+            session,
+            UPDATE_EVENT,
+            {"booking_id": str(booking.id)},
+            subject_key=str(booking.id),
+            host_id=booking.host_id,
+        )
+    # A PAID booking's pending create job reads the new times when it runs.
+    return booking

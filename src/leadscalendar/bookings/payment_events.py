@@ -1,0 +1,118 @@
+"""What a verified payment event does to its booking.
+
+Runs inside the webhook's transaction, only for events seen for the first
+time (payments.service dedupes by provider event id). Events may arrive in
+any order: a ``checkout.session.expired`` after the payment changes nothing,
+a second "paid" for the same booking changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.service import accept, enqueue_refund, move, note
+from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import utcnow
+from leadscalendar.payments.models import PaymentEventKind
+from leadscalendar.payments.webhooks import VerifiedPaymentEvent
+
+logger = logging.getLogger(__name__)
+
+SLOT_GONE_REASON = (
+    "Your payment arrived after your hold had expired and someone else had booked "
+    "that time meanwhile, so it has been refunded in full."
+)
+
+
+class BookingPaymentHandler:
+    """The bookings domain's ``PaymentEventHandler``."""
+
+    def __call__(self, session: Session, event: VerifiedPaymentEvent) -> None:
+        booking = _find_booking(session, event)
+        if booking is None:
+            logger.warning("payment event %s names no booking we know", event.event_id)
+            return
+        repository.lock_host(session, booking.host_id)
+        session.refresh(booking, with_for_update=True)
+        handle_payment_event(session, booking, event, utcnow())
+
+
+def _find_booking(session: Session, event: VerifiedPaymentEvent) -> Booking | None:
+    if event.booking_id is not None:
+        booking = repository.get_booking(session, event.booking_id)
+        if booking is not None:
+            return booking
+    if event.checkout_session_id:
+        return repository.get_booking_by_checkout_session(session, event.checkout_session_id)
+    return None
+
+
+def handle_payment_event(
+    session: Session, booking: Booking, event: VerifiedPaymentEvent, now: datetime
+) -> None:
+    kind = event.kind
+    if kind in (PaymentEventKind.CHECKOUT_PAID, PaymentEventKind.ASYNC_SUCCEEDED):
+        _on_paid(session, booking, event, now)
+    elif kind is PaymentEventKind.CHECKOUT_AWAITING_ASYNC:
+        note(session, booking, "payment_pending", "the payment method confirms later; waiting")
+    elif kind in (PaymentEventKind.ASYNC_FAILED, PaymentEventKind.CHECKOUT_EXPIRED):
+        _on_payment_ended(session, booking, kind)
+    else:
+        note(session, booking, "payment_event", event.type)
+
+
+def _on_paid(
+    session: Session, booking: Booking, event: VerifiedPaymentEvent, now: datetime
+) -> None:
+    if booking.paid_at is not None:
+        note(session, booking, "payment_duplicate", f"{event.type} for an already paid booking")
+        return
+    if event.amount_minor is not None and event.amount_minor != booking.amount_minor:
+        logger.error("payment amount mismatch on booking %s", booking.id)
+    booking.paid_at = now
+    booking.payment_intent_id = event.payment_intent_id
+    booking.checkout_session_id = booking.checkout_session_id or event.checkout_session_id
+    note(session, booking, "payment_succeeded", f"{event.type} ({event.event_id})")
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert booking_type is not None
+    if booking.status in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
+        if (
+            booking.hold_expires_at is None
+            or booking.hold_expires_at > now
+            or _slot_still_free(session, booking, now)
+        ):
+            accept(session, booking, booking_type, now, "payment verified")
+            return
+    elif booking.status is BookingStatus.EXPIRED and _slot_still_free(session, booking, now):
+        accept(
+            session, booking, booking_type, now, "late payment verified; the slot was still free"
+        )
+        return
+    # The slot went to someone else, or the booking was cancelled: give the money back.
+    if booking.status in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
+        move(session, booking, BookingStatus.EXPIRED, "hold expired before payment")
+    booking.status_reason = SLOT_GONE_REASON
+    enqueue_refund(session, booking, "paid for a slot that was no longer free")
+
+
+def _slot_still_free(session: Session, booking: Booking, now: datetime) -> bool:
+    clashes = repository.active_bookings_between(
+        session, booking.host_id, booking.start_at, booking.end_at, now=now, exclude=booking.id
+    )
+    return not clashes
+
+
+def _on_payment_ended(session: Session, booking: Booking, kind: PaymentEventKind) -> None:
+    if booking.status not in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
+        note(session, booking, "payment_event_ignored", f"{kind.value} after the booking moved on")
+        return
+    if kind is PaymentEventKind.ASYNC_FAILED:
+        booking.status_reason = "The payment failed, so the time was released."
+    else:
+        booking.status_reason = "The checkout expired before payment, so the time was released."
+    move(session, booking, BookingStatus.EXPIRED, kind.value)

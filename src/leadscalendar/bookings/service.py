@@ -1,0 +1,218 @@
+"""The booking flow: hold, confirm, pay, approve, cancel, reschedule.
+
+Every decision about a slot is taken under the per-host lock (invariant 3);
+every paid booking gets its create-event job in the same transaction that
+marks it paid (invariant 2). Nothing here commits: the caller's boundary does.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.availability import BusyInterval
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.errors import BookingNotFoundError, SlotTakenError
+from leadscalendar.bookings.job_kinds import (
+    CREATE_EVENT,
+    DELETE_EVENT,
+    REFUND_PAYMENT,
+)
+from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
+from leadscalendar.bookings.schemas import HoldRequest
+from leadscalendar.bookings.slots import SlotContext
+from leadscalendar.bookings.states import BookingStatus, check_transition
+from leadscalendar.google import repository as google_repository
+from leadscalendar.jobs import enqueue
+from leadscalendar.payments.provider import CheckoutSession
+
+logger = logging.getLogger(__name__)
+
+ALTERNATIVES_SHOWN = 5
+ALTERNATIVES_HORIZON = timedelta(days=14)
+# Stripe refuses Checkout Sessions that expire sooner than 30 minutes.
+MIN_CHECKOUT_MINUTES = 30
+
+
+def note(session: Session, booking: Booking, kind: str, detail: str = "") -> None:
+    session.add(BookingEvent(booking_id=booking.id, kind=kind, detail=detail))
+
+
+def move(session: Session, booking: Booking, target: BookingStatus, detail: str = "") -> None:
+    """The only way a booking changes state: checked, and written to its timeline."""
+    check_transition(booking.status, target)
+    booking.status = target
+    note(session, booking, f"status_{target.value}", detail)
+
+
+def _alternatives(context: SlotContext, after: datetime) -> tuple[datetime, ...]:
+    slots = context.slots(after, after + ALTERNATIVES_HORIZON)
+    return tuple(slot.start for slot in slots[:ALTERNATIVES_SHOWN])
+
+
+def create_hold(
+    session: Session,
+    *,
+    host: Host,
+    booking_type: BookingType,
+    request: HoldRequest,
+    busy: Sequence[BusyInterval],
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Booking:
+    """Hold a slot for the lead, or raise ``SlotTakenError`` with the next free slots.
+
+    ``busy`` is the host's Google free/busy, fetched by the caller before the
+    lock so no network call happens while other leads wait.
+    """
+    repository.lock_host(session, host.id)
+    if idempotency_key:
+        earlier = repository.get_booking_by_idempotency_key(session, host.id, idempotency_key)
+        if earlier is not None:
+            return earlier
+    start = request.start
+    end = start + timedelta(minutes=booking_type.duration_minutes)
+    context = SlotContext(
+        session, host, booking_type, busy=busy, now=now, window_start=start, window_end=end
+    )
+    rejection = context.rejection(start)
+    if rejection is not None:
+        raise SlotTakenError(
+            "That time is no longer available. Here are the next free times.",
+            _alternatives(context, max(now, start - timedelta(hours=12))),
+        )
+    lead = request.lead
+    booking = Booking(
+        host_id=host.id,
+        booking_type_id=booking_type.id,
+        status=BookingStatus.HELD,
+        start_at=start,
+        end_at=end,
+        lead_time_zone=lead.time_zone,
+        lead_name=lead.name,
+        lead_email=str(lead.email),
+        notes=lead.notes,
+        guests=[{"email": str(guest.email), "name": guest.name} for guest in lead.guests],
+        hold_expires_at=now + timedelta(minutes=booking_type.hold_minutes),
+        amount_minor=booking_type.price_minor,
+        currency=booking_type.currency,
+        idempotency_key=idempotency_key,
+    )
+    session.add(booking)
+    session.flush()
+    note(session, booking, "status_held", f"slot held until {booking.hold_expires_at:%H:%M} UTC")
+    return booking
+
+
+def checkout_expiry(booking: Booking, now: datetime) -> datetime:
+    """Align the checkout with the hold, but never below Stripe's 30-minute minimum."""
+    assert booking.hold_expires_at is not None
+    return max(booking.hold_expires_at, now + timedelta(minutes=MIN_CHECKOUT_MINUTES, seconds=30))
+
+
+def confirm_free(
+    session: Session, booking: Booking, booking_type: BookingType, now: datetime
+) -> Booking:
+    """A free booking type goes from confirmation straight to paid (or approval)."""
+    if booking.status is not BookingStatus.HELD:
+        return booking  # a double-click: the first confirmation did the work
+    accept(session, booking, booking_type, now, "confirmed (free)")
+    return booking
+
+
+def record_checkout(
+    session: Session, booking: Booking, checkout: CheckoutSession, now: datetime
+) -> Booking:
+    """The lead was sent to pay: the booking waits for the provider's webhook."""
+    if booking.status is BookingStatus.HELD:
+        booking.checkout_session_id = checkout.id
+        booking.checkout_url = checkout.url
+        booking.hold_expires_at = max(booking.hold_expires_at or now, checkout.expires_at)
+        move(session, booking, BookingStatus.AWAITING_PAYMENT, f"checkout {checkout.id}")
+    return booking
+
+
+def accept(
+    session: Session, booking: Booking, booking_type: BookingType, now: datetime, detail: str
+) -> None:
+    booking.hold_expires_at = None
+    if booking_type.requires_approval:
+        move(session, booking, BookingStatus.AWAITING_APPROVAL, detail)
+        booking.status_reason = "Waiting for the host to approve."
+        return
+    move(session, booking, BookingStatus.PAID, detail)
+    enqueue_event_creation(session, booking)
+
+
+def enqueue_event_creation(session: Session, booking: Booking) -> None:
+    enqueue(
+        session,
+        CREATE_EVENT,
+        {"booking_id": str(booking.id)},
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+        dedupe_key=f"{CREATE_EVENT}:{booking.id}",
+    )
+
+
+def enqueue_event_deletion(session: Session, booking: Booking) -> None:
+    calendar_id = booking.google_calendar_id
+    if calendar_id is None:
+        connection = google_repository.get_connection(session, booking.host_id)
+        booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+        calendar_id = (booking_type and booking_type.calendar_id) or (
+            connection.calendar_id if connection else "primary"
+        )
+    enqueue(
+        session,
+        DELETE_EVENT,
+        {
+            "booking_id": str(booking.id),
+            "host_id": str(booking.host_id),
+            "calendar_id": calendar_id,
+            "event_id": booking.google_event_id,
+        },
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+    )
+
+
+def enqueue_refund(session: Session, booking: Booking, reason: str) -> None:
+    if not booking.payment_intent_id or booking.amount_minor <= 0:
+        return
+    enqueue(
+        session,
+        REFUND_PAYMENT,
+        {
+            "booking_id": str(booking.id),
+            "payment_intent_id": booking.payment_intent_id,
+            "amount_minor": None,
+        },
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+        dedupe_key=f"{REFUND_PAYMENT}:{booking.id}",
+    )
+    note(session, booking, "refund_requested", reason)
+
+
+def record_refund(
+    session: Session, booking_id: uuid.UUID, *, refund_id: str, amount_minor: int
+) -> None:
+    booking = repository.get_booking(session, booking_id, for_update=True)
+    if booking is None:
+        return
+    note(session, booking, "refunded", f"refund {refund_id} of {amount_minor} {booking.currency}")
+    if booking.status in (BookingStatus.AWAITING_PAYMENT, BookingStatus.EXPIRED):
+        move(session, booking, BookingStatus.REFUNDED)
+
+
+def get_booking(session: Session, booking_id: uuid.UUID, *, for_update: bool = False) -> Booking:
+    booking = repository.get_booking(session, booking_id, for_update=for_update)
+    if booking is None:
+        raise BookingNotFoundError()
+    return booking

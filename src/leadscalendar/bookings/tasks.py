@@ -1,0 +1,276 @@
+"""Job handlers of the bookings domain: the calendar event and the refund.
+
+Each handler reads in a short transaction, calls Google or the payment
+provider holding no transaction, and returns an outcome whose ``apply``
+writes the result together with the job's new state (see ``jobs.registry``).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts import repository as accounts_repository
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.event_content import event_spec_for
+from leadscalendar.bookings.google_outcomes import (
+    NOT_OURS,
+    job_outcome_for,
+    needs_reauth_park,
+    not_connected_park,
+    park,
+    record_on_booking,
+)
+from leadscalendar.bookings.job_kinds import (
+    CREATE_EVENT,
+    DELETE_EVENT,
+    REFUND_PAYMENT,
+    UPDATE_EVENT,
+)
+from leadscalendar.bookings.models import BookingEvent
+from leadscalendar.bookings.service import enqueue_event_deletion, record_refund
+from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.google import repository as google_repository
+from leadscalendar.google.calendar import CalendarClient, CalendarEvent
+from leadscalendar.google.clients import CalendarClients
+from leadscalendar.google.errors import Action, InvalidEventError, Operation, classify
+from leadscalendar.google.events import EventSpec, build_event_body, event_id_for
+from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
+from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, ParkCode, Retry, Succeeded
+from leadscalendar.jobs.outcomes import Effect
+from leadscalendar.payments.errors import PaymentError
+from leadscalendar.payments.provider import PaymentProvider
+
+logger = logging.getLogger(__name__)
+
+
+OUTCOME_TYPES = (Succeeded, Retry, Park)
+
+
+@dataclass(frozen=True)
+class TaskDependencies:
+    calendars: CalendarClients
+    payments: PaymentProvider
+
+
+@dataclass(frozen=True)
+class _EventPlan:
+    booking_id: uuid.UUID
+    host_id: uuid.UUID
+    calendar_id: str
+    spec: EventSpec
+
+
+def _plan_event(
+    ctx: JobContext, booking_id: uuid.UUID, wanted: BookingStatus
+) -> _EventPlan | Outcome:
+    """Read what the event needs, or say why there is nothing (more) to do."""
+    with ctx.read() as session:
+        booking = repository.get_booking(session, booking_id)
+        if booking is None:
+            return Succeeded("the booking no longer exists")
+        if booking.status is not wanted:
+            return Succeeded(f"nothing to do: the booking is {booking.status.value}")
+        booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+        host = accounts_repository.get_host(session, booking.host_id)
+        connection = google_repository.get_connection(session, booking.host_id)
+        assert booking_type is not None and host is not None
+        if connection is None:
+            return not_connected_park(booking_id)
+        calendar_id = (
+            booking.google_calendar_id or booking_type.calendar_id or connection.calendar_id
+        )
+        return _EventPlan(
+            booking.id, booking.host_id, calendar_id, event_spec_for(booking, booking_type, host)
+        )
+
+
+def _client(deps: TaskDependencies, plan: _EventPlan) -> CalendarClient | Outcome:
+    try:
+        return deps.calendars.for_host(plan.host_id)
+    except ReauthorizationRequiredError as error:
+        return needs_reauth_park(plan.booking_id, error.reason)
+    except NotConnectedError:
+        return not_connected_park(plan.booking_id)
+
+
+def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> Effect:
+    def apply(session: Session) -> None:
+        booking = repository.get_booking(session, plan.booking_id, for_update=True)
+        if booking is None:
+            return
+        booking.google_calendar_id = plan.calendar_id
+        booking.google_event_id = event.id
+        booking.google_event_link = event.html_link
+        booking.meet_link = event.meet_link
+        if booking.status is BookingStatus.PAID:
+            booking.status = BookingStatus.SCHEDULED
+            booking.status_reason = None
+            detail = "restored the event Google had kept" if restored else "event created"
+            session.add(
+                BookingEvent(booking_id=booking.id, kind="calendar_event_created", detail=detail)
+            )
+            return
+        # Cancelled while Google was creating the event: take the event away again.
+        enqueue_event_deletion(session, booking)
+
+    return apply
+
+
+def create_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
+    """events.insert with our deterministic id; a 409 on it means a retry after a crash."""
+    booking_id = uuid.UUID(ctx.job.payload["booking_id"])
+    plan = _plan_event(ctx, booking_id, BookingStatus.PAID)
+    if not isinstance(plan, _EventPlan):
+        return plan
+    try:
+        body = build_event_body(plan.spec)
+    except InvalidEventError as error:
+        return park(
+            ParkCode.INVALID.value, f"The event cannot be created: {error.message}", booking_id
+        )
+    client = _client(deps, plan)
+    if isinstance(client, OUTCOME_TYPES):
+        return client
+    try:
+        event = client.insert_event(plan.calendar_id, body, send_updates=plan.spec.send_updates)
+    except ReauthorizationRequiredError as error:
+        return needs_reauth_park(booking_id, error.reason)
+    except Exception as error:  # every failure is classified; none escapes
+        outcome = classify(error, operation=Operation.EVENT_INSERT)
+        if outcome.kind is not Action.DUPLICATE:
+            return job_outcome_for(outcome, booking_id=booking_id, host_id=plan.host_id)
+        return _adopt_duplicate(client, plan)
+    return Succeeded(
+        f"created event {event.id}",
+        apply=_mark_scheduled(plan, event, False),
+        operation="events.insert",
+        http_status=200,
+    )
+
+
+def _adopt_duplicate(client: CalendarClient, plan: _EventPlan) -> Outcome:
+    """Our id already exists: ours means done (restore it if cancelled); not ours means park."""
+    try:
+        existing = client.get_event(plan.calendar_id, plan.spec.event_id)
+        if existing.booking_id != plan.booking_id:
+            return park(
+                NOT_OURS,
+                "Google already has an event with this booking's id "
+                "that LeadsCalendar did not create.",
+                plan.booking_id,
+            )
+        restored = existing.status == "cancelled"
+        if restored:
+            body = build_event_body(plan.spec)
+            body["status"] = "confirmed"
+            body.pop("id", None)
+            existing = client.patch_event(
+                plan.calendar_id, existing.id, body, send_updates=plan.spec.send_updates
+            )
+    except ReauthorizationRequiredError as error:
+        return needs_reauth_park(plan.booking_id, error.reason)
+    except Exception as error:
+        outcome = classify(error, operation=Operation.EVENT_GET)
+        return job_outcome_for(outcome, booking_id=plan.booking_id, host_id=plan.host_id)
+    return Succeeded(
+        f"event {existing.id} already existed (a retry after a crash)",
+        apply=_mark_scheduled(plan, existing, restored),
+        operation="events.get",
+        http_status=409,
+    )
+
+
+def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
+    """Move the event to the booking's current times (rescheduling): events.patch, same id."""
+    booking_id = uuid.UUID(ctx.job.payload["booking_id"])
+    plan = _plan_event(ctx, booking_id, BookingStatus.SCHEDULED)
+    if not isinstance(plan, _EventPlan):
+        return plan
+    client = _client(deps, plan)
+    if isinstance(client, OUTCOME_TYPES):
+        return client
+    body = build_event_body(plan.spec)
+    patch = {key: body[key] for key in ("summary", "description", "start", "end")}
+    try:
+        event = client.patch_event(
+            plan.calendar_id, plan.spec.event_id, patch, send_updates=plan.spec.send_updates
+        )
+    except ReauthorizationRequiredError as error:
+        return needs_reauth_park(booking_id, error.reason)
+    except Exception as error:
+        outcome = classify(error, operation=Operation.EVENT_PATCH)
+        return job_outcome_for(outcome, booking_id=booking_id, host_id=plan.host_id)
+    return Succeeded(
+        f"moved event {event.id}",
+        apply=record_on_booking(
+            booking_id, "calendar_event_moved", "event moved to the new time", reason=False
+        ),
+        operation="events.patch",
+        http_status=200,
+    )
+
+
+def delete_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
+    """events.delete of the booking's event id; 404 and 410 mean it is already gone."""
+    payload = ctx.job.payload
+    booking_id = uuid.UUID(payload["booking_id"])
+    host_id = uuid.UUID(payload["host_id"])
+    calendar_id = str(payload["calendar_id"])
+    event_id = str(payload.get("event_id") or event_id_for(booking_id))
+    try:
+        client = deps.calendars.for_host(host_id)
+        client.delete_event(calendar_id, event_id, send_updates="all")
+    except ReauthorizationRequiredError as error:
+        return needs_reauth_park(booking_id, error.reason)
+    except NotConnectedError:
+        return Succeeded("Google is disconnected: there is no event to remove")
+    except Exception as error:
+        outcome = classify(error, operation=Operation.EVENT_DELETE)
+        if outcome.kind in (Action.EVENT_GONE, Action.CALENDAR_GONE):
+            return Succeeded(
+                "the event was already gone", operation="events.delete", http_status=outcome.status
+            )
+        return job_outcome_for(outcome, booking_id=booking_id, host_id=host_id)
+    return Succeeded(
+        f"deleted event {event_id}",
+        apply=record_on_booking(
+            booking_id, "calendar_event_deleted", "event removed from the calendar", reason=False
+        ),
+        operation="events.delete",
+        http_status=204,
+    )
+
+
+def refund_payment(ctx: JobContext, deps: TaskDependencies) -> Outcome:
+    """Refund through the provider with an idempotency key, so a retry never refunds twice."""
+    payload = ctx.job.payload
+    booking_id = uuid.UUID(payload["booking_id"])
+    amount = payload.get("amount_minor")
+    try:
+        refund = deps.payments.refund(
+            str(payload["payment_intent_id"]),
+            int(amount) if amount is not None else None,
+            idempotency_key=f"refund-{booking_id}",
+        )
+    except PaymentError as error:
+        if error.retryable:
+            return Retry(reason=error.message, operation="refunds.create")
+        return park("refund_failed", f"The refund was refused: {error.message}", booking_id)
+
+    def apply(session: Session) -> None:
+        record_refund(session, booking_id, refund_id=refund.id, amount_minor=refund.amount_minor)
+
+    return Succeeded(f"refund {refund.id} {refund.status}", apply=apply, operation="refunds.create")
+
+
+def build_registry(deps: TaskDependencies) -> JobRegistry:
+    registry = JobRegistry()
+    registry.register(CREATE_EVENT, lambda ctx: create_calendar_event(ctx, deps))
+    registry.register(UPDATE_EVENT, lambda ctx: update_calendar_event(ctx, deps))
+    registry.register(DELETE_EVENT, lambda ctx: delete_calendar_event(ctx, deps))
+    registry.register(REFUND_PAYMENT, lambda ctx: refund_payment(ctx, deps))
+    return registry

@@ -1,0 +1,34 @@
+"""Long-running processes: the job worker (``leadscalendar worker``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from leadscalendar.config import Settings
+from leadscalendar.jobs import RateLimiter, RetryPolicy, WorkerStats, run_worker
+from leadscalendar.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def run_worker_process(
+    services: Services,
+    *,
+    concurrency: int,
+    stop_event: threading.Event,
+    worker_id: str | None = None,
+) -> WorkerStats:
+    """Run the bookings' jobs until ``stop_event`` is set; the caller owns signals."""
+    settings: Settings = services.settings
+    return run_worker(
+        services.session_factory,
+        services.job_registry(),
+        concurrency=concurrency,
+        poll_interval=settings.jobs_poll_interval_seconds,
+        stop_event=stop_event,
+        worker_id=worker_id,
+        lease_seconds=settings.jobs_lease_seconds,
+        policy=RetryPolicy.from_settings(settings),
+        pacer=RateLimiter.from_settings(settings),
+    )
