@@ -18,6 +18,10 @@ class LeadsCalendarError(Exception):
         if status_code is not None:
             self.status_code = status_code
 
+    def details(self) -> dict[str, object]:
+        """Extra machine-readable fields for the API's error body (none by default)."""
+        return {}
+
 
 class ConfigurationError(LeadsCalendarError):
     """The process cannot start: a setting is missing or wrong."""

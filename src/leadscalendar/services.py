@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadscalendar.bookings.busy import BusyTimes
+from leadscalendar.bookings.links import BookingLinks
 from leadscalendar.bookings.payment_events import BookingPaymentHandler
 from leadscalendar.bookings.tasks import TaskDependencies, build_registry
 from leadscalendar.config import Settings
@@ -36,6 +38,8 @@ class Services:
     calendars: CalendarClients
     payment_provider: PaymentProvider
     payment_event_handler: PaymentEventHandler
+    busy: BusyTimes
+    links: BookingLinks
 
     def job_registry(self) -> JobRegistry:
         return build_registry(TaskDependencies(self.calendars, self.payment_provider))
@@ -46,13 +50,16 @@ def build_services(settings: Settings) -> Services:
     session_factory = build_session_factory(engine)
     cipher = TokenCipher(load_token_keys(settings))
     credentials = CredentialProvider(settings, cipher, session_factory)
+    calendars = GoogleCalendarClients(settings, credentials)
     return Services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         cipher=cipher,
         credentials=credentials,
-        calendars=GoogleCalendarClients(settings, credentials),
+        calendars=calendars,
         payment_provider=build_payment_provider(settings),
         payment_event_handler=BookingPaymentHandler(),
+        busy=BusyTimes(calendars),
+        links=BookingLinks(settings.secret_key),
     )

@@ -14,6 +14,9 @@ class SlotTakenError(ConflictError):
         super().__init__(message)
         self.alternatives = alternatives
 
+    def details(self) -> dict[str, object]:
+        return {"alternatives": [moment.isoformat() for moment in self.alternatives]}
+
 
 class BookingNotFoundError(NotFoundError):
     def __init__(self) -> None:

@@ -46,3 +46,56 @@ class HoldRequest(BaseModel):
         if value.tzinfo is None:
             raise ValueError("the start time needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
         return value
+
+
+class SlotOut(BaseModel):
+    start: datetime
+    end: datetime
+    # The start in the lead's zone, e.g. "09:30", ready to show.
+    label: str
+
+
+class DayOut(BaseModel):
+    date: str
+    slots: list[SlotOut]
+
+
+class SlotsOut(BaseModel):
+    time_zone: str
+    days: list[DayOut]
+
+
+class BookingOut(BaseModel):
+    """A booking as the lead (and the API) sees it."""
+
+    id: str
+    status: str
+    status_reason: str | None
+    start: datetime
+    end: datetime
+    lead_time_zone: str
+    lead_name: str
+    lead_email: str
+    host_name: str
+    booking_type: str
+    amount_minor: int
+    currency: str
+    hold_expires_at: datetime | None
+    checkout_url: str | None
+    google_event_link: str | None
+    meet_link: str | None
+    # The signed token that lets the lead see, cancel or reschedule without an account.
+    token: str | None = None
+
+
+class RescheduleRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("the start time needs a UTC offset")
+        return value

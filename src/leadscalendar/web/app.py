@@ -14,7 +14,7 @@ from leadscalendar.config import Settings, get_settings
 from leadscalendar.logging import configure_logging
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.errors import install_error_handlers
-from leadscalendar.web.routes import auth, dashboard, google, health, webhooks
+from leadscalendar.web.routes import auth, dashboard, google, health, public_api, webhooks
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -41,6 +41,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
-    for module in (health, auth, dashboard, google, webhooks):
+    for module in (health, auth, dashboard, google, public_api, webhooks):
         app.include_router(module.router)
     return app

@@ -28,13 +28,21 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/webhooks/"))
 
 
-def render_error(request: Request, status_code: int, message: str, code: str) -> Response:
+def render_error(
+    request: Request,
+    status_code: int,
+    message: str,
+    code: str,
+    details: dict[str, object] | None = None,
+) -> Response:
+    """The one error body: ``{"error": {"code", "message", ...details}}`` or a page."""
     if _wants_json(request):
-        return JSONResponse({"error": {"code": code, "message": message}}, status_code=status_code)
+        body = {"code": code, "message": message, **(details or {})}
+        return JSONResponse({"error": body}, status_code=status_code)
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"message": message, "status_code": status_code},
+        {"message": message, "status_code": status_code, "details": details or {}},
         status_code=status_code,
     )
 
@@ -48,7 +56,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LeadsCalendarError)
     if isinstance(exc, LoginRequiredError) and not _wants_json(request):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    return render_error(request, exc.status_code, exc.message, _error_code(exc))
+    return render_error(request, exc.status_code, exc.message, _error_code(exc), exc.details())
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:

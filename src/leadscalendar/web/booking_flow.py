@@ -1,0 +1,202 @@
+"""The lead's journey, shared by the public pages and the public JSON API.
+
+This is a boundary: it decides where transactions end, so that no network
+call (Google free/busy, the payment provider) runs while a transaction (and,
+on SQLite, the database's write lock) is held.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts import repository as accounts_repository
+from leadscalendar.accounts.models import Host
+from leadscalendar.availability import BusyInterval, group_by_day
+from leadscalendar.bookings import changes, repository, service
+from leadscalendar.bookings.checkout import start_checkout
+from leadscalendar.bookings.errors import BookingTypeNotFoundError
+from leadscalendar.bookings.models import Booking, BookingType
+from leadscalendar.bookings.schemas import BookingOut, DayOut, HoldRequest, SlotOut, SlotsOut
+from leadscalendar.bookings.slots import SlotContext
+from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import utcnow
+from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.services import Services
+
+MAX_DAYS_PER_REQUEST = 31
+
+
+def find_booking_type(session: Session, host_slug: str, type_slug: str) -> tuple[Host, BookingType]:
+    host = accounts_repository.get_host_by_slug(session, host_slug)
+    booking_type = repository.get_booking_type(session, host.id, type_slug) if host else None
+    if host is None or booking_type is None or not booking_type.active:
+        raise BookingTypeNotFoundError()
+    return host, booking_type
+
+
+def _busy(
+    services: Services,
+    session: Session,
+    host: Host,
+    booking_type: BookingType,
+    start: datetime,
+    end: datetime,
+) -> tuple[BusyInterval, ...]:
+    extra = [booking_type.calendar_id] if booking_type.calendar_id else []
+    calendars = services.busy.calendars_to_check(session, host.id, extra)
+    # End the read transaction before talking to Google.
+    session.commit()
+    return services.busy.fetch(host.id, calendars, start, end)
+
+
+def list_slots(
+    services: Services,
+    session: Session,
+    *,
+    host_slug: str,
+    type_slug: str,
+    first_day: date,
+    days: int,
+    time_zone: str,
+) -> SlotsOut:
+    if not 1 <= days <= MAX_DAYS_PER_REQUEST:
+        raise LeadsCalendarError(f"Ask for 1 to {MAX_DAYS_PER_REQUEST} days at a time.")
+    host, booking_type = find_booking_type(session, host_slug, type_slug)
+    now = utcnow()
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo) - timedelta(days=1)
+    end = start + timedelta(days=days + 2)
+    busy = _busy(services, session, host, booking_type, start, end)
+    context = SlotContext(
+        session, host, booking_type, busy=busy, now=now, window_start=start, window_end=end
+    )
+    grouped = group_by_day(context.slots(start, end), time_zone)
+    last_day = first_day + timedelta(days=days)
+    return SlotsOut(
+        time_zone=time_zone,
+        days=[
+            DayOut(
+                date=day.day.isoformat(),
+                slots=[
+                    SlotOut(start=s.slot.start, end=s.slot.end, label=s.label) for s in day.slots
+                ],
+            )
+            for day in grouped
+            if first_day <= day.day < last_day
+        ],
+    )
+
+
+def hold(
+    services: Services,
+    session: Session,
+    *,
+    host_slug: str,
+    type_slug: str,
+    request: HoldRequest,
+    idempotency_key: str | None,
+) -> Booking:
+    host, booking_type = find_booking_type(session, host_slug, type_slug)
+    start = request.start
+    end = start + timedelta(minutes=booking_type.duration_minutes)
+    busy = _busy(
+        services, session, host, booking_type, start - timedelta(days=1), end + timedelta(days=1)
+    )
+    host, booking_type = find_booking_type(session, host_slug, type_slug)
+    return service.create_hold(
+        session,
+        host=host,
+        booking_type=booking_type,
+        request=request,
+        busy=busy,
+        now=utcnow(),
+        idempotency_key=idempotency_key,
+    )
+
+
+def confirm(services: Services, session: Session, booking_id: uuid.UUID) -> Booking:
+    """Free: paid at once. Paid: a checkout session, created outside any transaction."""
+    booking = service.get_booking(session, booking_id)
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert booking_type is not None
+    now = utcnow()
+    if booking.status is not BookingStatus.HELD:
+        return booking
+    if booking.hold_expires_at is not None and booking.hold_expires_at <= now:
+        raise LeadsCalendarError(
+            "Your hold on this time has expired. Please pick a time again.", 409
+        )
+    if booking_type.is_free:
+        booking = service.get_booking(session, booking_id, for_update=True)
+        return service.confirm_free(session, booking, booking_type, now)
+    session.commit()
+    base = services.settings.public_url.rstrip("/")
+    token = services.links.token_for(booking.id)
+    checkout = start_checkout(
+        services.payment_provider,
+        booking,
+        booking_type,
+        success_url=f"{base}/bookings/{booking.id}?token={token}&paid=1",
+        cancel_url=f"{base}/bookings/{booking.id}?token={token}&cancelled_checkout=1",
+        now=now,
+    )
+    booking = service.get_booking(session, booking_id, for_update=True)
+    return service.record_checkout(session, booking, checkout, now)
+
+
+def cancel(session: Session, booking_id: uuid.UUID, by: changes.CancelledBy) -> Booking:
+    booking = service.get_booking(session, booking_id, for_update=True)
+    return changes.cancel(session, booking, by=by, now=utcnow())
+
+
+def reschedule(
+    services: Services, session: Session, booking_id: uuid.UUID, new_start: datetime
+) -> Booking:
+    booking = service.get_booking(session, booking_id)
+    host = accounts_repository.get_host(session, booking.host_id)
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert host is not None and booking_type is not None
+    end = new_start + timedelta(minutes=booking_type.duration_minutes)
+    busy = _busy(
+        services,
+        session,
+        host,
+        booking_type,
+        new_start - timedelta(days=1),
+        end + timedelta(days=1),
+    )
+    booking = service.get_booking(session, booking_id, for_update=True)
+    return changes.reschedule(
+        session, booking, host=host, new_start=new_start, busy=busy, now=utcnow()
+    )
+
+
+def booking_out(
+    services: Services, session: Session, booking: Booking, *, with_token: bool
+) -> BookingOut:
+    host = accounts_repository.get_host(session, booking.host_id)
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert host is not None and booking_type is not None
+    return BookingOut(
+        id=str(booking.id),
+        status=booking.status.value,
+        status_reason=booking.status_reason,
+        start=booking.start_at,
+        end=booking.end_at,
+        lead_time_zone=booking.lead_time_zone,
+        lead_name=booking.lead_name,
+        lead_email=booking.lead_email,
+        host_name=host.name,
+        booking_type=booking_type.title,
+        amount_minor=booking.amount_minor,
+        currency=booking.currency,
+        hold_expires_at=booking.hold_expires_at,
+        checkout_url=booking.checkout_url
+        if booking.status is BookingStatus.AWAITING_PAYMENT
+        else None,
+        google_event_link=booking.google_event_link,
+        meet_link=booking.meet_link,
+        token=services.links.token_for(booking.id) if with_token else None,
+    )

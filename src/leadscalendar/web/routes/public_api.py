@@ -1,0 +1,118 @@
+"""The lead's JSON API: slots, holds, confirmation, status, cancel, reschedule.
+
+No account: a booking is reached with the signed token returned when it was
+held (the same token the lead's e-mailed links carry).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+
+from leadscalendar.bookings import service as booking_service
+from leadscalendar.bookings.changes import CancelledBy
+from leadscalendar.bookings.schemas import BookingOut, HoldRequest, RescheduleRequest, SlotsOut
+from leadscalendar.db.base import utcnow
+from leadscalendar.web import booking_flow
+from leadscalendar.web.deps import DbSession, ServicesDep
+
+router = APIRouter(prefix="/api/v1/public", tags=["public booking"])
+
+Token = Annotated[
+    str, Query(min_length=1, max_length=512, description="The booking's signed token.")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Retries with the same key return the first booking instead of a second one.",
+    ),
+]
+
+
+@router.get("/hosts/{host_slug}/types/{type_slug}/slots")
+def slots(
+    session: DbSession,
+    services: ServicesDep,
+    host_slug: str,
+    type_slug: str,
+    start: Annotated[date | None, Query(description="First day (lead's calendar).")] = None,
+    days: Annotated[int, Query(ge=1, le=31)] = 7,
+    tz: Annotated[str, Query(max_length=64, description="The lead's IANA time zone.")] = "UTC",
+) -> SlotsOut:
+    """Free slots, grouped by day in the lead's time zone."""
+    return booking_flow.list_slots(
+        services,
+        session,
+        host_slug=host_slug,
+        type_slug=type_slug,
+        first_day=start or utcnow().date(),
+        days=days,
+        time_zone=tz,
+    )
+
+
+@router.post("/hosts/{host_slug}/types/{type_slug}/bookings", status_code=201)
+def create_hold(
+    session: DbSession,
+    services: ServicesDep,
+    host_slug: str,
+    type_slug: str,
+    body: HoldRequest,
+    idempotency_key: IdempotencyKey = None,
+) -> BookingOut:
+    """Hold a slot for the lead; 409 with the next free times when it was just taken."""
+    booking = booking_flow.hold(
+        services,
+        session,
+        host_slug=host_slug,
+        type_slug=type_slug,
+        request=body,
+        idempotency_key=idempotency_key,
+    )
+    return booking_flow.booking_out(services, session, booking, with_token=True)
+
+
+@router.get("/bookings/{booking_id}")
+def get_booking(
+    session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
+) -> BookingOut:
+    services.links.verify(booking_id, token)
+    booking = booking_service.get_booking(session, booking_id)
+    return booking_flow.booking_out(services, session, booking, with_token=False)
+
+
+@router.post("/bookings/{booking_id}/confirm")
+def confirm(
+    session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
+) -> BookingOut:
+    """Free types are booked at once; paid types answer with the ``checkout_url`` to pay at."""
+    services.links.verify(booking_id, token)
+    booking = booking_flow.confirm(services, session, booking_id)
+    return booking_flow.booking_out(services, session, booking, with_token=False)
+
+
+@router.post("/bookings/{booking_id}/cancel")
+def cancel(
+    session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
+) -> BookingOut:
+    services.links.verify(booking_id, token)
+    booking = booking_flow.cancel(session, booking_id, CancelledBy.LEAD)
+    return booking_flow.booking_out(services, session, booking, with_token=False)
+
+
+@router.post("/bookings/{booking_id}/reschedule")
+def reschedule(
+    session: DbSession,
+    services: ServicesDep,
+    booking_id: uuid.UUID,
+    token: Token,
+    body: RescheduleRequest,
+) -> BookingOut:
+    services.links.verify(booking_id, token)
+    booking = booking_flow.reschedule(services, session, booking_id, body.start)
+    return booking_flow.booking_out(services, session, booking, with_token=False)

@@ -1,0 +1,217 @@
+"""The whole product on loopback: app, worker, Google sandbox and payments sandbox.
+
+``booking_env`` is what end-to-end tests drive: a host connected to the Google
+sandbox with a free and a paid booking type, a worker thread running jobs,
+and helpers that play the lead through the public API.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from leadscalendar.accounts import service as accounts
+from leadscalendar.accounts.models import Host
+from leadscalendar.bookings.booking_types import (
+    BookingTypeIn,
+    ScheduleIn,
+    create_booking_type,
+    set_schedule,
+)
+from leadscalendar.config import Settings
+from leadscalendar.db.session import unit_of_work
+from leadscalendar.runtime import run_worker_process
+from leadscalendar.sandbox.payments.runtime import PaymentsSandbox
+from leadscalendar.services import Services, build_services
+from leadscalendar.web.app import create_app
+from tests.support.app_env import HOST_EMAIL, HOST_PASSWORD, ConnectedApp, log_in, sandbox_settings
+from tests.support.google_sandbox import GoogleSandbox
+from tests.support.live_server import live_server
+from tests.support.payments import (
+    TEST_API_KEY,
+    TEST_WEBHOOK_SECRET,
+    running_payments_sandbox,
+    sandbox_config,
+)
+
+T = TypeVar("T")
+
+FAST_JOBS = {
+    "jobs_backoff_base_seconds": 0.05,
+    "jobs_backoff_cap_seconds": 0.5,
+    "jobs_poll_interval_seconds": 0.05,
+    "jobs_lease_seconds": 10.0,
+}
+LEAD = {"name": "Lena Lead", "email": "lena@example.com", "time_zone": "Europe/Paris"}
+
+
+def wait_for(probe: Callable[[], T | None], timeout: float = 20.0, what: str = "condition") -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s")
+        time.sleep(0.05)
+
+
+@dataclass
+class BookingEnv:
+    url: str
+    lead: httpx.Client
+    host: ConnectedApp
+    google: GoogleSandbox
+    payments_url: str
+    payments: PaymentsSandbox
+    services: Services
+
+    def first_slot(self, type_slug: str) -> str:
+        tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+        response = self.lead.get(
+            f"/api/v1/public/hosts/coach/types/{type_slug}/slots",
+            params={"start": tomorrow.isoformat(), "days": 14, "tz": "Europe/Paris"},
+        )
+        assert response.status_code == 200, response.text
+        days = [day for day in response.json()["days"] if day["slots"]]
+        assert days, "no free slot offered"
+        return str(days[0]["slots"][0]["start"])
+
+    def hold(self, type_slug: str, start: str, **headers: str) -> httpx.Response:
+        return self.lead.post(
+            f"/api/v1/public/hosts/coach/types/{type_slug}/bookings",
+            json={
+                "start": start,
+                "lead": {**LEAD, "guests": [{"email": "guest@example.com", "name": "Gus"}]},
+            },
+            headers=headers,
+        )
+
+    def booking(self, booking_id: str, token: str) -> dict[str, Any]:
+        response = self.lead.get(f"/api/v1/public/bookings/{booking_id}", params={"token": token})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def wait_status(
+        self, booking_id: str, token: str, status: str, timeout: float = 20.0
+    ) -> dict[str, Any]:
+        def reached() -> dict[str, Any] | None:
+            booking = self.booking(booking_id, token)
+            return booking if booking["status"] == status else None
+
+        return wait_for(reached, timeout, f"booking {status}")
+
+    def pay(self, checkout_url: str) -> None:
+        session_id = checkout_url.rstrip("/").rsplit("/", 1)[-1]
+        response = httpx.post(f"{self.payments_url}/_sandbox/sessions/{session_id}/pay", timeout=10)
+        assert response.status_code == 200, response.text
+
+    def calendar_events(self) -> list[dict[str, Any]]:
+        calendar_id = self.google.config.account_email
+        events: list[dict[str, Any]] = self.google.control(
+            "GET", f"calendars/{calendar_id}/events"
+        )["events"]
+        return events
+
+
+@pytest.fixture
+def booking_settings(
+    google_sandbox: GoogleSandbox, database_url: str, tmp_path: Path, app_port: int
+) -> Settings:
+    return sandbox_settings(
+        google_sandbox,
+        database_url=database_url,
+        data_dir=tmp_path,
+        app_port=app_port,
+        payment_provider="sandbox",
+        stripe_api_key=TEST_API_KEY,
+        stripe_webhook_secret=TEST_WEBHOOK_SECRET,
+        **FAST_JOBS,
+    )
+
+
+@pytest.fixture
+def booking_env(
+    booking_settings: Settings, app_port: int, google_sandbox: GoogleSandbox
+) -> Iterator[BookingEnv]:
+    config = sandbox_config(webhook_url=f"http://127.0.0.1:{app_port}/webhooks/stripe")
+    with running_payments_sandbox(config) as (payments_url, payments):
+        settings = booking_settings.model_copy(update={"payments_sandbox_url": payments_url})
+        services = build_services(settings)
+        _seed_host(services)
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=run_worker_process,
+            args=(services,),
+            kwargs={"concurrency": 2, "stop_event": stop},
+            daemon=True,
+        )
+        with (
+            live_server(create_app(settings, services), port=app_port) as url,
+            httpx.Client(base_url=url, follow_redirects=True, timeout=15) as host_client,
+            httpx.Client(base_url=url, follow_redirects=True, timeout=15) as lead_client,
+        ):
+            log_in(host_client)
+            host = ConnectedApp(
+                url=url, client=host_client, sandbox=google_sandbox, services=services
+            )
+            host.connect()
+            worker.start()
+            try:
+                yield BookingEnv(
+                    url, lead_client, host, google_sandbox, payments_url, payments, services
+                )
+            finally:
+                stop.set()
+                worker.join(timeout=15)
+        services.engine.dispose()
+
+
+def _seed_host(services: Services) -> None:
+    with unit_of_work(services.session_factory) as session:
+        accounts.create_host(
+            session,
+            email=HOST_EMAIL,
+            name="Coach",
+            slug="coach",
+            password=HOST_PASSWORD,
+            timezone="Europe/Paris",
+        )
+        host = session.scalar(select(Host))
+        assert host is not None
+        every_day = {day: [("08:00", "20:00")] for day in range(7)}
+        set_schedule(session, host.id, ScheduleIn.model_validate({"weekly": every_day}))
+        create_booking_type(
+            session,
+            host.id,
+            BookingTypeIn(
+                slug="intro",
+                title="Intro call",
+                duration_minutes=30,
+                price_minor=0,
+                min_notice_minutes=60,
+            ),
+        )
+        create_booking_type(
+            session,
+            host.id,
+            BookingTypeIn(
+                slug="session",
+                title="Coaching session",
+                duration_minutes=60,
+                price_minor=9000,
+                currency="eur",
+                google_meet=True,
+                min_notice_minutes=60,
+            ),
+        )
