@@ -1,78 +1,169 @@
 """``leadscalendar demo``: the whole product on loopback, offline, in one command.
 
-Runs the Google sandbox and the app in one process (one uvicorn server per
-thread), with SQLite in a data directory and a demo host ready to log in.
+One process runs four things: the app, a job worker, the Google sandbox and
+the payments sandbox, with SQLite in a data directory. A demo host is created
+and connected to the sandbox Google account through the real OAuth flow (the
+very requests a browser would make), with a free and a paid booking type.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import uvicorn
+from sqlalchemy import select
 
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts import service as accounts
+from leadscalendar.accounts.models import Host
+from leadscalendar.bookings import repository as bookings_repository
+from leadscalendar.bookings.booking_types import (
+    BookingTypeIn,
+    ScheduleIn,
+    create_booking_type,
+    set_schedule,
+)
 from leadscalendar.config import Settings
 from leadscalendar.db import migrate
 from leadscalendar.db.session import unit_of_work
+from leadscalendar.google import repository as google_repository
+from leadscalendar.runtime import run_worker_process
 from leadscalendar.sandbox.google import SandboxConfig, create_sandbox_app
-from leadscalendar.services import build_services
+from leadscalendar.sandbox.payments import PaymentsSandboxConfig, create_payments_sandbox_app
+from leadscalendar.services import Services, build_services
 from leadscalendar.web.app import create_app
 
 logger = logging.getLogger(__name__)
 
-DEMO_EMAIL = "demo@leadscalendar.test"
+DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on screen for the demo on purpose
 DEMO_SLUG = "demo"
+DEMO_ZONE = "Europe/Paris"
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_CONSENT_REQUEST = re.compile(r'name="request_id" value="([^"]+)"')
+_CONSENT_SCOPE = re.compile(r'type="checkbox" name="scope" id="[^"]+" value="([^"]+)"')
 
 
 def demo_settings(port: int, data_dir: str) -> Settings:
     google = f"http://127.0.0.1:{port + 1}"
     return Settings(
         data_dir=Path(data_dir),
+        database_url="",
         public_url=f"http://127.0.0.1:{port}",
         google_auth_uri=f"{google}/o/oauth2/v2/auth",
         google_token_uri=f"{google}/token",
         google_revoke_uri=f"{google}/revoke",
         google_userinfo_uri=f"{google}/oauth2/v3/userinfo",
         google_api_base=f"{google}/",
+        payment_provider="sandbox",
+        payments_sandbox_url=f"http://127.0.0.1:{port + 2}",
+        jobs_poll_interval_seconds=0.2,
     )
 
 
-def _ensure_demo_host(settings: Settings) -> None:
-    services = build_services(settings)
+def _seed(services: Services) -> None:
+    """The demo host, its working hours and two booking types, once."""
     with unit_of_work(services.session_factory) as session:
-        if accounts_repository.get_host_by_email(session, DEMO_EMAIL) is None:
-            accounts.create_host(
+        host = accounts_repository.get_host_by_email(session, DEMO_EMAIL)
+        if host is None:
+            host = accounts.create_host(
                 session,
                 email=DEMO_EMAIL,
                 name="Demo Host",
                 slug=DEMO_SLUG,
                 password=DEMO_PASSWORD,
-                timezone="Europe/Paris",
+                timezone=DEMO_ZONE,
             )
-    services.engine.dispose()
+            every_day = {day: [("08:00", "20:00")] for day in range(7)}
+            set_schedule(session, host.id, ScheduleIn.model_validate({"weekly": every_day}))
+        if bookings_repository.get_booking_type(session, host.id, "intro") is None:
+            create_booking_type(
+                session,
+                host.id,
+                BookingTypeIn(
+                    slug="intro", title="Intro call", duration_minutes=30, min_notice_minutes=30
+                ),
+            )
+        if bookings_repository.get_booking_type(session, host.id, "session") is None:
+            create_booking_type(
+                session,
+                host.id,
+                BookingTypeIn(
+                    slug="session",
+                    title="Coaching session",
+                    duration_minutes=60,
+                    price_minor=9000,
+                    currency="eur",
+                    google_meet=True,
+                    min_notice_minutes=30,
+                ),
+            )
 
 
-def _start_in_thread(server: uvicorn.Server) -> threading.Thread:
+def _is_connected(services: Services) -> bool:
+    with services.session_factory() as session:
+        host = session.scalar(select(Host).where(Host.email == DEMO_EMAIL))
+        return host is not None and google_repository.get_connection(session, host.id) is not None
+
+
+def _connect_demo_host(app_url: str) -> None:
+    """Log in and press "Connect Google Calendar", then "Allow" on the sandbox's consent page."""
+    with httpx.Client(base_url=app_url, timeout=15) as browser:
+        page = browser.get("/login")
+        token = _CSRF.search(page.text)
+        assert token, "login page without CSRF field"
+        browser.post(
+            "/login",
+            data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+        )
+        dashboard = browser.get("/dashboard")
+        token = _CSRF.search(dashboard.text)
+        assert token, "dashboard without CSRF field"
+        consent_url = browser.post(
+            "/dashboard/google/connect", data={"csrf_token": token.group(1)}
+        ).headers["location"]
+        consent = httpx.get(consent_url, timeout=15)
+        request_id = _CONSENT_REQUEST.search(consent.text)
+        assert request_id, "sandbox consent page without a request id"
+        decision_url = consent_url.split("/o/oauth2/v2/auth", 1)[0] + "/o/oauth2/v2/auth/decision"
+        answer = httpx.post(
+            decision_url,
+            data={
+                "request_id": request_id.group(1),
+                "decision": "allow",
+                "scope": _CONSENT_SCOPE.findall(consent.text),
+                "account_email": "host@sandbox.test",
+            },
+            timeout=15,
+        )
+        browser.get(answer.headers["location"])
+
+
+def _serve_in_thread(app: object, port: int) -> uvicorn.Server:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
-            raise SystemExit("A demo server failed to start; is its port already taken?")
+            raise SystemExit(f"A demo server could not start on port {port}; is it already taken?")
         time.sleep(0.05)
-    return thread
+    return server
 
 
 def run_demo(port: int, data_dir: str) -> None:
     settings = demo_settings(port, data_dir)
     migrate.upgrade(settings.resolved_database_url)
-    _ensure_demo_host(settings)
-    sandbox = uvicorn.Server(
-        uvicorn.Config(
+    services = build_services(settings)
+    _seed(services)
+    app_url = settings.public_url
+    servers = [
+        _serve_in_thread(
             create_sandbox_app(
                 SandboxConfig(
                     client_id=settings.google_client_id,
@@ -80,20 +171,50 @@ def run_demo(port: int, data_dir: str) -> None:
                     redirect_uris=(settings.google_redirect_uri,),
                 )
             ),
-            host="127.0.0.1",
-            port=port + 1,
-            log_level="warning",
-        )
+            port + 1,
+        ),
+        _serve_in_thread(
+            create_payments_sandbox_app(
+                PaymentsSandboxConfig(
+                    api_key=settings.stripe_api_key,
+                    webhook_secret=settings.stripe_webhook_secret,
+                    webhook_url=f"{app_url}/webhooks/stripe",
+                    public_url=settings.payments_sandbox_url,
+                )
+            ),
+            port + 2,
+        ),
+        _serve_in_thread(create_app(settings, services), port),
+    ]
+    # The sandbox forgets its grants on restart, so the demo host connects every run.
+    _connect_demo_host(app_url)
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=run_worker_process,
+        args=(services,),
+        kwargs={"concurrency": 4, "stop_event": stop},
+        daemon=True,
     )
-    _start_in_thread(sandbox)
+    worker.start()
     print(  # noqa: T201 - the demo talks to a person
-        "\nLeadsCalendar demo is running (Ctrl-C stops everything).\n"
-        f"  Dashboard:       {settings.public_url}/dashboard\n"
-        f"                   log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
-        f"  Google sandbox:  http://127.0.0.1:{port + 1}/_sandbox/calendar\n",
+        "\nLeadsCalendar demo is running. Press Ctrl-C to stop everything.\n\n"
+        f"  Book a paid session:   {app_url}/{DEMO_SLUG}/session\n"
+        f"  Book a free intro:     {app_url}/{DEMO_SLUG}/intro\n"
+        f"  Host dashboard:        {app_url}/dashboard\n"
+        f"                         log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+        f"  Sandbox calendar:      http://127.0.0.1:{port + 1}/_sandbox/calendar\n"
+        f"  Payments sandbox:      {settings.payments_sandbox_url}/_sandbox/sessions\n"
+        f"  OpenAPI document:      {app_url}/openapi.json\n",
         flush=True,
     )
     try:
-        uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        while worker.is_alive():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)  # noqa: T201
     finally:
-        sandbox.should_exit = True
+        stop.set()
+        worker.join(timeout=30)
+        for server in reversed(servers):
+            server.should_exit = True
+        services.engine.dispose()

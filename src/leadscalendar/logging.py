@@ -75,5 +75,6 @@ def configure_logging(level: str = "INFO") -> None:
         handler._leadscalendar = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level.upper())
+    chatty_level = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
     for name in CHATTY_LOGGERS:
-        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+        logging.getLogger(name).setLevel(chatty_level)

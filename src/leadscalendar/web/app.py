@@ -29,7 +29,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         yield
         services.engine.dispose()
 
-    app = FastAPI(title="LeadsCalendar", version="0.1.0", lifespan=lifespan)
+    # No /docs page: Swagger UI loads from a CDN and the product must work offline.
+    app = FastAPI(
+        title="LeadsCalendar",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.services = services
     app.add_middleware(
         SessionMiddleware,
