@@ -145,10 +145,11 @@ def test_the_rate_limiter_paces_a_real_worker(session_factory: sessionmaker[Sess
 
 
 def test_heartbeat_keeps_short_leases_of_slow_jobs(session_factory: sessionmaker[Session]) -> None:
-    # Each job outlives its 0.6 s lease; heartbeats every 0.2 s keep it, so no job is
-    # reclaimed by another thread and every effect happens once.
-    ids = enqueue_many(session_factory, 4, sleep=1.2)
-    stop = start_worker(session_factory, threading.Event(), lease_seconds=0.6)
+    # Each job outlives its 1.5 s lease; heartbeats every 0.5 s keep it, so no job is
+    # reclaimed by another thread and every effect happens once. (Margins are wide so a
+    # loaded CI machine does not miss a heartbeat.)
+    ids = enqueue_many(session_factory, 4, sleep=3.0)
+    stop = start_worker(session_factory, threading.Event(), lease_seconds=1.5)
     wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 4})
     stats = stop()
     assert effect_counts(session_factory) == {str(job_id): 1 for job_id in ids}
