@@ -81,7 +81,8 @@ class MailServer:
             )
             == self._login
         )
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself.
+        return AuthResult(success=ok, handled=False)
 
     def start(self) -> None:
         extra: dict[str, Any] = {}
