@@ -175,3 +175,46 @@ def test_lead_is_mailed_once_when_the_payment_is_refunded(
     settled(booking_env)
     assert len(mail_server.inbox.received()) == 1
     assert_nothing_secret(booking_env, mail_server, caplog, token)
+
+
+def test_the_booking_page_noticing_the_revocation_mails_the_host(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    """No job involved: free/busy for the slots page hits invalid_grant first."""
+    booking_env.google.control("POST", "grants/revoke-all")
+    booking_env.google.control("POST", "tokens/expire")
+    for _ in range(2):
+        response = booking_env.lead.get(
+            "/api/v1/public/hosts/coach/types/session/slots",
+            params={"start": utcnow().date().isoformat(), "days": 7, "tz": "Europe/Paris"},
+        )
+        assert response.status_code >= 400
+    [mail] = mail_server.wait_for(1)
+    assert mail["To"].addresses[0].addr_spec == HOST_EMAIL
+    assert "reconnect" in str(mail["Subject"]).lower()
+    settled(booking_env)
+    assert len(mail_server.inbox.received()) == 1
+
+
+def test_a_refund_mail_waits_out_an_smtp_outage(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    booking_id, token, checkout = confirmed_booking(booking_env)
+    booking_env.pay(checkout)
+    booking_env.wait_status(booking_id, token, "scheduled")
+    mail_server.stop()
+    with unit_of_work(booking_env.services.session_factory) as session:
+        booking = get_booking(session, uuid.UUID(booking_id), for_update=True)
+        cancel(session, booking, by=CancelledBy.HOST, now=utcnow())
+
+    def retried() -> bool:
+        with booking_env.services.session_factory() as session:
+            job = session.scalar(select(Job).where(Job.kind == SEND_EMAIL))
+            return job is not None and job.attempts >= 2 and job.status is not JobStatus.SUCCEEDED
+
+    wait_for(retried, what="the mail job retrying while SMTP is down")
+    mail_server.start()
+    [mail] = mail_server.wait_for(1)
+    assert mail["To"].addresses[0].addr_spec == LEAD["email"]
+    settled(booking_env)
+    assert len(mail_server.inbox.received()) == 1
