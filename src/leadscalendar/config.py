@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from leadscalendar.errors import ConfigurationError
@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     google_rate_per_user_per_minute: float = Field(default=600.0, gt=0)
     google_rate_per_project_per_minute: float = Field(default=10_000.0, gt=0)
     jobs_process_count: int = Field(default=1, ge=1)
+
+    # E-mail (leadscalendar.notifications): smtp[s]://user:pass@host:port[?starttls=1].
+    # Unset: mails are recorded in the log, not sent; the dashboard banner stays primary.
+    smtp_url: SecretStr = SecretStr("")
+    mail_from: str = "LeadsCalendar <no-reply@localhost>"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("token_keys", mode="before")
     @classmethod

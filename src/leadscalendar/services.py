@@ -23,6 +23,12 @@ from leadscalendar.google.clients import CalendarClients, GoogleCalendarClients
 from leadscalendar.google.credentials import CredentialProvider
 from leadscalendar.google.tokens import TokenCipher, load_token_keys
 from leadscalendar.jobs import JobRegistry
+from leadscalendar.notifications import (
+    Mailer,
+    build_mailer,
+    notify_needs_reauth,
+    register_mail_tasks,
+)
 from leadscalendar.payments.factory import build_payment_provider
 from leadscalendar.payments.provider import PaymentProvider
 from leadscalendar.payments.webhooks import PaymentEventHandler
@@ -40,16 +46,20 @@ class Services:
     payment_event_handler: PaymentEventHandler
     busy: BusyTimes
     links: BookingLinks
+    mailer: Mailer
 
     def job_registry(self) -> JobRegistry:
-        return build_registry(TaskDependencies(self.calendars, self.payment_provider))
+        registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
+        return register_mail_tasks(registry, self.mailer)
 
 
 def build_services(settings: Settings) -> Services:
     engine = build_engine(settings.resolved_database_url)
     session_factory = build_session_factory(engine)
     cipher = TokenCipher(load_token_keys(settings))
-    credentials = CredentialProvider(settings, cipher, session_factory)
+    credentials = CredentialProvider(
+        settings, cipher, session_factory, on_needs_reauth=notify_needs_reauth
+    )
     calendars = GoogleCalendarClients(settings, credentials)
     return Services(
         settings=settings,
@@ -62,4 +72,5 @@ def build_services(settings: Settings) -> Services:
         payment_event_handler=BookingPaymentHandler(),
         busy=BusyTimes(calendars),
         links=BookingLinks(settings.secret_key),
+        mailer=build_mailer(settings),
     )

@@ -24,6 +24,7 @@ from leadscalendar.bookings.job_kinds import (
     REFUND_PAYMENT,
 )
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
+from leadscalendar.bookings.notices import notify_refund
 from leadscalendar.bookings.schemas import HoldRequest
 from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus, check_transition
@@ -207,6 +208,7 @@ def record_refund(
     if booking is None:
         return
     note(session, booking, "refunded", f"refund {refund_id} of {amount_minor} {booking.currency}")
+    notify_refund(session, booking, amount_minor=amount_minor)
     if booking.status in (BookingStatus.AWAITING_PAYMENT, BookingStatus.EXPIRED):
         move(session, booking, BookingStatus.REFUNDED)
 

@@ -31,6 +31,7 @@ from leadscalendar.bookings.job_kinds import (
     UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import BookingEvent
+from leadscalendar.bookings.notices import notify_on_park
 from leadscalendar.bookings.service import enqueue_event_deletion, record_refund
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.google import repository as google_repository
@@ -269,8 +270,9 @@ def refund_payment(ctx: JobContext, deps: TaskDependencies) -> Outcome:
 
 def build_registry(deps: TaskDependencies) -> JobRegistry:
     registry = JobRegistry()
-    registry.register(CREATE_EVENT, lambda ctx: create_calendar_event(ctx, deps))
-    registry.register(UPDATE_EVENT, lambda ctx: update_calendar_event(ctx, deps))
-    registry.register(DELETE_EVENT, lambda ctx: delete_calendar_event(ctx, deps))
-    registry.register(REFUND_PAYMENT, lambda ctx: refund_payment(ctx, deps))
+    # notify_on_park: a parked booking job e-mails the host (bookings.notices).
+    registry.register(CREATE_EVENT, notify_on_park(lambda ctx: create_calendar_event(ctx, deps)))
+    registry.register(UPDATE_EVENT, notify_on_park(lambda ctx: update_calendar_event(ctx, deps)))
+    registry.register(DELETE_EVENT, notify_on_park(lambda ctx: delete_calendar_event(ctx, deps)))
+    registry.register(REFUND_PAYMENT, notify_on_park(lambda ctx: refund_payment(ctx, deps)))
     return registry

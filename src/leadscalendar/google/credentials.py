@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import google.auth.transport.requests
@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 # Token endpoint errors that mean the grant itself is gone: only re-consent helps.
 REAUTH_ERRORS = frozenset({"invalid_grant", "invalid_scope"})
 
+# Called in the transaction that marks a connection needs_reauth (the host's
+# e-mail is queued there); a hook so this layer imports nothing above it.
+NeedsReauthHook = Callable[[Session, GoogleConnection], None]
+
 
 def refresh_error_code(error: RefreshError) -> str | None:
     """The OAuth ``error`` code google-auth attached to a failed refresh, if any."""
@@ -50,9 +54,15 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
 
 class CredentialProvider:
     def __init__(
-        self, settings: Settings, cipher: TokenCipher, session_factory: sessionmaker[Session]
+        self,
+        settings: Settings,
+        cipher: TokenCipher,
+        session_factory: sessionmaker[Session],
+        *,
+        on_needs_reauth: NeedsReauthHook | None = None,
     ) -> None:
         self._settings = settings
+        self._on_needs_reauth = on_needs_reauth
         self._cipher = cipher
         self._session_factory = session_factory
         self._margin = timedelta(seconds=settings.token_refresh_margin_seconds)
@@ -108,6 +118,8 @@ class CredentialProvider:
                     raise
                 reauth_reason = f"Google answered {code} when refreshing the access token"
                 mark_needs_reauth(connection, reauth_reason)
+                if self._on_needs_reauth is not None:
+                    self._on_needs_reauth(session, connection)
                 logger.warning(
                     "google connection needs re-authorization", extra={"host_id": str(host_id)}
                 )

@@ -1,0 +1,195 @@
+"""Which booking events e-mail whom: refunds to the lead, parked jobs to the host.
+
+The bookings domain knows the words (what was being done, why, for which
+lead); ``notifications`` only queues and sends. Every notice is enqueued in
+the transaction of its cause, with a dedupe key naming that cause, so a
+redelivered webhook or a re-run job mails nobody twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts import repository as accounts_repository
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.job_kinds import (
+    CREATE_EVENT,
+    DELETE_EVENT,
+    REFUND_PAYMENT,
+    UPDATE_EVENT,
+)
+from leadscalendar.bookings.models import Booking
+from leadscalendar.google import repository as google_repository
+from leadscalendar.google.models import ConnectionStatus
+from leadscalendar.jobs import (
+    ClaimedJob,
+    Effect,
+    Handler,
+    JobContext,
+    Outcome,
+    Park,
+    ParkCode,
+    Retry,
+)
+from leadscalendar.notifications import MailTemplate, enqueue_mail, notify_needs_reauth
+
+# Currencies Stripe counts in whole units (no cents).
+ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf"})
+ZERO_DECIMAL |= {"ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+
+ACTIONS = {
+    CREATE_EVENT: "adding it to your Google Calendar",
+    UPDATE_EVENT: "moving its Google Calendar event",
+    DELETE_EVENT: "removing its Google Calendar event",
+    REFUND_PAYMENT: "refunding the lead's payment",
+}
+
+# The reason ``enqueue_refund`` noted, in words for the lead.
+REFUND_REASONS = {
+    "declined by the host": "The host could not accept this booking.",
+    "cancelled by the host": "The host cancelled the booking.",
+    "cancelled by the lead": "You cancelled the booking.",
+    "paid for a slot that was no longer free": (
+        "Your payment arrived after your hold had expired and someone else had booked "
+        "that time meanwhile."
+    ),
+}
+
+
+def format_amount(amount_minor: int, currency: str) -> str:
+    code = currency.upper()
+    if currency.lower() in ZERO_DECIMAL:
+        return f"{amount_minor} {code}"
+    return f"{amount_minor / 100:,.2f} {code}"
+
+
+def format_when(moment: datetime, time_zone: str) -> str:
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone, time_zone = ZoneInfo("UTC"), "UTC"
+    local = moment.astimezone(zone)
+    return f"{local:%A %d %B %Y, %H:%M} ({time_zone})"
+
+
+def _refund_reason(session: Session, booking: Booking) -> str:
+    noted = [event.detail for event in repository.timeline(session, booking.id)]
+    for detail in reversed(noted):
+        if detail in REFUND_REASONS:
+            return REFUND_REASONS[detail]
+    return booking.status_reason or "The booking did not go ahead."
+
+
+def notify_refund(session: Session, booking: Booking, *, amount_minor: int) -> None:
+    """Tell the lead their money is on its way back; once per booking."""
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    host = accounts_repository.get_host(session, booking.host_id)
+    if booking_type is None or host is None or not booking.lead_email:
+        return
+    enqueue_mail(
+        session,
+        template=MailTemplate.REFUND,
+        to=booking.lead_email,
+        context={
+            "lead_name": booking.lead_name,
+            "host_name": host.name,
+            "booking_title": booking_type.title,
+            "when": format_when(booking.start_at, booking.lead_time_zone),
+            "amount": format_amount(amount_minor, booking.currency),
+            "reason": _refund_reason(session, booking),
+        },
+        dedupe_key=f"mail:refund:{booking.id}",
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+    )
+
+
+def _parked_notice(job: ClaimedJob, booking_id: uuid.UUID, reason: str) -> Effect:
+    def apply(session: Session) -> None:
+        booking = repository.get_booking(session, booking_id)
+        if booking is None:
+            return
+        booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+        host = accounts_repository.get_host(session, booking.host_id)
+        if booking_type is None or host is None:
+            return
+        enqueue_mail(
+            session,
+            template=MailTemplate.BOOKING_PARKED,
+            to=host.email,
+            context={
+                "host_name": host.name,
+                "lead_name": booking.lead_name,
+                "lead_email": booking.lead_email,
+                "booking_title": booking_type.title,
+                "when": format_when(booking.start_at, host.timezone),
+                "action": ACTIONS.get(job.kind, "working on it"),
+                "reason": reason,
+                "booking_id": str(booking.id),
+            },
+            dedupe_key=f"mail:parked:{job.id}",
+            subject_key=str(booking.id),
+            host_id=booking.host_id,
+        )
+
+    return apply
+
+
+def _needs_reauth_notice(host_id: uuid.UUID | None) -> Effect:
+    """The host's reconnect mail, in case the connection broke on a path without the hook."""
+
+    def apply(session: Session) -> None:
+        if host_id is None:
+            return
+        connection = google_repository.get_connection(session, host_id)
+        if connection is not None and connection.status is ConnectionStatus.NEEDS_REAUTH:
+            notify_needs_reauth(session, connection)
+
+    return apply
+
+
+def _then(first: Effect | None, second: Effect) -> Effect:
+    def apply(session: Session) -> None:
+        if first is not None:
+            first(session)
+        second(session)
+
+    return apply
+
+
+def with_park_notice(job: ClaimedJob, outcome: Outcome) -> Outcome:
+    """Add the host's e-mail to an outcome that parks the job (or will, attempts spent).
+
+    A ``needs_reauth`` park mails about the connection, once per breakage,
+    not once per waiting booking: one cause, one message.
+    """
+    booking_id = job.payload.get("booking_id")
+    if booking_id is None:
+        return outcome
+    if isinstance(outcome, Park):
+        if outcome.code == ParkCode.NEEDS_REAUTH.value:
+            notice = _needs_reauth_notice(job.host_id)
+        else:
+            notice = _parked_notice(job, uuid.UUID(booking_id), outcome.reason)
+        return replace(outcome, apply=_then(outcome.apply, notice))
+    if isinstance(outcome, Retry) and job.attempt >= job.max_attempts:
+        # The runner will park it as attempts_exhausted right after this apply.
+        reason = f"Gave up after {job.attempt} attempts; the last one said: {outcome.reason}"
+        return replace(
+            outcome, apply=_then(outcome.apply, _parked_notice(job, uuid.UUID(booking_id), reason))
+        )
+    return outcome
+
+
+def notify_on_park(handler: Handler) -> Handler:
+    """Wrap a bookings job handler so that parking it e-mails the host."""
+
+    def run(ctx: JobContext) -> Outcome:
+        return with_park_notice(ctx.job, handler(ctx))
+
+    return run

@@ -1,0 +1,63 @@
+"""The mailer a process uses: SMTP when ``LEADSCALENDAR_SMTP_URL`` is set, a log line when not.
+
+The dashboard banner is the primary channel; e-mail is a courtesy that must
+never be required to run LeadsCalendar, so without SMTP every message is
+still queued, rendered and recorded (at INFO, recipient masked, no body),
+and its job succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+from leadscalendar.config import Settings
+from leadscalendar.notifications.messages import MailRenderer, mask_address
+from leadscalendar.notifications.smtp import SmtpConfig, SmtpTransport
+
+logger = logging.getLogger(__name__)
+
+
+class MailTransport(Protocol):
+    @property
+    def description(self) -> str: ...
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver or raise ``MailDeliveryError``."""
+
+
+class LogOnlyTransport:
+    """What runs without SMTP: the message is recorded, not sent."""
+
+    @property
+    def description(self) -> str:
+        return "log only (LEADSCALENDAR_SMTP_URL is not set)"
+
+    def send(self, message: EmailMessage) -> None:
+        logger.info(
+            "mail.not_sent (no SMTP configured) to=%s subject=%r",
+            mask_address(str(message["To"].addresses[0].addr_spec)),
+            str(message["Subject"]),
+        )
+
+
+@dataclass(frozen=True)
+class Mailer:
+    renderer: MailRenderer
+    transport: MailTransport
+
+    @property
+    def sends(self) -> bool:
+        return not isinstance(self.transport, LogOnlyTransport)
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    """Parse the SMTP setting at start-up, so a typo stops the process, not the first mail."""
+    renderer = MailRenderer(mail_from=settings.mail_from, public_url=settings.public_url)
+    url = settings.smtp_url.get_secret_value()
+    if not url:
+        return Mailer(renderer, LogOnlyTransport())
+    config = SmtpConfig.from_url(url, timeout_seconds=settings.smtp_timeout_seconds)
+    return Mailer(renderer, SmtpTransport(config))

@@ -1,0 +1,102 @@
+"""The ``send_email`` job: render the queued message and hand it to the mail server.
+
+Delivery is at least once, as every job is: a crash between the server's
+"250 OK" and our commit sends the mail again. The ``Message-ID`` is derived
+from the job id, so such a second copy is the same message to any mail
+client that deduplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from email.utils import parseaddr
+
+from leadscalendar.google import repository as google_repository
+from leadscalendar.google.models import ConnectionStatus
+from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, Retry, Succeeded
+from leadscalendar.notifications.mailer import Mailer
+from leadscalendar.notifications.messages import (
+    MailContentError,
+    MailTemplate,
+    OutgoingMail,
+    mask_address,
+)
+from leadscalendar.notifications.service import SEND_EMAIL
+from leadscalendar.notifications.smtp import MailDeliveryError
+
+logger = logging.getLogger(__name__)
+
+OPERATION = "smtp.send"
+# Park codes of this domain (the column is free text; see jobs.ParkCode).
+MAIL_INVALID = "mail_invalid"
+MAIL_REJECTED = "mail_rejected"
+
+
+def _message_id(job_id: uuid.UUID, mail_from: str) -> str:
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "leadscalendar.invalid"
+    return f"<{job_id}@{domain}>"
+
+
+def _no_longer_needed(ctx: JobContext, mail: OutgoingMail) -> str | None:
+    """Why the mail would be stale by now (the host already reconnected), or None."""
+    if mail.template is not MailTemplate.NEEDS_REAUTH or ctx.job.host_id is None:
+        return None
+    with ctx.read() as session:
+        connection = google_repository.get_connection(session, ctx.job.host_id)
+        if connection is None:
+            return "the host disconnected Google"
+        if connection.status is ConnectionStatus.ACTIVE and connection.token_version != (
+            mail.context.get("token_version")
+        ):
+            return "the host reconnected Google before the mail went out"
+    return None
+
+
+def send_email(ctx: JobContext, mailer: Mailer) -> Outcome:
+    """Send one queued message; 4xx and network trouble retry, 5xx parks with the reason."""
+    try:
+        mail = OutgoingMail.from_payload(ctx.job.payload)
+        stale = _no_longer_needed(ctx, mail)
+        if stale:
+            return Succeeded(f"not sent: {stale}")
+        message = mailer.renderer.render(
+            mail, message_id=_message_id(ctx.job.id, mailer.renderer.mail_from)
+        )
+    except MailContentError as error:
+        logger.error("mail.invalid job_id=%s error=%s", ctx.job.id, error)
+        return Park(MAIL_INVALID, f"The e-mail could not be built: {error}", operation=OPERATION)
+    to = mask_address(mail.to)
+    try:
+        mailer.transport.send(message)
+    except MailDeliveryError as error:
+        logger.warning(
+            "mail.failed job_id=%s template=%s to=%s temporary=%s error=%s",
+            ctx.job.id,
+            mail.template.value,
+            to,
+            error.temporary,
+            error.message,
+        )
+        if error.temporary:
+            return Retry(reason=error.message, operation=OPERATION)
+        return Park(
+            MAIL_REJECTED,
+            f"The mail server would not deliver the e-mail to {mail.to}: {error.message}",
+            operation=OPERATION,
+        )
+    verb = "sent" if mailer.sends else "recorded, not sent (no SMTP configured)"
+    logger.info(
+        "mail.%s job_id=%s template=%s to=%s",
+        "sent" if mailer.sends else "recorded",
+        ctx.job.id,
+        mail.template.value,
+        to,
+    )
+    return Succeeded(f"{mail.template.value} mail {verb}", operation=OPERATION)
+
+
+def register_mail_tasks(registry: JobRegistry, mailer: Mailer) -> JobRegistry:
+    """Add the ``send_email`` handler to a worker's registry."""
+    registry.register(SEND_EMAIL, lambda ctx: send_email(ctx, mailer))
+    return registry
