@@ -54,6 +54,7 @@ HOST_TIME_ZONE = "Europe/Berlin"
 SLOT_MINUTES = 30
 # Open all day, every day: a test may need hundreds of distinct slots.
 ALL_DAY = {str(day): [["00:00", "23:59"]] for day in range(7)}
+SLOTS_PER_DAY = (24 * 60 - 1) // SLOT_MINUTES
 ENGINE_OVERRIDES: dict[str, object] = {
     "jobs_backoff_base_seconds": 0.05,
     "jobs_backoff_cap_seconds": 0.5,
@@ -62,6 +63,8 @@ ENGINE_OVERRIDES: dict[str, object] = {
 }
 PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
 DEFAULT_WAIT_SECONDS = 20.0
+# Small transactions: the session's identity map stays small and workers get turns.
+BOOKINGS_PER_TRANSACTION = 25
 
 
 def engine_settings(
@@ -127,7 +130,7 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_started(self, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+    def wait_started(self, timeout: float = 90.0) -> None:
         def started() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"worker exited early:\n{self.log()}")
@@ -184,11 +187,12 @@ class BookingsEnv:
     def slot(self) -> datetime:
         """The next free slot: from the day after tomorrow (host time) on, back to back."""
         zone = ZoneInfo(HOST_TIME_ZONE)
-        day = (utcnow().astimezone(zone) + timedelta(days=2)).date()
-        first = datetime(day.year, day.month, day.day, tzinfo=zone)
-        start = first + timedelta(minutes=SLOT_MINUTES * self._next_slot)
+        days, index = divmod(self._next_slot, SLOTS_PER_DAY)
+        day = (utcnow().astimezone(zone) + timedelta(days=2 + days)).date()
         self._next_slot += 1
-        return start
+        return datetime(day.year, day.month, day.day, tzinfo=zone) + timedelta(
+            minutes=SLOT_MINUTES * index
+        )
 
     def book(
         self,
@@ -198,7 +202,15 @@ class BookingsEnv:
         guests: Sequence[Guest] = (),
         lead_name: str = "Lea Lead",
     ) -> list[uuid.UUID]:
-        """``count`` bookings taken to ``paid`` by the service, committed together."""
+        """``count`` bookings taken to ``paid`` by the service (committed in chunks)."""
+        ids = []
+        for chunk in range(0, count, BOOKINGS_PER_TRANSACTION):
+            ids += self._book(min(BOOKINGS_PER_TRANSACTION, count - chunk), paid, guests, lead_name)
+        return ids
+
+    def _book(
+        self, count: int, paid: bool, guests: Sequence[Guest], lead_name: str
+    ) -> list[uuid.UUID]:
         ids = []
         with unit_of_work(self.services.session_factory) as session:
             host = session.get(Host, self.host_id)
