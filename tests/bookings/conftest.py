@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
-from leadscalendar.accounts import passwords
 from leadscalendar.config import Settings
 from tests.support.bookings_env import engine_settings
 from tests.support.google_sandbox import GoogleSandbox
@@ -23,6 +21,5 @@ def app_settings(
 
 
 @pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2's defaults cost ~1 s a hash on CI machines; logging in is not what these test."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+def _cheap_password_hashing(cheap_password_hashing: None) -> None:
+    """Every test here logs a host in; see ``bookings_env.cheap_password_hashing``."""

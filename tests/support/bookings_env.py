@@ -30,8 +30,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
+from leadscalendar.accounts import passwords
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import changes, payment_events
 from leadscalendar.bookings import service as bookings
@@ -360,9 +362,13 @@ class BookingsEnv:
         return found
 
     def events_of(self, booking_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The events of the host's primary calendar that carry this booking's id."""
+        return self.events_of_calendar(self.calendar_id, booking_id)
+
+    def events_of_calendar(self, calendar_id: str, booking_id: uuid.UUID) -> list[dict[str, Any]]:
         return [
             event
-            for event in self.events()
+            for event in self.events(calendar_id)
             if (event.get("extendedProperties") or {})
             .get("private", {})
             .get("leadscalendarBookingId")
@@ -430,6 +436,12 @@ def _pay(session: Any, booking: Booking, now: datetime) -> None:
         raw="{}",
     )
     payment_events.handle_payment_event(session, booking, event, now)
+
+
+@pytest.fixture
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2's defaults cost ~1 s a hash on CI machines; logging in is not what these test."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture
