@@ -23,7 +23,11 @@ from leadscalendar.db.base import Base
 from leadscalendar.db.engine import build_engine
 from leadscalendar.db.session import build_session_factory
 
-pytest_plugins = ["tests.support.sandbox_fixtures", "tests.support.booking_env"]
+pytest_plugins = [
+    "tests.support.sandbox_fixtures",
+    "tests.support.booking_env",
+    "tests.support.bookings_env",
+]
 
 POSTGRES_SERVER_URL = os.environ.get("LEADSCALENDAR_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_SERVER_URL else ["sqlite"]

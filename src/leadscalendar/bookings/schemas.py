@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 MAX_GUESTS = 10
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    # available_timezones() walks the whole tz database on disk: once per process, not per hold.
+    return frozenset(zoneinfo.available_timezones())
 
 
 class Guest(BaseModel):
@@ -29,7 +36,7 @@ class LeadDetails(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        if value not in zoneinfo.available_timezones():
+        if value not in _zone_names():
             raise ValueError(f"unknown time zone {value!r}")
         return value
 

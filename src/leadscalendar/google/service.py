@@ -146,7 +146,16 @@ def disconnect(
     return DisconnectResult(revoked_at_google=revoked)
 
 
+def get_connection(session: Session, *, host_id: uuid.UUID) -> GoogleConnection:
+    """The host's connection, or ``NotConnectedError``."""
+    connection = repository.get_connection(session, host_id)
+    if connection is None:
+        raise NotConnectedError()
+    return connection
+
+
 def choose_calendar(session: Session, *, host_id: uuid.UUID, calendar_id: str) -> GoogleConnection:
+    """Write new bookings' events to ``calendar_id`` (the caller checked it is writable)."""
     connection = repository.get_connection(session, host_id)
     if connection is None:
         raise NotConnectedError()

@@ -73,6 +73,10 @@ class _InFlight:
         with self._lock:
             return list(self._claims.values())
 
+    def holds(self, claim: ClaimedJob) -> bool:
+        with self._lock:
+            return self._claims.get(claim.id) is claim
+
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -163,7 +167,8 @@ def run_worker(
             logger.exception("worker.heartbeat_failed worker_id=%s", worker_id)
             return
         for claim in claims:
-            if claim.id not in owned:
+            # A job that finished since the snapshot is no longer running: not a lost lease.
+            if claim.id not in owned and in_flight.holds(claim):
                 logger.warning("worker.lease_lost job_id=%s", claim.id)
 
     threads = [

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+import logging
 
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
 from leadscalendar.google import service as google
+from leadscalendar.google.calendar import CalendarInfo
+from leadscalendar.google.errors import GoogleCalendarError, Operation, classify
+from leadscalendar.google.exceptions import ReauthorizationRequiredError
+from leadscalendar.jobs import ParkCode, resume_parked
+from leadscalendar.services import Services
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep, session_nonce
-from leadscalendar.web.routes.dashboard import flash
+from leadscalendar.web.routes.dashboard import NOTICE_KEY, flash
+from leadscalendar.web.templating import templates
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter()
+
+# Parked calendar jobs a (re)connection can unblock: with a working grant, maybe on
+# another account, they are worth a fresh try; they park again if not.
+RESUMED_ON_CONNECT = (ParkCode.NEEDS_REAUTH, "not_connected", ParkCode.PERMISSION)
+# ... and those a newly chosen calendar can unblock.
+RESUMED_ON_CALENDAR = (ParkCode.CALENDAR_GONE, ParkCode.PERMISSION)
 
 DENIED_MESSAGE = (
     "You chose not to give LeadsCalendar access to Google Calendar, so nothing was "
@@ -61,6 +79,9 @@ def callback(
         code=code,
         code_verifier=verifier,
     )
+    resumed = resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CONNECT)
+    if resumed:
+        logger.info("google.connect resumed %d parked jobs", resumed)
     if connection.missing_scopes:
         flash(request, "Google Calendar is connected, but some permissions are missing.", "warning")
     else:
@@ -82,4 +103,58 @@ def disconnect(
             "access. You can remove LeadsCalendar at myaccount.google.com/permissions.",
             "warning",
         )
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+def _writable_calendars(session: Session, services: Services, host: Host) -> list[CalendarInfo]:
+    """The host's calendars LeadsCalendar may write to, fresh from Google."""
+    # Credentials write (a refreshed token) in their own transaction; on SQLite the
+    # request's open transaction would block them, so end it before calling Google.
+    session.commit()
+    client = services.calendars.for_host(host.id)
+    try:
+        calendars = client.list_calendars()
+    except ReauthorizationRequiredError:
+        raise
+    except Exception as error:
+        raise GoogleCalendarError(classify(error, operation=Operation.CALENDAR_LIST)) from None
+    return [calendar for calendar in calendars if calendar.writable]
+
+
+@router.get("/dashboard/google/calendar")
+def calendar_picker(
+    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+) -> Response:
+    """The calendars bookings may go to, to choose one."""
+    calendars = _writable_calendars(session, services, host)
+    connection = google.get_connection(session, host_id=host.id)
+    return templates.TemplateResponse(
+        request,
+        "google_calendar.html",
+        {
+            "host": host,
+            "calendars": calendars,
+            "current": connection.calendar_id,
+            "notice": request.session.pop(NOTICE_KEY, None),
+        },
+    )
+
+
+@router.post("/dashboard/google/calendar", dependencies=[Depends(require_csrf)])
+def choose_calendar(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    calendar_id: str = Form(""),
+) -> Response:
+    """Send bookings to another calendar, and retry the ones the old one refused."""
+    calendars = {calendar.id: calendar for calendar in _writable_calendars(session, services, host)}
+    chosen = calendars.get(calendar_id)
+    if chosen is None:
+        flash(request, "Pick one of your calendars that LeadsCalendar may write to.", "error")
+        return RedirectResponse("/dashboard/google/calendar", status_code=303)
+    google.choose_calendar(session, host_id=host.id, calendar_id=chosen.id)
+    resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CALENDAR)
+    flash(request, f"New bookings go to the calendar {chosen.summary}.")
     return RedirectResponse("/dashboard", status_code=303)
