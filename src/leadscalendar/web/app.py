@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from leadscalendar.config import Settings, get_settings
 from leadscalendar.logging import configure_logging
 from leadscalendar.services import Services, build_services
+from leadscalendar.web.dashboard.routers import DASHBOARD_ROUTERS
 from leadscalendar.web.errors import install_error_handlers
 from leadscalendar.web.routes import auth, dashboard, google, health, public_api, webhooks
 
@@ -50,4 +51,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     for module in (health, auth, dashboard, google, public_api, webhooks):
         app.include_router(module.router)
+    for router in DASHBOARD_ROUTERS:
+        app.include_router(router)
     return app

@@ -1,0 +1,19 @@
+"""The dashboard's sections, registered by the app factory in one line."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from leadscalendar.web.routes import (
+    dashboard_bookings,
+    dashboard_hours,
+    dashboard_operations,
+    dashboard_types,
+)
+
+DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
+    dashboard_types.router,
+    dashboard_hours.router,
+    dashboard_bookings.router,
+    dashboard_operations.router,
+)

@@ -1,0 +1,202 @@
+"""The host's bookings: a filtered list, one booking's story, and the host's actions on it."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.bookings import changes, host_views
+from leadscalendar.bookings.errors import BookingNotFoundError
+from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
+from leadscalendar.db.base import utcnow
+from leadscalendar.errors import LeadsCalendarError, NotFoundError
+from leadscalendar.web import booking_flow
+from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard.common import form_values, parse_uuid, render
+from leadscalendar.web.dashboard.display import datetime_local_value, parse_datetime_local
+from leadscalendar.web.dashboard.forms import FormValues, format_money
+from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
+from leadscalendar.web.routes.dashboard import flash
+
+router = APIRouter(prefix="/dashboard/bookings", tags=["dashboard"])
+
+Form = Annotated[FormValues, Depends(form_values)]
+PAGE_SIZE = 25
+RESCHEDULABLE = frozenset(
+    {BookingStatus.PAID, BookingStatus.SCHEDULED, BookingStatus.AWAITING_APPROVAL}
+)
+
+
+def _own_booking(session: Session, host: Host, booking_id: uuid.UUID) -> Booking:
+    """The host's booking, locked for the change to come; another host's is a 404."""
+    booking = host_views.get_booking(session, host.id, booking_id, for_update=True)
+    if booking is None:
+        raise BookingNotFoundError()
+    return booking
+
+
+def _filter(status: str, when: str, booking_type: str, q: str) -> host_views.BookingFilter:
+    # Lenient on purpose: a stale bookmark with an unknown value shows everything
+    # for that filter instead of an error page.
+    return host_views.BookingFilter(
+        status=BookingStatus(status) if status in set(BookingStatus) else None,
+        when=host_views.When(when) if when in set(host_views.When) else host_views.When.UPCOMING,
+        booking_type_id=parse_uuid(booking_type),
+        email=q.strip()[:320],
+    )
+
+
+@router.get("")
+def list_bookings(
+    request: Request,
+    session: DbSession,
+    host: CurrentHost,
+    status: str = "",
+    when: str = "upcoming",
+    type: str = "",
+    q: str = "",
+    page: int = 1,
+) -> Response:
+    wanted = _filter(status, when, type, q)
+    page = max(page, 1)
+    result = host_views.list_bookings(
+        session, host.id, wanted, now=utcnow(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    pages = max(1, math.ceil(result.total / PAGE_SIZE))
+    query = {
+        "status": wanted.status.value if wanted.status else "",
+        "when": wanted.when.value,
+        "type": str(wanted.booking_type_id or ""),
+        "q": wanted.email,
+    }
+    return render(
+        request,
+        "dashboard/bookings.html",
+        host,
+        {
+            "section": "bookings",
+            "page_rows": result.bookings,
+            "total": result.total,
+            "page": page,
+            "pages": pages,
+            "query": query,
+            "statuses": list(BookingStatus),
+            "whens": list(host_views.When),
+            "types": host_views.booking_types_by_id(session, host.id),
+            "money": format_money,
+        },
+    )
+
+
+@router.get("/{booking_id}")
+def booking_detail(
+    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+) -> Response:
+    booking = host_views.get_booking(session, host.id, booking_id)
+    if booking is None:
+        raise BookingNotFoundError()
+    types = host_views.booking_types_by_id(session, host.id)
+    return render(
+        request,
+        "dashboard/booking.html",
+        host,
+        {
+            "section": "bookings",
+            "booking": booking,
+            "booking_type": types.get(booking.booking_type_id),
+            "timeline": host_views.timeline(session, booking),
+            "money": format_money,
+            "can_decide": booking.status is BookingStatus.AWAITING_APPROVAL,
+            "can_cancel": booking.status in ACTIVE_STATUSES,
+            "can_reschedule": booking.status in RESCHEDULABLE,
+            "start_value": datetime_local_value(booking.start_at, host.timezone),
+        },
+    )
+
+
+def _act(
+    request: Request, session: Session, booking_id: uuid.UUID, action: Callable[[], str]
+) -> Response:
+    """Run a host action; a refusal (say, already cancelled) is shown on the booking page."""
+    try:
+        done = action()
+    except NotFoundError:
+        raise
+    except LeadsCalendarError as error:
+        session.rollback()
+        flash(request, error.message, "error")
+    else:
+        flash(request, done)
+    return RedirectResponse(f"/dashboard/bookings/{booking_id}", status_code=303)
+
+
+@router.post("/{booking_id}/approve", dependencies=[Depends(require_csrf)])
+def approve(
+    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+) -> Response:
+    booking = _own_booking(session, host, booking_id)
+
+    def run() -> str:
+        changes.approve(session, booking)
+        return "Booking approved; it is being added to your calendar."
+
+    return _act(request, session, booking_id, run)
+
+
+@router.post("/{booking_id}/decline", dependencies=[Depends(require_csrf)])
+def decline(
+    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+) -> Response:
+    booking = _own_booking(session, host, booking_id)
+
+    def run() -> str:
+        changes.decline(session, booking)
+        return "Booking declined; any payment is refunded in full."
+
+    return _act(request, session, booking_id, run)
+
+
+@router.post("/{booking_id}/cancel", dependencies=[Depends(require_csrf)])
+def cancel(
+    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+) -> Response:
+    booking = _own_booking(session, host, booking_id)
+
+    def run() -> str:
+        if booking.status not in ACTIVE_STATUSES:
+            raise LeadsCalendarError(f"This booking is already {booking.status.value}.", 409)
+        changes.cancel(session, booking, by=changes.CancelledBy.HOST, now=utcnow())
+        return "Booking cancelled; any payment is refunded in full."
+
+    return _act(request, session, booking_id, run)
+
+
+@router.post("/{booking_id}/reschedule", dependencies=[Depends(require_csrf)])
+def reschedule(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    booking_id: uuid.UUID,
+    form: Form,
+) -> Response:
+    _own_booking(session, host, booking_id)
+    zone = host.timezone
+
+    def run() -> str:
+        try:
+            new_start = parse_datetime_local(form.get("start", ""), zone)
+        except ValueError as error:
+            raise LeadsCalendarError(f"New time: {error}.") from None
+        booking_flow.reschedule(services, session, booking_id, new_start)
+        return "Booking moved to the new time."
+
+    return _act(request, session, booking_id, run)

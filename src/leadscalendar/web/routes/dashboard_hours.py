@@ -1,0 +1,71 @@
+"""The host's working hours: weekly intervals, date overrides and time zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.bookings import booking_types, repository
+from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard import hours_form
+from leadscalendar.web.dashboard.common import form_values, render
+from leadscalendar.web.dashboard.forms import FieldErrors, FormInvalidError, FormValues
+from leadscalendar.web.deps import CurrentHost, DbSession
+from leadscalendar.web.routes.dashboard import flash
+
+router = APIRouter(prefix="/dashboard/hours", tags=["dashboard"])
+
+Form = Annotated[FormValues, Depends(form_values)]
+
+
+@cache
+def known_zones() -> frozenset[str]:
+    # Reading the zone database takes tens of milliseconds: once per process.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _page(
+    request: Request,
+    host: Host,
+    form: hours_form.HoursForm,
+    errors: FieldErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "dashboard/hours.html",
+        host,
+        {
+            "form": form.padded(),
+            "errors": errors or {},
+            "weekdays": hours_form.WEEKDAYS,
+            "zones": sorted(known_zones()),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("")
+def hours(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    schedule = repository.get_schedule(session, host.id)
+    return _page(request, host, hours_form.from_schedule(schedule, host.timezone))
+
+
+@router.post("", dependencies=[Depends(require_csrf)])
+def save_hours(request: Request, session: DbSession, host: CurrentHost, form: Form) -> Response:
+    posted = hours_form.from_values(form)
+    try:
+        data = hours_form.parse(posted, known_zones())
+    except FormInvalidError as invalid:
+        return _page(request, host, posted, invalid.errors, status_code=400)
+    repository.lock_host(session, host.id)
+    # The zone and the hours are read together by every slot computation.
+    host.timezone = posted.timezone
+    booking_types.set_schedule(session, host.id, data)
+    flash(request, "Working hours saved.")
+    return RedirectResponse("/dashboard/hours", status_code=303)

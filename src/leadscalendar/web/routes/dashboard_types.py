@@ -1,0 +1,181 @@
+"""The host's booking types: list, create, edit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.bookings import booking_types, repository
+from leadscalendar.bookings.booking_types import MAX_REMINDERS, BookingTypeIn
+from leadscalendar.bookings.errors import BookingTypeNotFoundError
+from leadscalendar.bookings.models import BookingType
+from leadscalendar.errors import ConflictError
+from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard import type_form
+from leadscalendar.web.dashboard.common import (
+    CalendarChoices,
+    form_values,
+    render,
+    writable_calendars,
+)
+from leadscalendar.web.dashboard.forms import (
+    FieldErrors,
+    FormInvalidError,
+    FormValues,
+    format_money,
+)
+from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
+from leadscalendar.web.routes.dashboard import flash
+
+router = APIRouter(prefix="/dashboard/types", tags=["dashboard"])
+
+Form = Annotated[FormValues, Depends(form_values)]
+
+
+def _own_type(session: Session, host: Host, type_id: uuid.UUID) -> BookingType:
+    """The host's booking type; another host's is as absent as a missing one (404)."""
+    booking_type = repository.get_booking_type_by_id(session, type_id)
+    if booking_type is None or booking_type.host_id != host.id:
+        raise BookingTypeNotFoundError()
+    return booking_type
+
+
+def _form_page(
+    request: Request,
+    host: Host,
+    *,
+    values: FormValues,
+    choices: CalendarChoices,
+    booking_type: BookingType | None,
+    errors: FieldErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "dashboard/type_form.html",
+        host,
+        {
+            "values": values,
+            "errors": errors or {},
+            "booking_type": booking_type,
+            "choices": choices,
+            "send_updates": type_form.SEND_UPDATES_LABELS,
+            "max_reminders": MAX_REMINDERS,
+            "action": f"/dashboard/types/{booking_type.id}" if booking_type else "/dashboard/types",
+        },
+        status_code=status_code,
+    )
+
+
+def _validated(values: FormValues, choices: CalendarChoices) -> BookingTypeIn:
+    data = type_form.parse(values)
+    # Only a calendar the host can write to may receive bookings; when Google
+    # cannot be asked, the typed id is trusted and checked by the first event.
+    if data.calendar_id and choices.calendars is not None and data.calendar_id not in choices.ids:
+        raise FormInvalidError({"calendar_id": "choose one of your calendars you can write to"})
+    return data
+
+
+@router.get("")
+def list_types(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    types = repository.list_booking_types(session, host.id)
+    return render(
+        request,
+        "dashboard/types.html",
+        host,
+        {"types": types, "money": format_money},
+    )
+
+
+@router.get("/new")
+def new_type(
+    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+) -> Response:
+    choices = writable_calendars(services, session, host.id)
+    values = type_form.initial_values(None)
+    return _form_page(request, host, values=values, choices=choices, booking_type=None)
+
+
+@router.post("", dependencies=[Depends(require_csrf)])
+def create_type(
+    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost, form: Form
+) -> Response:
+    choices = writable_calendars(services, session, host.id)
+    try:
+        data = _validated(form, choices)
+        created = booking_types.create_booking_type(session, host.id, data)
+    except FormInvalidError as invalid:
+        return _form_page(
+            request,
+            host,
+            values=form,
+            choices=choices,
+            booking_type=None,
+            errors=invalid.errors,
+            status_code=400,
+        )
+    except ConflictError as conflict:
+        return _form_page(
+            request,
+            host,
+            values=form,
+            choices=choices,
+            booking_type=None,
+            errors={"slug": conflict.message},
+            status_code=400,
+        )
+    flash(request, f"Booking type “{created.title}” created.")
+    return RedirectResponse(f"/dashboard/types/{created.id}", status_code=303)
+
+
+@router.get("/{type_id}")
+def edit_type(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    type_id: uuid.UUID,
+) -> Response:
+    booking_type = _own_type(session, host, type_id)
+    values = type_form.initial_values(booking_type)
+    choices = writable_calendars(services, session, host.id)
+    return _form_page(request, host, values=values, choices=choices, booking_type=booking_type)
+
+
+@router.post("/{type_id}", dependencies=[Depends(require_csrf)])
+def update_type(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    type_id: uuid.UUID,
+    form: Form,
+) -> Response:
+    _own_type(session, host, type_id)
+    choices = writable_calendars(services, session, host.id)
+    booking_type = _own_type(session, host, type_id)
+    try:
+        data = _validated(form, choices)
+        booking_types.update_booking_type(session, booking_type, data)
+        session.flush()
+    except FormInvalidError as invalid:
+        errors = invalid.errors
+    except ConflictError as conflict:
+        errors = {"slug": conflict.message}
+    else:
+        flash(request, f"Booking type “{booking_type.title}” saved.")
+        return RedirectResponse(f"/dashboard/types/{booking_type.id}", status_code=303)
+    return _form_page(
+        request,
+        host,
+        values=form,
+        choices=choices,
+        booking_type=booking_type,
+        errors=errors,
+        status_code=400,
+    )
