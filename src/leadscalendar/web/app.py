@@ -14,7 +14,16 @@ from leadscalendar.config import Settings, get_settings
 from leadscalendar.logging import configure_logging
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.errors import install_error_handlers
-from leadscalendar.web.routes import auth, dashboard, google, health, public_api, webhooks
+from leadscalendar.web.routes import (
+    auth,
+    booking_pages,
+    dashboard,
+    google,
+    health,
+    public_api,
+    public_pages,
+    webhooks,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -43,4 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     for module in (health, auth, dashboard, google, public_api, webhooks):
         app.include_router(module.router)
+    # Last: "/{host}/{type}" would otherwise shadow every two-segment path above.
+    app.include_router(booking_pages.router)
+    app.include_router(public_pages.router)
     return app
