@@ -27,9 +27,14 @@ def zone_names() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
+@lru_cache(maxsize=1)
+def _zone_set() -> frozenset[str]:
+    return frozenset(zone_names())
+
+
 def resolve_zone(requested: str | None, fallback: str) -> str:
     """The lead's zone if it is a real IANA name, else ``fallback`` (host or booking zone)."""
-    if requested and requested in zone_names():
+    if requested and requested in _zone_set():
         return requested
     return fallback
 

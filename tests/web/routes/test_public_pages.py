@@ -54,6 +54,12 @@ def test_unknown_booking_page_is_a_404_page(booking_env: BookingEnv) -> None:
     assert "no such booking page" in page.text and "Traceback" not in page.text
 
 
+def test_booking_pages_never_shadow_the_apps_own_paths(booking_env: BookingEnv) -> None:
+    # POST-only routes still answer 405 to a GET, not "no such booking page".
+    for path in ("/dashboard/google/connect", "/webhooks/stripe"):
+        assert booking_env.lead.get(path).status_code == 405, path
+
+
 def test_free_booking_through_the_pages_reaches_the_calendar(booking_env: BookingEnv) -> None:
     client = booking_env.lead
     form = details_form(client, "intro")

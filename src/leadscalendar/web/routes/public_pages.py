@@ -27,7 +27,11 @@ from leadscalendar.bookings.schemas import MAX_GUESTS, Guest, HoldRequest, LeadD
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
-from leadscalendar.web import booking_flow, lead_views
+from leadscalendar.web import (
+    booking_flow,
+    host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
+    lead_views,
+)
 from leadscalendar.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import DbSession, ServicesDep
@@ -61,7 +65,7 @@ def _type_context(host: Host, booking_type: BookingType, time_zone: str) -> dict
     }
 
 
-@router.get("/{host_slug}/{type_slug}")
+@router.get("/{host_slug:host_slug}/{type_slug}")
 def booking_page(
     request: Request,
     session: DbSession,
@@ -140,7 +144,7 @@ def _details_page(
     )
 
 
-@router.get("/{host_slug}/{type_slug}/book")
+@router.get("/{host_slug:host_slug}/{type_slug}/book")
 def details_form(
     request: Request,
     session: DbSession,
@@ -207,7 +211,7 @@ def idempotency_key(request: Request, nonce: str) -> str | None:
     return f"page-{digest[:48]}"
 
 
-@router.post("/{host_slug}/{type_slug}/book", dependencies=[Depends(require_csrf)])
+@router.post("/{host_slug:host_slug}/{type_slug}/book", dependencies=[Depends(require_csrf)])
 def hold_slot(
     request: Request,
     session: DbSession,
