@@ -15,7 +15,16 @@ from leadscalendar.logging import configure_logging
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.dashboard.routers import DASHBOARD_ROUTERS
 from leadscalendar.web.errors import install_error_handlers
-from leadscalendar.web.routes import auth, dashboard, google, health, public_api, webhooks
+from leadscalendar.web.routes import (
+    auth,
+    booking_pages,
+    dashboard,
+    google,
+    health,
+    public_api,
+    public_pages,
+    webhooks,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -53,4 +62,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(module.router)
     for router in DASHBOARD_ROUTERS:
         app.include_router(router)
+    # Last: "/{host}/{type}" would otherwise shadow every two-segment path above.
+    app.include_router(booking_pages.router)
+    app.include_router(public_pages.router)
     return app

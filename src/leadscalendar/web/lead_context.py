@@ -1,0 +1,134 @@
+"""What the lead's booking pages share: query parameters, URLs and a booking's view model."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Query
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts import repository as accounts_repository
+from leadscalendar.availability.display import format_local_time
+from leadscalendar.availability.zones import load_zone
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.schemas import SlotsOut
+from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.services import Services
+from leadscalendar.web import booking_flow, lead_views
+
+Token = Annotated[
+    str, Query(min_length=1, max_length=512, description="The booking's signed token.")
+]
+TzParam = Annotated[str | None, Query(max_length=64, description="The lead's IANA time zone.")]
+
+HOLD_EXPIRED = (
+    "Your hold on this time has expired, so it may have gone to someone else. "
+    "Please pick a time again."
+)
+# The page follows the booking while one of these may change without the lead.
+POLLED_STATUSES = frozenset({BookingStatus.AWAITING_PAYMENT, BookingStatus.PAID})
+FINAL_STATUSES = frozenset(
+    {
+        BookingStatus.SCHEDULED,
+        BookingStatus.EXPIRED,
+        BookingStatus.CANCELLED,
+        BookingStatus.DECLINED,
+        BookingStatus.REFUNDED,
+    }
+)
+CANCELLABLE = frozenset(
+    {
+        BookingStatus.HELD,
+        BookingStatus.AWAITING_PAYMENT,
+        BookingStatus.AWAITING_APPROVAL,
+        BookingStatus.PAID,
+        BookingStatus.SCHEDULED,
+    }
+)
+RESCHEDULABLE = frozenset(
+    {BookingStatus.AWAITING_APPROVAL, BookingStatus.PAID, BookingStatus.SCHEDULED}
+)
+
+
+def status_url(booking_id: uuid.UUID, token: str, **flags: str) -> str:
+    extra = "".join(f"&{key}={quote(value)}" for key, value in flags.items())
+    return f"/bookings/{booking_id}?token={quote(token)}{extra}"
+
+
+def hold_expired(booking: Booking, now: datetime) -> bool:
+    """A hold whose time ran out, whether or not a sweep has marked it expired yet."""
+    return (
+        booking.status is BookingStatus.HELD
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at <= now
+    )
+
+
+def slot_days(slots: SlotsOut) -> list[dict[str, Any]]:
+    """The days with at least one free slot, labelled for the page."""
+    return [
+        {
+            "label": lead_views.day_label(date.fromisoformat(day.date)),
+            "slots": [{"start": slot.start.isoformat(), "label": slot.label} for slot in day.slots],
+        }
+        for day in slots.days
+        if day.slots
+    ]
+
+
+def booking_context(
+    services: Services, session: Session, booking: Booking, token: str, time_zone: str
+) -> dict[str, Any]:
+    """Everything the review, status, cancel and reschedule pages show about a booking."""
+    out = booking_flow.booking_out(services, session, booking, with_token=False)
+    host = accounts_repository.get_host(session, booking.host_id)
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert host is not None and booking_type is not None
+    zone = load_zone(time_zone)
+    hold_until = (
+        format_local_time(booking.hold_expires_at.astimezone(zone))
+        if booking.hold_expires_at
+        else ""
+    )
+    when = lead_views.moment(booking.start_at, booking.end_at, time_zone)
+    quoted = quote(token)
+    base = f"/bookings/{booking.id}"
+    title = f"{out.booking_type} with {out.host_name}"
+    details_lines = [f"Booked with LeadsCalendar. Your booking: {_public(services, base, quoted)}"]
+    if booking.meet_link:
+        details_lines.insert(0, f"Google Meet: {booking.meet_link}")
+    return {
+        "booking": out,
+        "status": booking.status.value,
+        "host_name": out.host_name,
+        "title": title,
+        "when": when,
+        "time_zone": time_zone,
+        "price": lead_views.price_label(booking.amount_minor, booking.currency),
+        "token": token,
+        "hold_until": hold_until,
+        "pick_again_url": f"/{host.slug}/{booking_type.slug}?tz={quote(time_zone)}",
+        "status_url": status_url(booking.id, token),
+        "confirm_url": f"{base}/confirm",
+        "cancel_url": f"{base}/cancel?token={quoted}",
+        "reschedule_url": f"{base}/reschedule?token={quoted}",
+        "ics_url": f"{base}/event.ics?token={quoted}",
+        "api_url": f"/api/v1/public/bookings/{booking.id}?token={quoted}",
+        "google_url": lead_views.google_calendar_url(
+            title=title,
+            start=booking.start_at,
+            end=booking.end_at,
+            details="\n".join(details_lines),
+        ),
+        "can_cancel": booking.status in CANCELLABLE,
+        "can_reschedule": booking.status in RESCHEDULABLE,
+        "final": booking.status in FINAL_STATUSES,
+    }
+
+
+def _public(services: Services, path: str, quoted_token: str) -> str:
+    return f"{services.settings.public_url.rstrip('/')}{path}?token={quoted_token}"

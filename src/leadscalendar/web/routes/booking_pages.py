@@ -1,0 +1,268 @@
+"""A lead's booking after confirmation: live status, calendar file, cancel, reschedule.
+
+Reached with the signed token of the booking's links (the checkout's success
+and cancel URLs point at the status page). Registered before the
+``/{host}/{type}`` booking page so ``/bookings/...`` is never read as a host.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from leadscalendar.accounts import repository as accounts_repository
+from leadscalendar.availability.zones import load_zone
+from leadscalendar.bookings import repository as bookings_repository
+from leadscalendar.bookings import service as booking_service
+from leadscalendar.bookings.changes import CancelledBy, refund_due
+from leadscalendar.bookings.errors import NotTakingBookingsError, SlotTakenError
+from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import utcnow
+from leadscalendar.errors import ConflictError, NotFoundError
+from leadscalendar.google.events import event_id_for
+from leadscalendar.web import booking_flow, lead_views
+from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.ics import IcsEvent, event_uid, render_ics
+from leadscalendar.web.lead_context import (
+    HOLD_EXPIRED,
+    POLLED_STATUSES,
+    RESCHEDULABLE,
+    Token,
+    TzParam,
+    booking_context,
+    hold_expired,
+    slot_days,
+    status_url,
+)
+from leadscalendar.web.templating import templates
+
+router = APIRouter(prefix="/bookings", tags=["public pages"])
+
+FormStr = Annotated[str, Form(max_length=512)]
+Flag = Annotated[int, Query(ge=0, le=1)]
+CALENDAR_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
+
+
+def _load(services: ServicesDep, session: DbSession, booking_id: uuid.UUID, token: str) -> Booking:
+    services.links.verify(booking_id, token)
+    return booking_service.get_booking(session, booking_id)
+
+
+@router.get("/{booking_id}")
+def status_page(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    booking_id: uuid.UUID,
+    token: Token,
+    tz: TzParam = None,
+    paid: Flag = 0,
+    cancelled_checkout: Flag = 0,
+    rescheduled: Flag = 0,
+) -> Response:
+    """Where the booking stands, refreshed every 2 s while payment or the calendar is pending."""
+    booking = _load(services, session, booking_id, token)
+    time_zone = lead_views.resolve_zone(tz, booking.lead_time_zone)
+    context = booking_context(services, session, booking, token, time_zone)
+    expired = hold_expired(booking, utcnow())
+    abandoned = bool(cancelled_checkout) and booking.status is BookingStatus.AWAITING_PAYMENT
+    context.update(
+        hold_expired_message=HOLD_EXPIRED if expired else None,
+        checkout_abandoned=abandoned,
+        back_from_payment=bool(paid),
+        rescheduled=bool(rescheduled),
+        poll=booking.status in POLLED_STATUSES and not abandoned,
+        review_url=f"/bookings/{booking.id}/review?token={context['token']}",
+    )
+    if expired:
+        context.update(final=True, can_cancel=False)
+    return templates.TemplateResponse(request, "public/status.html", context)
+
+
+@router.get("/{booking_id}/event.ics")
+def event_ics(
+    session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
+) -> Response:
+    """The booking as an iCalendar file, with the host's Google event id as its UID."""
+    booking = _load(services, session, booking_id, token)
+    if booking.status not in CALENDAR_STATUSES:
+        raise NotFoundError("This booking is not on the calendar, so there is no file to add.")
+    context = booking_context(services, session, booking, token, booking.lead_time_zone)
+    booking_type = bookings_repository.get_booking_type_by_id(session, booking.booking_type_id)
+    reschedules = sum(
+        1
+        for entry in bookings_repository.timeline(session, booking.id)
+        if entry.kind == "rescheduled"
+    )
+    description = [
+        f"Your booking: {services.settings.public_url.rstrip('/')}{context['status_url']}"
+    ]
+    if booking.meet_link:
+        description.insert(0, f"Google Meet: {booking.meet_link}")
+    body = render_ics(
+        IcsEvent(
+            uid=event_uid(booking.google_event_id or event_id_for(booking.id)),
+            start=booking.start_at,
+            end=booking.end_at,
+            stamp=utcnow(),
+            summary=context["title"],
+            description="\n".join(description),
+            location=(booking_type.location if booking_type else None) or booking.meet_link or "",
+            sequence=reschedules,
+        )
+    )
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="booking.ics"'},
+    )
+
+
+@router.get("/{booking_id}/cancel")
+def cancel_page(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    booking_id: uuid.UUID,
+    token: Token,
+) -> Response:
+    """Ask before cancelling, and say whether the payment comes back."""
+    booking = _load(services, session, booking_id, token)
+    context = booking_context(services, session, booking, token, booking.lead_time_zone)
+    if not context["can_cancel"]:
+        return RedirectResponse(context["status_url"], status_code=303)
+    booking_type = bookings_repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert booking_type is not None
+    context["refund"] = (
+        None
+        if booking.paid_at is None
+        else refund_due(booking, CancelledBy.LEAD, utcnow(), booking_type.refund_cutoff_hours)
+    )
+    context["refund_cutoff_hours"] = booking_type.refund_cutoff_hours
+    return templates.TemplateResponse(request, "public/cancel.html", context)
+
+
+@router.post("/{booking_id}/cancel", dependencies=[Depends(require_csrf)])
+def cancel(
+    session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: FormStr = ""
+) -> Response:
+    _load(services, session, booking_id, token)
+    booking = booking_flow.cancel(session, booking_id, CancelledBy.LEAD)
+    return RedirectResponse(status_url(booking.id, token), status_code=303)
+
+
+def _reschedule_page(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    booking: Booking,
+    token: str,
+    *,
+    time_zone: str,
+    first_day: date | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    if booking.status not in RESCHEDULABLE:
+        raise ConflictError("This booking can no longer be moved.")
+    host = accounts_repository.get_host(session, booking.host_id)
+    booking_type = bookings_repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert host is not None and booking_type is not None
+    context = booking_context(services, session, booking, token, time_zone)
+    today = utcnow().astimezone(load_zone(time_zone)).date()
+    start = max(first_day or today, today)
+    context.update(
+        days=[],
+        message=message,
+        unavailable=None,
+        zone_names=lead_views.zone_names(),
+        action=f"/bookings/{booking.id}/reschedule",
+    )
+    try:
+        slots = booking_flow.list_slots(
+            services,
+            session,
+            host_slug=host.slug,
+            type_slug=booking_type.slug,
+            first_day=start,
+            days=7,
+            time_zone=time_zone,
+        )
+        context["days"] = slot_days(slots)
+    except NotTakingBookingsError as exc:
+        context["unavailable"] = exc.message
+        status_code = exc.status_code
+    later = (start + timedelta(days=7)).isoformat()
+    context["later_url"] = f"{context['reschedule_url']}&tz={time_zone}&start={later}"
+    return templates.TemplateResponse(
+        request, "public/reschedule.html", context, status_code=status_code
+    )
+
+
+@router.get("/{booking_id}/reschedule")
+def reschedule_page(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    booking_id: uuid.UUID,
+    token: Token,
+    tz: TzParam = None,
+    start: Annotated[date | None, Query()] = None,
+) -> Response:
+    """The same slot list as the booking page; picking a slot moves the booking."""
+    booking = _load(services, session, booking_id, token)
+    time_zone = lead_views.resolve_zone(tz, booking.lead_time_zone)
+    return _reschedule_page(
+        request, session, services, booking, token, time_zone=time_zone, first_day=start
+    )
+
+
+@router.post("/{booking_id}/reschedule", dependencies=[Depends(require_csrf)])
+def reschedule(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    booking_id: uuid.UUID,
+    token: FormStr = "",
+    start: FormStr = "",
+    tz: FormStr = "",
+) -> Response:
+    booking = _load(services, session, booking_id, token)
+    time_zone = lead_views.resolve_zone(tz, booking.lead_time_zone)
+    try:
+        new_start = datetime.fromisoformat(start)
+        if new_start.tzinfo is None:
+            raise ValueError(start)
+    except ValueError:
+        return _reschedule_page(
+            request,
+            session,
+            services,
+            booking,
+            token,
+            time_zone=time_zone,
+            message="That time is not valid. Please pick one from the list.",
+            status_code=400,
+        )
+    try:
+        booking = booking_flow.reschedule(services, session, booking_id, new_start)
+    except SlotTakenError as exc:
+        session.rollback()
+        booking = booking_service.get_booking(session, booking_id)
+        return _reschedule_page(
+            request,
+            session,
+            services,
+            booking,
+            token,
+            time_zone=time_zone,
+            message=f"That time was just taken. {exc.message}",
+            status_code=409,
+        )
+    return RedirectResponse(status_url(booking.id, token, rescheduled="1"), status_code=303)

@@ -1,0 +1,325 @@
+"""The lead's booking pages: pick a time, give details, review, confirm (then pay).
+
+Server-rendered HTML over ``web/booking_flow.py``, the same functions the
+public JSON API calls; a signed token in the URL (not an account) gives the
+lead access to their booking. Every form POST is CSRF-checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.availability.zones import load_zone
+from leadscalendar.bookings import service as booking_service
+from leadscalendar.bookings.errors import NotTakingBookingsError, SlotTakenError
+from leadscalendar.bookings.models import Booking, BookingType
+from leadscalendar.bookings.schemas import MAX_GUESTS, Guest, HoldRequest, LeadDetails
+from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import utcnow
+from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.web import (
+    booking_flow,
+    host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
+    lead_views,
+)
+from leadscalendar.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
+from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.lead_context import (
+    HOLD_EXPIRED,
+    Token,
+    TzParam,
+    booking_context,
+    hold_expired,
+    slot_days,
+    status_url,
+)
+from leadscalendar.web.templating import templates
+
+router = APIRouter(tags=["public pages"])
+
+DAYS_PER_PAGE = 7
+GUEST_SEPARATORS = re.compile(r"[\s,;]+")
+FormStr = Annotated[str, Form(max_length=8000)]
+
+
+def _type_context(host: Host, booking_type: BookingType, time_zone: str) -> dict[str, Any]:
+    return {
+        "host_name": host.name,
+        "host_slug": host.slug,
+        "booking_type": booking_type,
+        "duration": lead_views.duration_label(booking_type.duration_minutes),
+        "price": lead_views.price_label(booking_type.price_minor, booking_type.currency),
+        "time_zone": time_zone,
+        "zone_names": lead_views.zone_names(),
+    }
+
+
+@router.get("/{host_slug:host_slug}/{type_slug}")
+def booking_page(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host_slug: str,
+    type_slug: str,
+    tz: TzParam = None,
+    start: Annotated[date | None, Query()] = None,
+) -> Response:
+    """The booking type and its free slots, a week at a time, in the lead's zone."""
+    host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
+    time_zone = lead_views.resolve_zone(tz, host.timezone)
+    today = utcnow().astimezone(load_zone(time_zone)).date()
+    first_day = max(start or today, today)
+    context = _type_context(host, booking_type, time_zone)
+    context.update(first_day=first_day, days=[], unavailable=None, status_code=200)
+    try:
+        slots = booking_flow.list_slots(
+            services,
+            session,
+            host_slug=host_slug,
+            type_slug=type_slug,
+            first_day=first_day,
+            days=DAYS_PER_PAGE,
+            time_zone=time_zone,
+        )
+        context["days"] = slot_days(slots)
+    except NotTakingBookingsError as exc:
+        context.update(unavailable=exc.message, status_code=exc.status_code)
+    base = f"/{host_slug}/{type_slug}"
+    later = first_day + timedelta(days=DAYS_PER_PAGE)
+    context["later_url"] = f"{base}?tz={time_zone}&start={later.isoformat()}"
+    if first_day > today:
+        earlier = max(today, first_day - timedelta(days=DAYS_PER_PAGE))
+        context["earlier_url"] = f"{base}?tz={time_zone}&start={earlier.isoformat()}"
+    context["book_url"] = f"{base}/book"
+    return templates.TemplateResponse(
+        request, "public/booking_type.html", context, status_code=context["status_code"]
+    )
+
+
+def _parse_start(raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise LeadsCalendarError("That time is not valid. Please pick a time again.") from None
+    if value.tzinfo is None:
+        raise LeadsCalendarError("That time is not valid. Please pick a time again.")
+    return value
+
+
+def _details_page(
+    request: Request,
+    host: Host,
+    booking_type: BookingType,
+    *,
+    start: datetime,
+    time_zone: str,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    end = start + timedelta(minutes=booking_type.duration_minutes)
+    context = _type_context(host, booking_type, time_zone)
+    context.update(
+        start=start.isoformat(),
+        when=lead_views.moment(start, end, time_zone),
+        values=values or {},
+        errors=errors or {},
+        nonce=secrets.token_urlsafe(16),
+        action=f"/{host.slug}/{booking_type.slug}/book",
+        back_url=f"/{host.slug}/{booking_type.slug}?tz={time_zone}",
+    )
+    return templates.TemplateResponse(
+        request, "public/details.html", context, status_code=status_code
+    )
+
+
+@router.get("/{host_slug:host_slug}/{type_slug}/book")
+def details_form(
+    request: Request,
+    session: DbSession,
+    host_slug: str,
+    type_slug: str,
+    start: Annotated[str, Query(max_length=64)],
+    tz: TzParam = None,
+) -> Response:
+    """The lead's details for the picked slot: name, e-mail, notes, guests."""
+    host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
+    time_zone = lead_views.resolve_zone(tz, host.timezone)
+    return _details_page(
+        request, host, booking_type, start=_parse_start(start), time_zone=time_zone
+    )
+
+
+def _field_errors(error: ValidationError) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for problem in error.errors():
+        location = [str(part) for part in problem.get("loc", ())]
+        field = "guests" if "guests" in location else (location[0] if location else "form")
+        message = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
+        messages.setdefault(field, message)
+    return messages
+
+
+def _lead_details(
+    name: str, email: str, notes: str, guests: str, time_zone: str
+) -> LeadDetails | dict[str, str]:
+    addresses = [part for part in GUEST_SEPARATORS.split(guests) if part]
+    if len(addresses) > MAX_GUESTS:
+        return {"guests": f"At most {MAX_GUESTS} guests, please."}
+    try:
+        guest_list = tuple(Guest(email=address) for address in addresses)
+    except ValidationError:
+        bad = next(a for a in addresses if not _valid_guest(a))
+        return {"guests": f"{bad} is not a valid e-mail address."}
+    try:
+        return LeadDetails(
+            name=name, email=email, notes=notes, guests=guest_list, time_zone=time_zone
+        )
+    except ValidationError as exc:
+        return _field_errors(exc)
+
+
+def _valid_guest(address: str) -> bool:
+    try:
+        Guest(email=address)
+    except ValidationError:
+        return False
+    return True
+
+
+def idempotency_key(request: Request, nonce: str) -> str | None:
+    """One booking per rendered form: a double-submit carries the same nonce.
+
+    Mixed with the session's CSRF secret so a nonce seen elsewhere (a shared
+    screenshot, a proxy log) cannot be replayed to reach someone's booking.
+    """
+    secret = request.session.get(CSRF_SESSION_KEY)
+    if not nonce or not isinstance(secret, str):
+        return None
+    digest = hashlib.sha256(f"{secret}:{nonce}".encode()).hexdigest()
+    return f"page-{digest[:48]}"
+
+
+@router.post("/{host_slug:host_slug}/{type_slug}/book", dependencies=[Depends(require_csrf)])
+def hold_slot(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host_slug: str,
+    type_slug: str,
+    start: FormStr = "",
+    tz: FormStr = "",
+    name: FormStr = "",
+    email: FormStr = "",
+    notes: FormStr = "",
+    guests: FormStr = "",
+    nonce: FormStr = "",
+) -> Response:
+    """Hold the slot, then show the review page; a taken slot shows the next free ones."""
+    host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
+    time_zone = lead_views.resolve_zone(tz, host.timezone)
+    moment = _parse_start(start)
+    values = {"name": name, "email": email, "notes": notes, "guests": guests}
+    lead = _lead_details(name, email, notes, guests, time_zone)
+    if isinstance(lead, dict):
+        return _details_page(
+            request,
+            host,
+            booking_type,
+            start=moment,
+            time_zone=time_zone,
+            values=values,
+            errors=lead,
+            status_code=400,
+        )
+    try:
+        booking = booking_flow.hold(
+            services,
+            session,
+            host_slug=host_slug,
+            type_slug=type_slug,
+            request=HoldRequest(start=moment, lead=lead),
+            idempotency_key=idempotency_key(request, nonce),
+        )
+    except SlotTakenError as exc:
+        context = _type_context(host, booking_type, time_zone)
+        context.update(
+            message=exc.message,
+            alternatives=[
+                {"start": alt.isoformat(), "label": lead_views.slot_label(alt, time_zone)}
+                for alt in exc.alternatives
+            ],
+            values=values,
+            action=f"/{host_slug}/{type_slug}/book",
+            back_url=f"/{host_slug}/{type_slug}?tz={time_zone}",
+            nonce=secrets.token_urlsafe(16),
+        )
+        return templates.TemplateResponse(
+            request, "public/slot_taken.html", context, status_code=exc.status_code
+        )
+    token = services.links.token_for(booking.id)
+    return RedirectResponse(f"/bookings/{booking.id}/review?token={token}", status_code=303)
+
+
+def _review_page(
+    request: Request,
+    services: ServicesDep,
+    session: DbSession,
+    booking: Booking,
+    token: str,
+    *,
+    expired: bool = False,
+) -> Response:
+    context = booking_context(services, session, booking, token, booking.lead_time_zone)
+    context["expired_message"] = HOLD_EXPIRED if expired else None
+    return templates.TemplateResponse(
+        request, "public/review.html", context, status_code=409 if expired else 200
+    )
+
+
+@router.get("/bookings/{booking_id}/review")
+def review(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    booking_id: uuid.UUID,
+    token: Token,
+) -> Response:
+    """ "You are booking X on <date> at <time> for <price>" and the Confirm button."""
+    services.links.verify(booking_id, token)
+    booking = booking_service.get_booking(session, booking_id)
+    if booking.status is not BookingStatus.HELD:
+        return RedirectResponse(status_url(booking.id, token), status_code=303)
+    return _review_page(
+        request, services, session, booking, token, expired=hold_expired(booking, utcnow())
+    )
+
+
+@router.post("/bookings/{booking_id}/confirm", dependencies=[Depends(require_csrf)])
+def confirm(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    booking_id: uuid.UUID,
+    token: FormStr = "",
+) -> Response:
+    """Free types go straight to the status page; paid types to the checkout page."""
+    services.links.verify(booking_id, token)
+    booking = booking_service.get_booking(session, booking_id)
+    if booking.status is BookingStatus.HELD and hold_expired(booking, utcnow()):
+        return _review_page(request, services, session, booking, token, expired=True)
+    booking = booking_flow.confirm(services, session, booking_id)
+    if booking.status is BookingStatus.AWAITING_PAYMENT and booking.checkout_url:
+        return RedirectResponse(booking.checkout_url, status_code=303)
+    return RedirectResponse(status_url(booking.id, token), status_code=303)
