@@ -77,7 +77,7 @@ def test_a_worker_killed_after_google_stored_the_event_is_finished_by_the_next_o
     assert env.stats()["calls"]["events.insert"] == 2
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(600)
 def test_two_worker_processes_drain_500_jobs_with_one_event_each(
     bookings_env: BookingsEnv, database_url: str
 ) -> None:
@@ -88,7 +88,7 @@ def test_two_worker_processes_drain_500_jobs_with_one_event_each(
         worker.wait_started()
     count = SQLITE_JOBS if database_url.startswith("sqlite") else POSTGRES_JOBS
     booking_ids = env.book(count)
-    env.wait_drained(timeout=240)
+    env.wait_drained(timeout=480)
     for worker in workers:
         worker.stop()
 
