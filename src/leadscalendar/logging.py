@@ -17,8 +17,8 @@ SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"),
     re.compile(
-        r"(?i)((?:access_token|refresh_token|client_secret|code_verifier|id_token|code|token"
-        r"|password)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
+        r"(?i)((?<![a-z_])(?:access_token|refresh_token|client_secret|code_verifier|id_token|code"
+        r"|token|password)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
     ),
     re.compile(r"()ya29\.[A-Za-z0-9._-]+"),
     re.compile(r"()1//[A-Za-z0-9._-]+"),

@@ -311,10 +311,18 @@ class BookingsEnv:
             raise AssertionError(f"queue did not drain: {self.describe_jobs()}") from None
 
     def wait_for_jobs(
-        self, condition: Callable[[list[Job]], bool], *, timeout: float = DEFAULT_WAIT_SECONDS
+        self,
+        condition: Callable[[list[Job]], bool],
+        *,
+        kind: str | None = CREATE_EVENT,
+        timeout: float = DEFAULT_WAIT_SECONDS,
     ) -> None:
+        """Wait until ``condition`` holds for the jobs of ``kind`` (calendar events by default).
+
+        E-mail jobs that parks and refunds queue alongside are left out unless asked for.
+        """
         try:
-            wait_until(lambda: condition(self.jobs()), timeout=timeout, what="the jobs")
+            wait_until(lambda: condition(self.jobs(kind)), timeout=timeout, what="the jobs")
         except AssertionError:
             raise AssertionError(f"jobs never got there: {self.describe_jobs()}") from None
 
