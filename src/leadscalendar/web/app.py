@@ -14,9 +14,27 @@ from leadscalendar.config import Settings, get_settings
 from leadscalendar.logging import configure_logging
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.errors import install_error_handlers
-from leadscalendar.web.routes import auth, dashboard, google, health, public_api, webhooks
+from leadscalendar.web.routes import (
+    api_keys,
+    auth,
+    dashboard,
+    google,
+    health,
+    host_api,
+    host_api_bookings,
+    public_api,
+    webhooks,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
+API_DESCRIPTION = (
+    "Paid bookings that land on the host's Google Calendar exactly once.\n\n"
+    "**Host API** (`/api/v1`, tag *host*): authenticate with an API key from the "
+    "dashboard, `Authorization: Bearer lc_...`. Creating requests accept an "
+    "`Idempotency-Key` header. **Public API** (`/api/v1/public`): the lead's booking "
+    "journey, authorised by the booking's signed token. Every error has the body "
+    '`{"error": {"code": ..., "message": ...}}`.'
+)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -29,7 +47,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         yield
         services.engine.dispose()
 
-    app = FastAPI(title="LeadsCalendar", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="LeadsCalendar API",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
     app.state.services = services
     app.add_middleware(
         SessionMiddleware,
@@ -43,4 +66,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     for module in (health, auth, dashboard, google, public_api, webhooks):
         app.include_router(module.router)
+    for api_module in (host_api, host_api_bookings, api_keys):
+        app.include_router(api_module.router)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from leadscalendar.accounts import api_keys
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.google.scopes import SCOPE_PURPOSES
@@ -43,5 +44,6 @@ def dashboard(request: Request, session: DbSession, host: CurrentHost) -> Respon
                 if connection and scope in connection.granted_scope_set
             ],
             "notice": request.session.pop(NOTICE_KEY, None),
+            "api_keys": api_keys.list_api_keys(session, host),
         },
     )
