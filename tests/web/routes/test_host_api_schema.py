@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +21,8 @@ from tests.support.app_env import HOST_EMAIL
 from tests.support.booking_env import BookingEnv
 
 # Bounded so the run stays well under a minute per backend; derandomized so CI is repeatable.
-POSITIVE_EXAMPLES = 25
-NEGATIVE_EXAMPLES = 8
+POSITIVE_EXAMPLES = 20
+NEGATIVE_EXAMPLES = 5
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -59,6 +60,9 @@ def _real_ids(booking_env: BookingEnv, secret: str) -> tuple[str, str]:
         return intro["id"], held.json()["id"]
 
 
+# ~33 requests for each of 13 operations, plus Hypothesis's own work: more than the default 120 s
+# on a loaded machine.
+@pytest.mark.timeout(300)
 def test_host_api_conforms_to_its_openapi(booking_env: BookingEnv) -> None:
     secret = create_key(booking_env.services, HOST_EMAIL)
     type_id, booking_id = _real_ids(booking_env, secret)
