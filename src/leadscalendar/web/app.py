@@ -14,6 +14,7 @@ from leadscalendar.config import Settings, get_settings
 from leadscalendar.logging import configure_logging
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.errors import install_error_handlers
+from leadscalendar.web.openapi import install_openapi
 from leadscalendar.web.routes import (
     api_keys,
     auth,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
+    install_openapi(app)
     for module in (health, auth, dashboard, google, public_api, webhooks):
         app.include_router(module.router)
     for api_module in (host_api, host_api_bookings, api_keys):

@@ -100,3 +100,17 @@ def test_host_api_conforms_to_its_openapi(booking_env: BookingEnv) -> None:
                 check()
     finally:
         session.close()
+
+
+def test_invalid_input_is_documented_as_400_with_the_error_body(booking_env: BookingEnv) -> None:
+    document = httpx.get(f"{booking_env.url}/openapi.json").json()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            assert (
+                "422" not in operation["responses"]
+                or path == "/api/v1/bookings"
+                or (path == "/api/v1/booking-types")
+            ), (path, "a 422 is only the reused Idempotency-Key")
+    listing = document["paths"]["/api/v1/bookings"]["get"]["responses"]["400"]
+    assert listing["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

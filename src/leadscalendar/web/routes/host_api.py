@@ -6,7 +6,9 @@ another host's resources do not exist here (404), whatever their id.
 
 from __future__ import annotations
 
+import functools
 import uuid
+import zoneinfo
 from datetime import date
 from typing import Annotated
 
@@ -39,6 +41,12 @@ router = APIRouter(
     dependencies=[Depends(reject_nul_characters)],
     responses=error_responses(400, 401),
 )
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    # available_timezones() walks the zone database on every call.
+    return frozenset(zoneinfo.available_timezones())
 
 
 class BookingTypeMissingError(NotFoundError):
@@ -132,6 +140,10 @@ def list_slots(
     first_day = start or utcnow().date()
     if not EARLIEST_YEAR <= first_day.year <= LATEST_YEAR:
         raise LeadsCalendarError(f"Ask for days between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    if tz not in _known_zones():
+        raise LeadsCalendarError(
+            f"Unknown time zone {tz!r}; use an IANA name such as Europe/Paris."
+        )
     return booking_flow.list_slots(
         services,
         session,
