@@ -162,3 +162,18 @@ def test_idempotency_key_returns_the_first_booking(booking_env: BookingEnv) -> N
     with booking_env.services.session_factory() as session:
         count = session.scalar(select(func.count()).select_from(Booking))
     assert count == 1, "the retried hold must not create a second booking"
+
+
+def test_a_hold_keeps_the_price_it_was_held_at(booking_env: BookingEnv) -> None:
+    """Found by schemathesis: confirming a free hold after the type became paid was a 500."""
+    with api_client(booking_env.url, create_key(booking_env.services, HOST_EMAIL)) as api:
+        intro = _type_id(api, "intro")
+        held = _hold(api, intro, _free_slots(api, intro)[0]).json()
+        current = api.get(f"/booking-types/{intro}").json()
+        fields = {k: v for k, v in current.items() if k not in ("id", "created_at", "updated_at")}
+        repriced = api.put(f"/booking-types/{intro}", json={**fields, "price_minor": 5000})
+        assert repriced.status_code == 200, repriced.text
+        confirmed = api.post(f"/bookings/{held['id']}/confirm")
+        assert confirmed.status_code == 200, confirmed.text
+        assert confirmed.json()["status"] in ("paid", "scheduled")
+        assert confirmed.json()["amount_minor"] == 0
