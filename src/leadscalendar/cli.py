@@ -8,6 +8,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from leadscalendar.accounts.cli import apikeys_app
 from leadscalendar.config import Settings, load_settings
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.jobs.cli import jobs_app
@@ -26,6 +27,7 @@ app.add_typer(hosts_app, name="hosts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(apikeys_app, name="apikeys")
 
 
 def _settings() -> Settings:

@@ -37,6 +37,7 @@ from leadscalendar.accounts import passwords
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import changes, payment_events
 from leadscalendar.bookings import service as bookings
+from leadscalendar.bookings.job_kinds import CREATE_EVENT
 from leadscalendar.bookings.models import Booking, BookingType, Schedule
 from leadscalendar.bookings.schemas import Guest, HoldRequest, LeadDetails
 from leadscalendar.config import Settings

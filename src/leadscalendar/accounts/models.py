@@ -1,11 +1,14 @@
-"""The host account."""
+"""The host account and its API keys."""
 
 from __future__ import annotations
 
-from sqlalchemy import String
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leadscalendar.db.base import Base, IdMixin, TimestampMixin
+from leadscalendar.db.base import Base, IdMixin, TimestampMixin, utcnow
 
 
 class Host(IdMixin, TimestampMixin, Base):
@@ -17,3 +20,20 @@ class Host(IdMixin, TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+
+class ApiKey(IdMixin, Base):
+    """A host's key for the JSON API; only a SHA-256 of the key is stored."""
+
+    __tablename__ = "api_keys"
+
+    host_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hosts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    # The first characters of the key, shown so a host can tell keys apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

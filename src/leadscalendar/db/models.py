@@ -1,19 +1,22 @@
 """Every ORM model, imported in one place so metadata and Alembic see them all."""
 
-from leadscalendar.accounts.models import Host
+from leadscalendar.accounts.models import ApiKey, Host
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
+from leadscalendar.idempotency.models import IdempotencyKey
 from leadscalendar.jobs.models import Job, JobAttempt
 from leadscalendar.payments.models import PaymentEvent
 
 __all__ = [
+    "ApiKey",
     "Base",
     "Booking",
     "BookingEvent",
     "BookingType",
     "GoogleConnection",
     "Host",
+    "IdempotencyKey",
     "Job",
     "JobAttempt",
     "OAuthState",

@@ -15,18 +15,30 @@ from leadscalendar.logging import configure_logging
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.dashboard.routers import DASHBOARD_ROUTERS
 from leadscalendar.web.errors import install_error_handlers
+from leadscalendar.web.openapi import install_openapi
 from leadscalendar.web.routes import (
+    api_keys,
     auth,
     booking_pages,
     dashboard,
     google,
     health,
+    host_api,
+    host_api_bookings,
     public_api,
     public_pages,
     webhooks,
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
+API_DESCRIPTION = (
+    "Paid bookings that land on the host's Google Calendar exactly once.\n\n"
+    "**Host API** (`/api/v1`, tag *host*): authenticate with an API key from the "
+    "dashboard, `Authorization: Bearer lc_...`. Creating requests accept an "
+    "`Idempotency-Key` header. **Public API** (`/api/v1/public`): the lead's booking "
+    "journey, authorised by the booking's signed token. Every error has the body "
+    '`{"error": {"code": ..., "message": ...}}`.'
+)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -41,8 +53,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     # No /docs page: Swagger UI loads from a CDN and the product must work offline.
     app = FastAPI(
-        title="LeadsCalendar",
+        title="LeadsCalendar API",
         version="0.1.0",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -58,10 +71,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
+    install_openapi(app)
     for module in (health, auth, dashboard, google, public_api, webhooks):
         app.include_router(module.router)
     for router in DASHBOARD_ROUTERS:
         app.include_router(router)
+    for api_module in (host_api, host_api_bookings, api_keys):
+        app.include_router(api_module.router)
     # Last: "/{host}/{type}" would otherwise shadow every two-segment path above.
     app.include_router(booking_pages.router)
     app.include_router(public_pages.router)

@@ -128,7 +128,8 @@ def confirm(services: Services, session: Session, booking_id: uuid.UUID) -> Book
         raise LeadsCalendarError(
             "Your hold on this time has expired. Please pick a time again.", 409
         )
-    if booking_type.is_free:
+    # The price was fixed when the slot was held; the type's price may have changed since.
+    if booking.amount_minor == 0:
         booking = service.get_booking(session, booking_id, for_update=True)
         return service.confirm_free(session, booking, booking_type, now)
     session.commit()

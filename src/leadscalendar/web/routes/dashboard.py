@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from leadscalendar.accounts import api_keys
 from leadscalendar.bookings import host_views
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
@@ -45,5 +46,6 @@ def dashboard(request: Request, session: DbSession, host: CurrentHost) -> Respon
             ],
             "notice": request.session.pop(NOTICE_KEY, None),
             "parked_count": host_views.count_parked(session, host.id),
+            "api_keys": api_keys.list_api_keys(session, host),
         },
     )

@@ -1,0 +1,78 @@
+"""Replay the first response of a request retried with the same ``Idempotency-Key``.
+
+Only successful responses are stored: a failed request changed nothing, so
+its retry simply runs again. Callers look the key up before doing the work
+and record the response after it, under the per-host lock, so two concurrent
+retries cannot both record (the unique (host_id, key) constraint backs this).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.idempotency import repository
+from leadscalendar.idempotency.models import IdempotencyKey
+
+
+class IdempotencyKeyReusedError(LeadsCalendarError):
+    status_code = 422
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used for a different request; use a new key."
+        )
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_hash(method: str, path: str, body: object) -> str:
+    """A digest of what the request asks for; key order in the JSON body does not matter."""
+    canonical = json.dumps([method.upper(), path, body], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replay(
+    session: Session, host_id: uuid.UUID, key: str, fingerprint: str
+) -> StoredResponse | None:
+    """The stored response for this key, None if unused, 422 if used for another request."""
+    stored = repository.get(session, host_id, key)
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise IdempotencyKeyReusedError()
+    return StoredResponse(stored.response_status, stored.response_body)
+
+
+def record(
+    session: Session,
+    host_id: uuid.UUID,
+    key: str,
+    fingerprint: str,
+    response: StoredResponse,
+) -> StoredResponse:
+    """Store ``response`` for the key, or return the one a concurrent retry stored first."""
+    earlier = replay(session, host_id, key, fingerprint)
+    if earlier is not None:
+        return earlier
+    session.add(
+        IdempotencyKey(
+            host_id=host_id,
+            key=key,
+            request_hash=fingerprint,
+            response_status=response.status_code,
+            response_body=response.body,
+        )
+    )
+    session.flush()
+    return response

@@ -1,0 +1,109 @@
+"""Pydantic shapes of the host's JSON API (``/api/v1``), errors included, for OpenAPI."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from leadscalendar.bookings.booking_types import BookingTypeIn
+from leadscalendar.bookings.schemas import BookingOut, Guest, LeadDetails
+
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2200
+
+
+def check_moment(value: datetime) -> datetime:
+    """An aware datetime within years we can compute with (no overflow near year 1 or 9999)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("the time needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+    if not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
+        raise ValueError(f"the time must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return utc
+
+
+class ErrorDetail(BaseModel):
+    """``code`` is stable for programs; ``message`` is for people; more fields may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The one error body of every ``/api`` response."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the given error statuses, all with the one error body."""
+    described = {
+        400: "The request is malformed or a value is out of range.",
+        401: "The API key is missing, wrong or revoked.",
+        404: "No such resource for this host.",
+        409: "The request conflicts with the current state (a taken slot, a booking's state).",
+        422: "The Idempotency-Key was already used for a different request.",
+        503: "The host cannot take bookings right now (Google Calendar needs attention).",
+    }
+    return {status: {"model": ErrorBody, "description": described[status]} for status in statuses}
+
+
+class BookingTypeOut(BookingTypeIn):
+    """A booking type as stored, with its id."""
+
+    id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class BookingTypeList(BaseModel):
+    data: list[BookingTypeOut]
+
+
+class HostBookingOut(BookingOut):
+    """A booking as its host sees it: the lead's view plus the host-only fields."""
+
+    booking_type_id: str
+    notes: str
+    guests: list[Guest]
+    created_at: datetime
+
+
+class BookingPage(BaseModel):
+    data: list[HostBookingOut]
+    # Pass as ``cursor`` to get the next page; null on the last page.
+    next: str | None
+
+
+class HostHoldRequest(BaseModel):
+    """Hold a slot on behalf of a lead."""
+
+    model_config = ConfigDict(frozen=True)
+
+    booking_type_id: uuid.UUID
+    start: datetime
+    lead: LeadDetails
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: datetime) -> datetime:
+        return check_moment(value)
+
+
+class HostRescheduleRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime = Field(description="The new start, with a UTC offset.")
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: datetime) -> datetime:
+        return check_moment(value)

@@ -1,0 +1,65 @@
+"""The published OpenAPI document, made to say what the app really answers.
+
+FastAPI documents a 422 ``HTTPValidationError`` on every route with inputs;
+our handler answers invalid input with 400 and the one error body instead
+(``web/errors.py``), so that entry is replaced by ours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from leadscalendar.web.api_schemas import ErrorBody
+
+VALIDATION_REF = "#/components/schemas/HTTPValidationError"
+ERROR_REF = "#/components/schemas/ErrorBody"
+INVALID_INPUT = "The request is malformed or a value is out of range."
+_REF = "#/components/schemas/{model}"
+
+
+def _is_fastapi_validation(response: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return bool(schema.get("$ref") == VALIDATION_REF)
+
+
+def _fix_operation(operation: dict[str, Any], *, json_errors: bool) -> None:
+    responses: dict[str, Any] = operation.get("responses", {})
+    if _is_fastapi_validation(responses.get("422", {})):
+        del responses["422"]
+        if not json_errors:
+            return  # HTML routes answer bad input with an error page
+        responses.setdefault(
+            "400",
+            {
+                "description": INVALID_INPUT,
+                "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+            },
+        )
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            for path, path_item in document.get("paths", {}).items():
+                for operation in path_item.values():
+                    _fix_operation(operation, json_errors=path.startswith("/api/"))
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            if "ErrorBody" not in schemas:
+                error_schema = ErrorBody.model_json_schema(ref_template=_REF)
+                schemas.update(error_schema.pop("$defs", {}))
+                schemas["ErrorBody"] = error_schema
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,214 @@
+"""The host's JSON API, part 2: bookings (list, read, hold for a lead, and every change).
+
+The same journey functions as the lead's pages run underneath (``booking_flow``),
+so the slot rules, the per-host lock and the outbox jobs are identical; the only
+difference is who is asking: the booking must belong to the key's host.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.bookings import changes, service
+from leadscalendar.bookings.errors import BookingNotFoundError
+from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.schemas import Guest, HoldRequest
+from leadscalendar.bookings.search import BookingFilter, Position, find_bookings
+from leadscalendar.bookings.states import BookingStatus, InvalidTransitionError
+from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.services import Services
+from leadscalendar.web import booking_flow
+from leadscalendar.web.api_auth import ApiHost, reject_nul_characters
+from leadscalendar.web.api_schemas import (
+    BookingPage,
+    HostBookingOut,
+    HostHoldRequest,
+    HostRescheduleRequest,
+    check_moment,
+    error_responses,
+)
+from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.idempotency import IdempotencyKeyHeader, run_idempotent
+from leadscalendar.web.routes.host_api import owned_booking_type
+
+router = APIRouter(
+    prefix="/api/v1/bookings",
+    tags=["host"],
+    dependencies=[Depends(reject_nul_characters)],
+    responses=error_responses(400, 401),
+)
+
+MAX_PAGE = 100
+CHANGE_ERRORS = error_responses(404, 409)
+
+
+def owned_booking(
+    session: Session, host: Host, booking_id: uuid.UUID, *, for_update: bool = False
+) -> Booking:
+    """The host's booking, or 404: another host's booking is indistinguishable from none."""
+    booking = service.get_booking(session, booking_id, for_update=for_update)
+    if booking.host_id != host.id:
+        raise BookingNotFoundError()
+    return booking
+
+
+def host_booking_out(services: Services, session: Session, booking: Booking) -> HostBookingOut:
+    lead_view = booking_flow.booking_out(services, session, booking, with_token=True)
+    return HostBookingOut(
+        **lead_view.model_dump(),
+        booking_type_id=str(booking.booking_type_id),
+        notes=booking.notes,
+        guests=[Guest.model_validate(guest) for guest in booking.guests],
+        created_at=booking.created_at,
+    )
+
+
+def _moment(value: datetime | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return check_moment(value)
+    except ValueError as exc:
+        raise LeadsCalendarError(f"{name}: {exc}") from None
+
+
+@router.get("")
+def list_bookings(
+    session: DbSession,
+    services: ServicesDep,
+    host: ApiHost,
+    status: Annotated[list[BookingStatus] | None, Query(description="Any of these.")] = None,
+    booking_type_id: uuid.UUID | None = None,
+    start_from: Annotated[datetime | None, Query(description="Starts at or after.")] = None,
+    start_before: Annotated[datetime | None, Query(description="Starts before.")] = None,
+    lead_email: Annotated[str | None, Query(max_length=320)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="The ``next`` of the previous page.")
+    ] = None,
+) -> BookingPage:
+    """The host's bookings by start time, ``limit`` at a time; follow ``next`` for more."""
+    where = BookingFilter(
+        statuses=tuple(status or ()),
+        booking_type_id=booking_type_id,
+        start_from=_moment(start_from, "start_from"),
+        start_before=_moment(start_before, "start_before"),
+        lead_email=lead_email,
+    )
+    after = Position.decode(cursor) if cursor else None
+    page, next_position = find_bookings(session, host.id, where, limit=limit, after=after)
+    return BookingPage(
+        data=[host_booking_out(services, session, booking) for booking in page],
+        next=next_position.encode() if next_position else None,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=HostBookingOut,
+    responses=error_responses(404, 409, 422, 503),
+)
+def create_hold(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: ApiHost,
+    body: HostHoldRequest,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Hold a slot on behalf of a lead; confirm it next (free: booked; paid: a checkout URL)."""
+
+    def hold() -> HostBookingOut:
+        booking_type = owned_booking_type(session, host, body.booking_type_id)
+        booking = booking_flow.hold(
+            services,
+            session,
+            host_slug=host.slug,
+            type_slug=booking_type.slug,
+            request=HoldRequest(start=body.start, lead=body.lead),
+            # Namespaced so a lead's public Idempotency-Key never meets the host's.
+            idempotency_key=f"host-api:{idempotency_key}" if idempotency_key else None,
+        )
+        return host_booking_out(services, session, booking)
+
+    return run_idempotent(
+        session,
+        host,
+        idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        status_code=201,
+        produce=hold,
+    )
+
+
+@router.get("/{booking_id}", responses=error_responses(404))
+def get_booking(
+    session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
+) -> HostBookingOut:
+    return host_booking_out(services, session, owned_booking(session, host, booking_id))
+
+
+@router.post("/{booking_id}/confirm", responses=error_responses(404, 409, 503))
+def confirm(
+    session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
+) -> HostBookingOut:
+    """Confirm a held booking: free types are booked, paid ones get a ``checkout_url``."""
+    owned_booking(session, host, booking_id)
+    booking = booking_flow.confirm(services, session, booking_id)
+    return host_booking_out(services, session, booking)
+
+
+@router.post("/{booking_id}/cancel", responses=CHANGE_ERRORS)
+def cancel(
+    session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
+) -> HostBookingOut:
+    """Cancel as the host: the calendar event is removed and any payment refunded in full."""
+    owned_booking(session, host, booking_id, for_update=True)
+    booking = booking_flow.cancel(session, booking_id, changes.CancelledBy.HOST)
+    return host_booking_out(services, session, booking)
+
+
+@router.post("/{booking_id}/reschedule", responses=error_responses(404, 409, 503))
+def reschedule(
+    session: DbSession,
+    services: ServicesDep,
+    host: ApiHost,
+    booking_id: uuid.UUID,
+    body: HostRescheduleRequest,
+) -> HostBookingOut:
+    """Move a booking to another free start; an existing calendar event is moved with it."""
+    owned_booking(session, host, booking_id)
+    booking = booking_flow.reschedule(services, session, booking_id, body.start)
+    return host_booking_out(services, session, booking)
+
+
+@router.post("/{booking_id}/approve", responses=CHANGE_ERRORS)
+def approve(
+    session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
+) -> HostBookingOut:
+    """Approve a booking that waits for approval; its calendar event is created next."""
+    booking = owned_booking(session, host, booking_id, for_update=True)
+    if booking.status is not BookingStatus.AWAITING_APPROVAL:
+        raise InvalidTransitionError("Only a booking awaiting approval can be approved.")
+    return host_booking_out(services, session, changes.approve(session, booking))
+
+
+@router.post("/{booking_id}/decline", responses=CHANGE_ERRORS)
+def decline(
+    session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
+) -> HostBookingOut:
+    """Decline a booking that waits for approval; any payment is refunded in full."""
+    booking = owned_booking(session, host, booking_id, for_update=True)
+    if booking.status is not BookingStatus.AWAITING_APPROVAL:
+        raise InvalidTransitionError("Only a booking awaiting approval can be declined.")
+    return host_booking_out(services, session, changes.decline(session, booking))
