@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,9 +145,33 @@ def booking_settings(
 def booking_env(
     booking_settings: Settings, app_port: int, google_sandbox: GoogleSandbox
 ) -> Iterator[BookingEnv]:
+    with running_booking_env(booking_settings, app_port, google_sandbox) as env:
+        yield env
+
+
+@pytest.fixture
+def stripe_booking_env(
+    booking_settings: Settings, app_port: int, google_sandbox: GoogleSandbox
+) -> Iterator[BookingEnv]:
+    """The same product with ``payment_provider="stripe"``: the Stripe SDK against the sandbox."""
+    with running_booking_env(booking_settings, app_port, google_sandbox, stripe=True) as env:
+        yield env
+
+
+@contextmanager
+def running_booking_env(
+    booking_settings: Settings,
+    app_port: int,
+    google_sandbox: GoogleSandbox,
+    *,
+    stripe: bool = False,
+) -> Iterator[BookingEnv]:
     config = sandbox_config(webhook_url=f"http://127.0.0.1:{app_port}/webhooks/stripe")
     with running_payments_sandbox(config) as (payments_url, payments):
-        settings = booking_settings.model_copy(update={"payments_sandbox_url": payments_url})
+        update: dict[str, object] = {"payments_sandbox_url": payments_url}
+        if stripe:
+            update |= {"payment_provider": "stripe", "stripe_api_base": payments_url}
+        settings = booking_settings.model_copy(update=update)
         services = build_services(settings)
         _seed_host(services)
         stop = threading.Event()

@@ -18,6 +18,12 @@ class SlotTakenError(ConflictError):
         return {"alternatives": [moment.isoformat() for moment in self.alternatives]}
 
 
+class SlotNotOfferedError(SlotTakenError):
+    """The start was never bookable (not a slot start, outside hours, in the past...)."""
+
+    status_code = 400
+
+
 class BookingNotFoundError(NotFoundError):
     def __init__(self) -> None:
         super().__init__("There is no such booking.")

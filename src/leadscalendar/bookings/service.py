@@ -15,9 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
-from leadscalendar.availability import BusyInterval
+from leadscalendar.availability import BusyInterval, SlotRejection, SlotUnavailableError
 from leadscalendar.bookings import repository
-from leadscalendar.bookings.errors import BookingNotFoundError, SlotTakenError
+from leadscalendar.bookings.errors import (
+    BookingNotFoundError,
+    SlotNotOfferedError,
+    SlotTakenError,
+)
 from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
     DELETE_EVENT,
@@ -36,6 +40,14 @@ logger = logging.getLogger(__name__)
 
 ALTERNATIVES_SHOWN = 5
 ALTERNATIVES_HORIZON = timedelta(days=14)
+# Rejections that mean someone (a booking, the host's calendar) took the time.
+TAKEN_REJECTIONS = frozenset(
+    {
+        SlotRejection.ALREADY_BOOKED,
+        SlotRejection.CALENDAR_BUSY,
+        SlotRejection.DAILY_LIMIT_REACHED,
+    }
+)
 # Stripe refuses Checkout Sessions that expire sooner than 30 minutes.
 MIN_CHECKOUT_MINUTES = 30
 
@@ -83,10 +95,14 @@ def create_hold(
     )
     rejection = context.rejection(start)
     if rejection is not None:
-        raise SlotTakenError(
-            "That time is no longer available. Here are the next free times.",
-            _alternatives(context, max(now, start - timedelta(hours=12))),
-        )
+        alternatives = _alternatives(context, max(now, start - timedelta(hours=12)))
+        if rejection in TAKEN_REJECTIONS:
+            raise SlotTakenError(
+                "That time is no longer available. Here are the next free times.", alternatives
+            )
+        # A time that was never offered is the caller's mistake, not a race lost.
+        reason = SlotUnavailableError(rejection).message
+        raise SlotNotOfferedError(f"{reason} Here are the next free times.", alternatives)
     lead = request.lead
     booking = Booking(
         host_id=host.id,

@@ -222,6 +222,7 @@ def delete_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     host_id = uuid.UUID(payload["host_id"])
     calendar_id = str(payload["calendar_id"])
     event_id = str(payload.get("event_id") or event_id_for(booking_id))
+    client: CalendarClient | None = None
     try:
         client = deps.calendars.for_host(host_id)
         client.delete_event(calendar_id, event_id, send_updates="all")
@@ -235,6 +236,10 @@ def delete_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
             return Succeeded(
                 "the event was already gone", operation="events.delete", http_status=outcome.status
             )
+        # A booking whose event was never created (its insert was parked, say on a
+        # read-only calendar) must not park a deletion asking the host to act.
+        if client is not None and _event_absent(client, calendar_id, event_id):
+            return Succeeded("there was no event to remove", operation="events.get")
         return job_outcome_for(outcome, booking_id=booking_id, host_id=host_id)
     return Succeeded(
         f"deleted event {event_id}",
@@ -244,6 +249,15 @@ def delete_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
         operation="events.delete",
         http_status=204,
     )
+
+
+def _event_absent(client: CalendarClient, calendar_id: str, event_id: str) -> bool:
+    """True only when Google says the event does not exist (or is already cancelled)."""
+    try:
+        return client.get_event(calendar_id, event_id).status == "cancelled"
+    except Exception as error:
+        kind = classify(error, operation=Operation.EVENT_GET).kind
+        return kind in (Action.EVENT_GONE, Action.CALENDAR_GONE)
 
 
 def refund_payment(ctx: JobContext, deps: TaskDependencies) -> Outcome:

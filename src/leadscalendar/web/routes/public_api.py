@@ -11,11 +11,14 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
+from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import service as booking_service
 from leadscalendar.bookings.changes import CancelledBy
+from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import BookingOut, HoldRequest, RescheduleRequest, SlotsOut
 from leadscalendar.db.base import utcnow
+from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
 from leadscalendar.web.deps import DbSession, ServicesDep
 
@@ -34,6 +37,21 @@ IdempotencyKey = Annotated[
 ]
 
 
+def _answer(
+    services: Services, session: Session, booking: Booking, *, with_token: bool
+) -> BookingOut:
+    """The booking as the lead sees it, with the request's transaction already ended.
+
+    FastAPI validates a sync route's return value on a worker thread. Were the
+    transaction still open then, its locks (the per-host row lock; on SQLite the
+    write lock) would wait for a free worker while a burst of requests held every
+    worker waiting for those locks: a deadlock until the pool timed out.
+    """
+    out = booking_flow.booking_out(services, session, booking, with_token=with_token)
+    session.commit()
+    return out
+
+
 @router.get("/hosts/{host_slug}/types/{type_slug}/slots")
 def slots(
     session: DbSession,
@@ -45,7 +63,7 @@ def slots(
     tz: Annotated[str, Query(max_length=64, description="The lead's IANA time zone.")] = "UTC",
 ) -> SlotsOut:
     """Free slots, grouped by day in the lead's time zone."""
-    return booking_flow.list_slots(
+    slots = booking_flow.list_slots(
         services,
         session,
         host_slug=host_slug,
@@ -54,6 +72,8 @@ def slots(
         days=days,
         time_zone=tz,
     )
+    session.commit()  # before FastAPI serialises: see _answer
+    return slots
 
 
 @router.post("/hosts/{host_slug}/types/{type_slug}/bookings", status_code=201)
@@ -74,7 +94,7 @@ def create_hold(
         request=body,
         idempotency_key=idempotency_key,
     )
-    return booking_flow.booking_out(services, session, booking, with_token=True)
+    return _answer(services, session, booking, with_token=True)
 
 
 @router.get("/bookings/{booking_id}")
@@ -83,7 +103,7 @@ def get_booking(
 ) -> BookingOut:
     services.links.verify(booking_id, token)
     booking = booking_service.get_booking(session, booking_id)
-    return booking_flow.booking_out(services, session, booking, with_token=False)
+    return _answer(services, session, booking, with_token=False)
 
 
 @router.post("/bookings/{booking_id}/confirm")
@@ -93,7 +113,7 @@ def confirm(
     """Free types are booked at once; paid types answer with the ``checkout_url`` to pay at."""
     services.links.verify(booking_id, token)
     booking = booking_flow.confirm(services, session, booking_id)
-    return booking_flow.booking_out(services, session, booking, with_token=False)
+    return _answer(services, session, booking, with_token=False)
 
 
 @router.post("/bookings/{booking_id}/cancel")
@@ -102,7 +122,7 @@ def cancel(
 ) -> BookingOut:
     services.links.verify(booking_id, token)
     booking = booking_flow.cancel(session, booking_id, CancelledBy.LEAD)
-    return booking_flow.booking_out(services, session, booking, with_token=False)
+    return _answer(services, session, booking, with_token=False)
 
 
 @router.post("/bookings/{booking_id}/reschedule")
@@ -115,4 +135,4 @@ def reschedule(
 ) -> BookingOut:
     services.links.verify(booking_id, token)
     booking = booking_flow.reschedule(services, session, booking_id, body.start)
-    return booking_flow.booking_out(services, session, booking, with_token=False)
+    return _answer(services, session, booking, with_token=False)

@@ -38,4 +38,7 @@ def stripe_webhook(
 ) -> dict[str, object]:
     """Record the event; duplicates are acknowledged with 200 so Stripe stops retrying."""
     outcome = payments.record_webhook_event(session, event, services.payment_event_handler)
+    # End the transaction (it holds the host's lock) before FastAPI serialises the
+    # answer on a worker thread: see the public API's ``_answer``.
+    session.commit()
     return {"received": True, "duplicate": outcome is payments.RecordOutcome.DUPLICATE}
