@@ -80,6 +80,12 @@ class Secrets:
             for host in session.scalars(select(Host)):
                 self.values.add(host.password_hash)
 
+    def token_version(self) -> int:
+        with self.env.services.session_factory() as session:
+            connection = session.scalar(select(GoogleConnection))
+            assert connection is not None
+            return int(connection.token_version)
+
     def found_in(self, text: str) -> list[str]:
         return sorted(secret for secret in self.values if len(secret) >= 8 and secret in text)
 
@@ -120,6 +126,7 @@ def test_a_full_run_leaks_no_secret(
 
     # Book and pay; the access token has expired, so the worker refreshes it first.
     env.google.control("POST", "tokens/expire")
+    version_before_refresh = secrets.token_version()
     start = env.first_slot("session")
     booking = env.hold("session", start).json()
     confirmed = env.lead.post(
@@ -127,6 +134,7 @@ def test_a_full_run_leaks_no_secret(
     ).json()
     env.pay(confirmed["checkout_url"])
     env.wait_status(booking["id"], booking["token"], "scheduled")
+    assert secrets.token_version() > version_before_refresh, "the access token was refreshed"
     secrets.collect()
 
     # A forged webhook, a missing page, an API error.
