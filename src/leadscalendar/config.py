@@ -73,6 +73,15 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Abuse limits (leadscalendar.web.rate_limit); 0 turns a limit off.
+    # Hold attempts per client address per hour, counted in each web process.
+    holds_per_ip_per_hour: int = Field(default=10, ge=0)
+    # Unexpired held/awaiting-payment bookings per lead e-mail per host; exact, from the DB.
+    active_holds_per_email: int = Field(default=3, ge=0)
+    # Failed logins per (client address, e-mail) per window before logins are refused.
+    login_failures_per_window: int = Field(default=10, ge=0)
+    login_failure_window_seconds: int = Field(default=15 * 60, gt=0)
+
     # Durable jobs (leadscalendar.jobs): retries, leases, worker shape, pacing.
     jobs_backoff_base_seconds: float = Field(default=2.0, gt=0)
     jobs_backoff_cap_seconds: float = Field(default=900.0, gt=0)

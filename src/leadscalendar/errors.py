@@ -39,3 +39,16 @@ class PermissionDeniedError(LeadsCalendarError):
 
 class ConflictError(LeadsCalendarError):
     status_code = 409
+
+
+class RateLimitedError(LeadsCalendarError):
+    """Too many requests: answered with 429 and a ``Retry-After`` header."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+    def details(self) -> dict[str, object]:
+        return {"retry_after_seconds": self.retry_after_seconds}

@@ -17,8 +17,10 @@ SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]+"),
     re.compile(
-        r"(?i)((?<![a-z_])(?:access_token|refresh_token|client_secret|code_verifier|id_token|code"
-        r"|token|password)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
+        # Any key ending in token, secret or password; ``code`` only as a whole key, so
+        # ``status_code=`` or ``park_code=`` stay readable.
+        r"(?i)((?:[A-Za-z0-9_-]*(?:token|secret|password|password_hash)|code_verifier"
+        r"|(?<![A-Za-z0-9_])code)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
     ),
     re.compile(r"()ya29\.[A-Za-z0-9._-]+"),
     re.compile(r"()1//[A-Za-z0-9._-]+"),

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select, update
 from sqlalchemy.engine import make_url
 
 from leadscalendar.db.base import Base
@@ -14,7 +14,7 @@ from leadscalendar.google import service as google_service
 from leadscalendar.google.calendar import GoogleCalendarClient
 from leadscalendar.google.credentials import CredentialProvider
 from leadscalendar.google.exceptions import ReauthorizationRequiredError
-from leadscalendar.google.models import GoogleConnection
+from leadscalendar.google.models import GoogleConnection, OAuthState
 from leadscalendar.google.tokens import StoredTokens, TokenCipher, generate_key
 from tests.support.app_env import ConnectedApp
 
@@ -27,7 +27,11 @@ def stored_tokens(app: ConnectedApp) -> StoredTokens:
 
 
 def all_database_bytes(database_url: str) -> bytes:
-    """Everything the database holds: the raw file for SQLite, every row as text otherwise."""
+    """Everything the database holds: the raw file for SQLite, every value of every row otherwise.
+
+    Binary columns are taken as their raw bytes: PostgreSQL would render a
+    ``bytea`` as hex text, where a plaintext token would go unnoticed.
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         assert url.database
@@ -38,11 +42,34 @@ def all_database_bytes(database_url: str) -> bytes:
     chunks = []
     with engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
-            query = f'SELECT CAST(t AS text) FROM "{table.name}" t'  # noqa: S608 - our own table names
-            rows = connection.execute(text(query))
-            chunks.extend(str(row[0]).encode() for row in rows)
+            for row in connection.execute(select(table)):
+                for value in row:
+                    raw = bytes(value) if isinstance(value, bytes | memoryview) else None
+                    chunks.append(raw if raw is not None else str(value).encode())
     engine.dispose()
     return b"\n".join(chunks)
+
+
+def test_the_database_scan_would_see_a_plaintext_secret(
+    google_app: ConnectedApp, database_url: str
+) -> None:
+    """The scan itself is checked on each backend: a canary in a binary column is found."""
+    google_app.start_connect()
+    canary = b"canary-plaintext-verifier-0123456789"
+    with google_app.services.session_factory() as session:
+        session.execute(update(OAuthState).values(code_verifier_ciphertext=canary))
+        session.commit()
+    assert canary in all_database_bytes(database_url)
+
+
+def test_no_pkce_verifier_in_the_database(google_app: ConnectedApp, database_url: str) -> None:
+    google_app.start_connect()
+    with google_app.services.session_factory() as session:
+        state = session.scalar(select(OAuthState))
+        assert state is not None
+        verifier = google_app.services.cipher.decrypt(state.code_verifier_ciphertext)
+    assert len(verifier) >= 43
+    assert verifier not in all_database_bytes(database_url)
 
 
 def test_no_token_in_the_database(google_app: ConnectedApp, database_url: str) -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from leadscalendar.errors import ConflictError, LeadsCalendarError, NotFoundError
+from leadscalendar.errors import (
+    ConflictError,
+    LeadsCalendarError,
+    NotFoundError,
+    RateLimitedError,
+)
 
 
 class SlotTakenError(ConflictError):
@@ -38,3 +43,14 @@ class NotTakingBookingsError(LeadsCalendarError):
     """The host cannot take bookings right now (Google needs reconnecting, say)."""
 
     status_code = 503
+
+
+class TooManyActiveHoldsError(RateLimitedError):
+    """The lead's e-mail already holds as many unpaid slots with this host as allowed."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            "You already have several times on hold with this host. Finish or cancel one of "
+            "those bookings, or wait for a hold to expire, then try again.",
+            retry_after_seconds,
+        )

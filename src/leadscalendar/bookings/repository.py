@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
@@ -69,6 +69,23 @@ def active_bookings_between(
     if exclude is not None:
         statement = statement.where(Booking.id != exclude)
     return session.scalars(statement.order_by(Booking.start_at)).all()
+
+
+def active_hold_expiries_for_email(
+    session: Session, host_id: uuid.UUID, email: str, now: datetime
+) -> Sequence[datetime]:
+    """When each unexpired hold (or unpaid checkout) of this lead e-mail with this host ends."""
+    expiries = session.scalars(
+        select(Booking.hold_expires_at)
+        .where(
+            Booking.host_id == host_id,
+            func.lower(Booking.lead_email) == email.lower(),
+            Booking.status.in_((BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT)),
+            Booking.hold_expires_at > now,
+        )
+        .order_by(Booking.hold_expires_at)
+    ).all()
+    return [expiry for expiry in expiries if expiry is not None]
 
 
 def expired_holds(session: Session, now: datetime, limit: int = 500) -> Sequence[Booking]:

@@ -8,6 +8,7 @@ marks it paid (invariant 2). Nothing here commits: the caller's boundary does.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from leadscalendar.bookings.errors import (
     BookingNotFoundError,
     SlotNotOfferedError,
     SlotTakenError,
+    TooManyActiveHoldsError,
 )
 from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
@@ -77,17 +79,29 @@ def create_hold(
     busy: Sequence[BusyInterval],
     now: datetime,
     idempotency_key: str | None = None,
+    max_active_holds_per_email: int = 0,
 ) -> Booking:
     """Hold a slot for the lead, or raise ``SlotTakenError`` with the next free slots.
 
     ``busy`` is the host's Google free/busy, fetched by the caller before the
-    lock so no network call happens while other leads wait.
+    lock so no network call happens while other leads wait. With
+    ``max_active_holds_per_email`` (0: no limit) a lead e-mail may hold at
+    most that many unexpired unpaid slots with this host; counted under the
+    lock, so the limit is exact across processes.
     """
     repository.lock_host(session, host.id)
     if idempotency_key:
         earlier = repository.get_booking_by_idempotency_key(session, host.id, idempotency_key)
         if earlier is not None:
             return earlier
+    if max_active_holds_per_email > 0:
+        expiries = repository.active_hold_expiries_for_email(
+            session, host.id, str(request.lead.email), now
+        )
+        if len(expiries) >= max_active_holds_per_email:
+            # The earliest expiry frees one place.
+            wait = expiries[len(expiries) - max_active_holds_per_email] - now
+            raise TooManyActiveHoldsError(math.ceil(wait.total_seconds()))
     start = request.start
     end = start + timedelta(minutes=booking_type.duration_minutes)
     context = SlotContext(

@@ -16,6 +16,7 @@ from leadscalendar.services import Services, build_services
 from leadscalendar.web.dashboard.routers import DASHBOARD_ROUTERS
 from leadscalendar.web.errors import install_error_handlers
 from leadscalendar.web.openapi import install_openapi
+from leadscalendar.web.rate_limit import RateLimits
 from leadscalendar.web.routes import (
     api_keys,
     auth,
@@ -29,6 +30,7 @@ from leadscalendar.web.routes import (
     public_pages,
     webhooks,
 )
+from leadscalendar.web.security_headers import SecurityHeadersMiddleware, SecurityPolicy
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_DESCRIPTION = (
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         redoc_url=None,
     )
     app.state.services = services
+    app.state.rate_limits = RateLimits.from_settings(settings)
+    app.state.security_policy = SecurityPolicy.from_settings(settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -69,6 +73,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    # Added last, so outermost: even responses the session layer short-cuts get the headers.
+    app.add_middleware(SecurityHeadersMiddleware, policy=app.state.security_policy)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
     install_openapi(app)

@@ -113,6 +113,7 @@ def hold(
         busy=busy,
         now=utcnow(),
         idempotency_key=idempotency_key,
+        max_active_holds_per_email=services.settings.active_holds_per_email,
     )
 
 

@@ -14,8 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.errors import LeadsCalendarError, RateLimitedError
 from leadscalendar.web.deps import LoginRequiredError
+from leadscalendar.web.security_headers import apply_security_headers
 from leadscalendar.web.templating import templates
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,10 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LeadsCalendarError)
     if isinstance(exc, LoginRequiredError) and not _wants_json(request):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    return render_error(request, exc.status_code, exc.message, _error_code(exc), exc.details())
+    response = render_error(request, exc.status_code, exc.message, _error_code(exc), exc.details())
+    if isinstance(exc, RateLimitedError):
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
@@ -78,7 +82,10 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return render_error(request, 500, GENERIC_500, "internal_error")
+    response = render_error(request, 500, GENERIC_500, "internal_error")
+    # Sent by Starlette's outermost middleware, past SecurityHeadersMiddleware.
+    apply_security_headers(request, response)
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

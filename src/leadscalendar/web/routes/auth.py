@@ -12,9 +12,15 @@ from leadscalendar.accounts import service as accounts
 from leadscalendar.accounts.errors import InvalidCredentialsError
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import HOST_ID_KEY, NONCE_KEY, DbSession
+from leadscalendar.web.rate_limit import RateLimits, client_key, get_rate_limits
 from leadscalendar.web.templating import templates
 
 router = APIRouter()
+
+TOO_MANY_FAILURES = (
+    "Too many failed log-ins for this e-mail from your network. "
+    "Please wait a few minutes before trying again."
+)
 
 
 def _safe_next(next_path: str) -> str:
@@ -35,17 +41,32 @@ def login(
     session: DbSession,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=1024)],
+    limits: Annotated[RateLimits, Depends(get_rate_limits)],
     next: Annotated[str, Form()] = "/dashboard",
 ) -> Response:
+    # Keyed by address and e-mail: a guesser is stopped without locking the host out
+    # from everywhere. Checked before the password, so a blocked guesser learns nothing.
+    throttle_key = (client_key(request), email.strip().lower())
+    decision = limits.failed_logins.check(throttle_key)
+    if not decision.allowed:
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"error": TOO_MANY_FAILURES, "email": email, "next": _safe_next(next)},
+            status_code=429,
+            headers={"Retry-After": str(decision.retry_after_seconds)},
+        )
     try:
         host = accounts.authenticate(session, email=email, password=password)
     except InvalidCredentialsError as error:
+        limits.failed_logins.record(throttle_key)
         return templates.TemplateResponse(
             request,
             "login.html",
             {"error": error.message, "email": email, "next": _safe_next(next)},
             status_code=error.status_code,
         )
+    limits.failed_logins.reset(throttle_key)
     # A fresh session on login: nothing from before (fixation) carries over.
     request.session.clear()
     request.session[HOST_ID_KEY] = str(host.id)

@@ -21,6 +21,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
 from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.rate_limit import HoldRateLimit
 
 router = APIRouter(prefix="/api/v1/public", tags=["public booking"])
 
@@ -76,7 +77,9 @@ def slots(
     return slots
 
 
-@router.post("/hosts/{host_slug}/types/{type_slug}/bookings", status_code=201)
+@router.post(
+    "/hosts/{host_slug}/types/{type_slug}/bookings", status_code=201, dependencies=[HoldRateLimit]
+)
 def create_hold(
     session: DbSession,
     services: ServicesDep,

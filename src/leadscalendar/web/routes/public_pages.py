@@ -44,6 +44,7 @@ from leadscalendar.web.lead_context import (
     slot_days,
     status_url,
 )
+from leadscalendar.web.rate_limit import HoldRateLimit
 from leadscalendar.web.templating import templates
 
 router = APIRouter(tags=["public pages"])
@@ -211,7 +212,9 @@ def idempotency_key(request: Request, nonce: str) -> str | None:
     return f"page-{digest[:48]}"
 
 
-@router.post("/{host_slug:host_slug}/{type_slug}/book", dependencies=[Depends(require_csrf)])
+@router.post(
+    "/{host_slug:host_slug}/{type_slug}/book", dependencies=[Depends(require_csrf), HoldRateLimit]
+)
 def hold_slot(
     request: Request,
     session: DbSession,

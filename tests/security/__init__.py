@@ -1,0 +1,1 @@
+"""Security checks that span the whole product."""
