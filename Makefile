@@ -29,8 +29,11 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	$(BIN)/python -m leadscalendar.db.checks
 
+# Two workers: the suite is mostly loopback I/O and subprocesses, and CI has 2 cores.
+PYTEST_WORKERS ?= 2
+
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck migrations-check pytest
 

@@ -25,6 +25,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.accounts import service as accounts
+from leadscalendar.accounts.api_keys import create_api_key
 from leadscalendar.bookings.booking_types import (
     BookingTypeIn,
     ScheduleIn,
@@ -103,8 +104,10 @@ def host_a(session_factory: sessionmaker[Session], app: FastAPI) -> HostA:
             subject_key=f"booking:{booking.id}",
             host_id=host.id,
         )
+        api_key = create_api_key(session, host, "Alice's CRM")
         session.flush()
         values = {
+            "key_id": str(api_key.key.id),
             "booking_id": str(booking.id),
             "booking_type_id": str(booking_type.id),
             "type_id": str(booking_type.id),

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
+from leadscalendar.config import Settings
 from tests.support.booking_env import LEAD, BookingEnv
 from tests.support.booking_flow import API, row_counts
 
@@ -18,6 +21,12 @@ def _at(days: int, hour: int, minute: int = 0) -> str:
 
 def _hold_body(start: str | None = None, **lead: Any) -> dict[str, Any]:
     return {"start": start or _at(3, 10), "lead": {**LEAD, **lead}}
+
+
+@pytest.fixture
+def booking_settings(booking_settings: Settings) -> Settings:
+    """Every request here comes from one address; the per-address hold limit is not under test."""
+    return booking_settings.model_copy(update={"holds_per_ip_per_hour": 0})
 
 
 def test_bad_input_gets_a_clear_4xx_and_writes_nothing(booking_env: BookingEnv) -> None:
