@@ -84,12 +84,12 @@ def worker(
     settings = _settings()
     configure_logging(settings.log_level)
     migrate.upgrade(settings.resolved_database_url)
-    services = build_services(settings)
+    threads = concurrency or settings.jobs_worker_concurrency
+    # One connection per job thread, plus the heartbeat's.
+    services = build_services(settings, pool_size=threads + 1)
     stop = threading.Event()
     with stop_on_signals(stop):
-        stats = run_worker_process(
-            services, concurrency=concurrency or settings.jobs_worker_concurrency, stop_event=stop
-        )
+        stats = run_worker_process(services, concurrency=threads, stop_event=stop)
     services.engine.dispose()
     typer.echo(f"Worker stopped after {stats}.")
 

@@ -53,8 +53,15 @@ class Services:
         return register_mail_tasks(registry, self.mailer)
 
 
-def build_services(settings: Settings) -> Services:
-    engine = build_engine(settings.resolved_database_url)
+def build_services(settings: Settings, *, pool_size: int | None = None) -> Services:
+    """Build every collaborator; ``pool_size`` sizes the connection pool for N threads.
+
+    SQLAlchemy's default pool (5 + 10 overflow) is smaller than a worker with
+    ``--concurrency 32``: its threads then queue for a connection rather than
+    for the database, so a worker asks for one connection per thread.
+    """
+    engine_options = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
+    engine = build_engine(settings.resolved_database_url, **engine_options)
     session_factory = build_session_factory(engine)
     cipher = TokenCipher(load_token_keys(settings))
     credentials = CredentialProvider(

@@ -1,0 +1,218 @@
+"""Benchmark: Stripe-signed payment webhooks at a fixed rate against ``leadscalendar serve``.
+
+Run ``.venv/bin/python bench/webhooks.py [--rate 200] [--duration 20]
+[--db sqlite|postgres|both] [--json out.json]``.
+
+Why it is built this way:
+
+* Open loop: send i is scheduled at ``start + i / rate`` whatever happened to
+  the previous ones, and its latency is counted from that scheduled moment, so
+  a slow server cannot hide its slowness by slowing the sender down
+  (coordinated omission). Replies are awaited concurrently (httpx async).
+* Every event pays a real booking: ``rate x duration`` bookings awaiting
+  payment are created first, so each webhook does the handler's real work
+  (signature check, payment-event log, per-host lock, booking -> paid,
+  create-event job enqueued) in one transaction. No worker runs meanwhile:
+  this measures the intake alone.
+* The server is ``leadscalendar serve`` in its own process (one uvicorn
+  worker, log level WARNING, so no access log line per request), on a fresh
+  database. The sender shares the two cores with it; that is part of the cost.
+* Afterwards the database is checked: every booking paid exactly once, one
+  payment-event row and one job per booking. Target: p99 < 50 ms at 200/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _harness import (
+    BIN,
+    app_env,
+    checkout_completed,
+    create_awaiting_bookings,
+    free_port,
+    machine,
+    percentile,
+    scratch_database,
+    seed_hosts,
+    settings_from,
+    spawn,
+    stripe_headers,
+    vm_hwm_mb,
+)
+from sqlalchemy import create_engine, func, select
+
+TARGET_P99_MS = 50.0
+
+
+async def fire(
+    url: str, requests: list[tuple[bytes, dict[str, str]]], rate: float
+) -> tuple[list[float], list[str], float]:
+    """Send on schedule; returns latencies (ms, from the scheduled time), errors, and lag."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    max_lag = 0.0
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=url, timeout=30.0, limits=limits) as client:
+
+        async def one(scheduled: float, body: bytes, headers: dict[str, str]) -> None:
+            try:
+                response = await client.post("/webhooks/stripe", content=body, headers=headers)
+                if response.status_code != 200 or response.json().get("duplicate"):
+                    errors.append(f"{response.status_code} {response.text[:200]}")
+            except httpx.HTTPError as error:
+                errors.append(f"{type(error).__name__}: {error}")
+            latencies.append((time.monotonic() - scheduled) * 1000)
+
+        tasks = []
+        start = time.monotonic() + 0.2
+        for index, (body, headers) in enumerate(requests):
+            scheduled = start + index / rate
+            delay = scheduled - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            max_lag = max(max_lag, time.monotonic() - scheduled)
+            tasks.append(asyncio.create_task(one(scheduled, body, headers)))
+        await asyncio.gather(*tasks)
+    return latencies, errors, max_lag
+
+
+def check_database(url: str, ids: list[uuid.UUID]) -> dict[str, Any]:
+    from leadscalendar.bookings.models import Booking
+    from leadscalendar.jobs.models import Job
+    from leadscalendar.payments.models import PaymentEvent
+
+    engine = create_engine(url)
+    wanted = set(ids)
+    try:
+        with engine.connect() as connection:
+            statuses = Counter(
+                status.value
+                for booking_id, status in connection.execute(
+                    select(Booking.id, Booking.status)
+                ).all()
+                if booking_id in wanted
+            )
+            events = connection.scalar(select(func.count()).select_from(PaymentEvent))
+            jobs = connection.scalar(select(func.count()).select_from(Job))
+    finally:
+        engine.dispose()
+    return {"booking_statuses": dict(statuses), "payment_events": events, "jobs": jobs}
+
+
+def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
+    from leadscalendar.services import build_services
+
+    count = int(args.rate * args.duration)
+    port = free_port()
+    with scratch_database(kind) as url:
+        # No Google here: nothing calls it while the worker is not running.
+        env = app_env(url, "http://127.0.0.1:9/", port, log_level="WARNING")
+        services = build_services(settings_from(env))
+        hosts = seed_hosts(services, None, args.hosts)
+        ids = create_awaiting_bookings(services, hosts, count, day_offset=2)
+        services.engine.dispose()
+        # Signed up front so the sender spends the run sending (tolerance is 5 minutes).
+        requests = []
+        for booking_id in ids:
+            body = checkout_completed(booking_id)
+            requests.append((body, stripe_headers(body)))
+        server = spawn(
+            f"serve-{kind}",
+            [str(BIN / "leadscalendar"), "serve", "--port", str(port)],
+            env,
+            log_dir,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if server.popen.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"serve did not start:\n{server.log()[-3000:]}")
+                time.sleep(0.1)
+            load_before = [round(value, 2) for value in os.getloadavg()]
+            started = time.monotonic()
+            latencies, errors, lag = asyncio.run(
+                fire(f"http://127.0.0.1:{port}", requests, args.rate)
+            )
+            elapsed = time.monotonic() - started
+            load_after = [round(value, 2) for value in os.getloadavg()]
+            peak_mb = vm_hwm_mb(server.pid)
+        finally:
+            server.stop()
+        database = check_database(url, ids)
+    paid = database["booking_statuses"].get("paid", 0)
+    p99 = percentile(latencies, 99)
+    return {
+        "db": kind,
+        "rate": args.rate,
+        "duration_s": args.duration,
+        "sent": len(latencies),
+        "elapsed_s": round(elapsed, 2),
+        "achieved_per_second": round(len(latencies) / elapsed, 1),
+        "latency_ms": {
+            "p50": round(percentile(latencies, 50), 1),
+            "p90": round(percentile(latencies, 90), 1),
+            "p99": round(p99, 1),
+            "max": round(max(latencies, default=0.0), 1),
+        },
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "sender_max_lag_ms": round(lag * 1000, 1),
+        "server_peak_rss_mb": round(peak_mb, 1),
+        "not_paid": len(ids) - paid,
+        "database": database,
+        "target_p99_ms": TARGET_P99_MS,
+        "target_met": p99 < TARGET_P99_MS and not errors and paid == len(ids),
+        "load_average": {"before": load_before, "after": load_after},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="webhooks per second")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
+    parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    log_dir = Path(tempfile.mkdtemp(prefix="lc-bench-logs-"))
+    report: dict[str, Any] = {"machine": machine(), "command": " ".join(sys.argv)}
+    report["runs"] = []
+    print(f"{'db':8} {'rate':>6} {'sent':>6} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8} errors")
+    for kind in kinds:
+        result = run_database(kind, args, log_dir)
+        report["runs"].append(result)
+        lat = result["latency_ms"]
+        print(
+            f"{kind:8} {result['achieved_per_second']:6.0f} {result['sent']:6} "
+            f"{lat['p50']:6.1f}ms {lat['p90']:6.1f}ms {lat['p99']:6.1f}ms {lat['max']:6.0f}ms "
+            f"{result['errors']} (not paid: {result['not_paid']}; "
+            f"p99 < {TARGET_P99_MS:.0f} ms: {'met' if result['target_met'] else 'NOT met'})",
+            flush=True,
+        )
+    report["logs"] = str(log_dir)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    failed = any(run["errors"] or run["not_paid"] for run in report["runs"])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

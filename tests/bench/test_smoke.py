@@ -1,0 +1,82 @@
+"""Smoke tests for the benchmark scripts: they still run end to end and report what they promise.
+
+Tiny sizes on SQLite; nothing here is timed (benchmarks are scripts, and a
+shared CI machine makes timings meaningless). What is asserted is what must
+hold at any speed: the JSON has its fields, and no booking was lost or
+scheduled twice.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_script(name: str, args: list[str], out: Path) -> dict[str, object]:
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / name), *args, "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report: dict[str, object] = json.loads(out.read_text())
+    return report
+
+
+@pytest.mark.timeout(600)
+def test_pipeline_script_runs_and_loses_nothing(tmp_path: Path) -> None:
+    report = run_script(
+        "pipeline.py",
+        [
+            "--bookings", "20", "--hosts", "2", "--latency-ms", "5", "--db", "sqlite",
+            "--concurrency", "4", "--baseline-events", "5", "--stream-count", "5",
+        ],
+        tmp_path / "pipeline.json",
+    )  # fmt: skip
+    baseline = report["baseline"]
+    assert isinstance(baseline, dict) and baseline["events_per_second"] > 0
+    phases = report["phases"]
+    assert isinstance(phases, list)
+    assert [phase["label"] for phase in phases] == ["quotas off, 1 process", "quotas on, 1 process"]
+    for phase in phases:
+        for key in (
+            "events_per_second",
+            "ratio_to_baseline",
+            "fraction_of_limit",
+            "latency_ms",
+            "peak_rss_mb",
+            "rate_limit_errors",
+            "worker_cpu_ms_per_event",
+        ):
+            assert key in phase, key
+        assert set(phase["latency_ms"]) >= {"p50", "p95", "p99"}
+        assert phase["lost"] == 0
+        assert phase["duplicates"] == 0
+        assert phase["job_statuses"] == {"succeeded": 20}
+    assert report["lost"] == 0 and report["duplicates"] == 0
+
+
+@pytest.mark.timeout(600)
+def test_webhooks_script_runs_and_pays_every_booking(tmp_path: Path) -> None:
+    report = run_script(
+        "webhooks.py",
+        ["--rate", "20", "--duration", "1", "--db", "sqlite", "--hosts", "2"],
+        tmp_path / "webhooks.json",
+    )
+    runs = report["runs"]
+    assert isinstance(runs, list) and len(runs) == 1
+    run = runs[0]
+    assert run["sent"] == 20
+    assert set(run["latency_ms"]) >= {"p50", "p90", "p99", "max"}
+    assert run["errors"] == 0
+    assert run["not_paid"] == 0
+    assert run["database"]["payment_events"] == 20
+    assert run["database"]["jobs"] == 20
