@@ -7,6 +7,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
+from leadscalendar.bookings.job_kinds import CREATE_EVENT
 from leadscalendar.google.events import event_id_for
 from tests.e2e.conftest import Screenshot
 from tests.support.app_env import HOST_EMAIL, HOST_PASSWORD, ConnectedApp
@@ -108,12 +109,13 @@ def test_host_reconnects_from_the_banner_and_the_parked_booking_lands(
     booking_env: BookingEnv, page: Page, screenshot: Screenshot
 ) -> None:
     env = booking_env
-    booking_id, _, checkout_url = env.confirmed_booking("session")
+    booking_id, token, checkout_url = env.confirmed_booking("session")
     env.google.control("POST", "grants/revoke-all")
     env.google.control("POST", "tokens/expire")
     env.pay(checkout_url)
-    job = wait_for(lambda: env.parked_job(booking_id), what="the calendar job parked")
+    job = wait_for(lambda: env.parked_job(booking_id, CREATE_EVENT), what="the calendar job parked")
     assert job.park_code == "needs_reauth"
+    assert env.booking(booking_id, token)["status"] == "paid"
     assert env.calendar_events() == []
 
     log_in_through_the_form(page, env.url)
@@ -121,6 +123,7 @@ def test_host_reconnects_from_the_banner_and_the_parked_booking_lands(
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Google Calendar needs to be reconnected.")
     expect(page.locator("#connection-status")).to_contain_text("Needs re-authorization")
+    expect(page.locator("#parked-banner")).to_contain_text("1 job waiting for you.")
     screenshot(page, "1-reauth-banner")
 
     banner.get_by_role("button", name="Reconnect Google Calendar").click()
@@ -139,7 +142,7 @@ def test_host_reconnects_from_the_banner_and_the_parked_booking_lands(
     )
     assert [event["summary"] for event in events] == ["Coaching session with Lena Lead"]
     # Once the job has run, nothing is waiting for the host any more.
-    wait_for(lambda: env.parked_job(booking_id) is None, what="no parked job left")
+    wait_for(lambda: env.parked_job(booking_id, CREATE_EVENT) is None, what="no parked job left")
     page.reload()
     expect(page.locator("#reauth-banner")).to_have_count(0)
     expect(page.locator("#parked-banner")).to_have_count(0)

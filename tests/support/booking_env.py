@@ -124,12 +124,13 @@ class BookingEnv:
         assert confirmed.status_code == 200, confirmed.text
         return booking_id, token, str(confirmed.json()["checkout_url"])
 
-    def parked_job(self, booking_id: str) -> Job | None:
-        """The booking's parked job, if one is parked."""
+    def parked_job(self, booking_id: str, kind: str | None = None) -> Job | None:
+        """The booking's parked job (of ``kind``, if given), if one is parked."""
+        query = select(Job).where(Job.subject_key == booking_id, Job.status == JobStatus.PARKED)
+        if kind is not None:
+            query = query.where(Job.kind == kind)
         with self.services.session_factory() as session:
-            return session.scalar(
-                select(Job).where(Job.subject_key == booking_id, Job.status == JobStatus.PARKED)
-            )
+            return session.scalars(query).first()
 
     def pay(self, checkout_url: str) -> None:
         session_id = checkout_url.rstrip("/").rsplit("/", 1)[-1]
