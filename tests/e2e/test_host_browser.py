@@ -141,6 +141,7 @@ def test_host_reconnects_from_the_banner_and_the_parked_booking_lands(
         what="the parked booking's event on the sandbox calendar",
     )
     assert [event["summary"] for event in events] == ["Coaching session with Lena Lead"]
+    env.wait_status(booking_id, token, "scheduled")
     # Once the job has run, nothing is waiting for the host any more.
     wait_for(lambda: env.parked_job(booking_id, CREATE_EVENT) is None, what="no parked job left")
     page.reload()
