@@ -30,6 +30,7 @@ from leadscalendar.bookings.booking_types import (
 )
 from leadscalendar.config import Settings
 from leadscalendar.db.session import unit_of_work
+from leadscalendar.jobs import Job, JobStatus
 from leadscalendar.runtime import run_worker_process
 from leadscalendar.sandbox.payments.runtime import PaymentsSandbox
 from leadscalendar.services import Services, build_services
@@ -111,6 +112,25 @@ class BookingEnv:
             return booking if booking["status"] == status else None
 
         return wait_for(reached, timeout, f"booking {status}")
+
+    def confirmed_booking(self, type_slug: str = "session") -> tuple[str, str, str]:
+        """Hold the first free slot and confirm it: (booking id, token, checkout URL)."""
+        held = self.hold(type_slug, self.first_slot(type_slug))
+        assert held.status_code == 201, held.text
+        booking_id, token = str(held.json()["id"]), str(held.json()["token"])
+        confirmed = self.lead.post(
+            f"/api/v1/public/bookings/{booking_id}/confirm", params={"token": token}
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        return booking_id, token, str(confirmed.json()["checkout_url"])
+
+    def parked_job(self, booking_id: str, kind: str | None = None) -> Job | None:
+        """The booking's parked job (of ``kind``, if given), if one is parked."""
+        query = select(Job).where(Job.subject_key == booking_id, Job.status == JobStatus.PARKED)
+        if kind is not None:
+            query = query.where(Job.kind == kind)
+        with self.services.session_factory() as session:
+            return session.scalars(query).first()
 
     def pay(self, checkout_url: str) -> None:
         session_id = checkout_url.rstrip("/").rsplit("/", 1)[-1]
