@@ -53,6 +53,14 @@ def app_settings(
     )
 
 
+@pytest.fixture
+def booking_settings(booking_settings: Settings) -> Settings:
+    """The stripe env's settings, without the abuse limits: one test client books them all."""
+    return booking_settings.model_copy(
+        update={"holds_per_ip_per_hour": 0, "active_holds_per_email": 0}
+    )
+
+
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(cheap_password_hashing: None) -> None:
     """Every scenario logs a host in; see ``bookings_env.cheap_password_hashing``."""
