@@ -30,6 +30,16 @@ LOGGERS = ("", *CHATTY_LOGGERS, "uvicorn", "uvicorn.access", "uvicorn.error", "s
 MIN_SECRET_LENGTH = 8
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``@pytest.mark.postgres`` chaos tests skip their SQLite run before any fixture starts."""
+    skip = pytest.mark.skip(reason="a PostgreSQL scenario")
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        if item.get_closest_marker("postgres") and params.get("database_url") == "sqlite":
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def chaos_scale(request: pytest.FixtureRequest) -> int:
     scale = int(request.config.getoption("--chaos-scale"))
@@ -120,7 +130,7 @@ def secrets_scan(
         *caplog.get_records("call"),
         *caplog.get_records("teardown"),
     ]
-    assert len(records) > 20, "a chaos run should have logged something to scan"
+    assert records, "a chaos run should have logged something to scan"
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     # format() adds tracebacks: an exception message is where a token would slip out.
     logged = "\n".join(formatter.format(record) for record in records)

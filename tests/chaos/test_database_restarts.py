@@ -26,12 +26,11 @@ BETWEEN_RESTARTS_SECONDS = 1.0
 WORKER = {"jobs_lease_seconds": 1.5, "google_rate_per_user_per_minute": 1_000_000.0}
 
 
+@pytest.mark.postgres
 @pytest.mark.timeout(180)
 def test_terminated_database_connections_under_running_workers_lose_nothing(
     chaos_env: BookingsEnv, database_url: str, chaos_scale: int
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("terminating backends is a PostgreSQL scenario")
     env = chaos_env
     env.sandbox.control("POST", "latency", {"seconds": 0.2})
     process = env.spawn_worker(concurrency=2, **WORKER)

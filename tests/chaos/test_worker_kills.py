@@ -1,9 +1,9 @@
 """``leadscalendar worker`` processes SIGKILLed again and again while jobs are in flight.
 
-A worker takes a few seconds to start (imports, migrations), so each round
-starts the successor while the victim works, and kills the victim once the
-successor is up and the victim has run for at least ``KILL_AFTER_SECONDS``:
-there is always one worker with jobs in flight, and every kill hits one.
+Two workers run; every ``KILL_EVERY_SECONDS`` the oldest is killed and a
+replacement spawned, right after a new batch of bookings arrived. A worker
+takes a few seconds to start (imports, migrations): a victim still starting
+is waited for, so every kill hits a worker that is busy with the batch.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from tests.support.bookings_env import BookingsEnv, WorkerProcess
 UNPACED = {"google_rate_per_user_per_minute": 1_000_000.0}
 # Short leases: a killed worker's jobs come back quickly (the heartbeat beats every 1/3).
 WORKER = {"jobs_lease_seconds": 1.5, "log_level": "DEBUG", **UNPACED}
-# 12 calls of 0.5 s on 2 threads: about 3 s of work, longer than a round.
-BOOKINGS_PER_ROUND = 12
-LATENCY_SECONDS = 0.5
+WORKERS = 2
 CONCURRENCY = 2
+# Every Calendar call takes LATENCY: 2 x 2 threads finish ~8 calls a second, so a
+# batch of 16 is still in flight when the kill comes a second later.
+LATENCY_SECONDS = 0.5
+BOOKINGS_PER_ROUND = 16
 ROUNDS = 3
-KILL_AFTER_SECONDS = 1.0
+KILL_EVERY_SECONDS = 1.0
 
 
 @pytest.mark.timeout(300)
@@ -33,22 +35,23 @@ def test_repeated_sigkill_of_workers_loses_nothing_and_duplicates_nothing(
     chaos_env: BookingsEnv, chaos_scale: int
 ) -> None:
     env = chaos_env
-    # Every Calendar call takes a while: a kill lands while inserts are in flight.
     env.sandbox.control("POST", "latency", {"seconds": LATENCY_SECONDS})
-    current = _spawn(env)
-    current.wait_started()
+    live = [_spawn(env) for _ in range(WORKERS)]
+    for worker in live:
+        worker.wait_started()
     for _ in range(ROUNDS * chaos_scale):
         env.book(BOOKINGS_PER_ROUND)
-        successor = _spawn(env)
-        time.sleep(KILL_AFTER_SECONDS)
-        successor.wait_started()
-        current.process.send_signal(signal.SIGKILL)
-        current.process.wait(10)
-        current = successor
-    # The last successor drains what the killed ones left behind (their leases expire).
+        time.sleep(KILL_EVERY_SECONDS)
+        victim = live.pop(0)
+        victim.wait_started()
+        victim.process.send_signal(signal.SIGKILL)
+        victim.process.wait(10)
+        live.append(_spawn(env))
+    # The survivors drain what the killed ones left behind (their leases expire).
     env.sandbox.control("POST", "latency", {"seconds": 0})
     env.wait_drained(timeout=60 * chaos_scale)
-    current.stop()
+    for worker in live:
+        worker.stop()
     # The kills did land mid-job: a later claim found a dead worker's lease.
     assert any(attempt.outcome is AttemptOutcome.ABANDONED for attempt in env.attempts())
     assert_invariants(env)
