@@ -29,6 +29,17 @@ pytest_plugins = [
     "tests.support.bookings_env",
 ]
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Here, not in tests/chaos/conftest.py: options must be known before collection starts.
+    parser.addoption(
+        "--chaos-scale",
+        type=int,
+        default=1,
+        help="multiply the chaos suite's loads and rounds (tests/chaos); default 1",
+    )
+
+
 POSTGRES_SERVER_URL = os.environ.get("LEADSCALENDAR_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_SERVER_URL else ["sqlite"]
 
