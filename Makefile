@@ -29,8 +29,8 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	$(BIN)/python -m leadscalendar.db.checks
 
-# Two workers: the suite is mostly loopback I/O and subprocesses, and CI has 2 cores.
-PYTEST_WORKERS ?= 2
+# Three workers on 2 cores: the suite mostly waits on loopback I/O and subprocesses.
+PYTEST_WORKERS ?= 3
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
