@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts import service as accounts
@@ -67,43 +68,62 @@ def demo_settings(port: int, data_dir: str) -> Settings:
     )
 
 
+def seed_sample_host(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    slug: str,
+    password: str,
+    timezone: str,
+    min_notice_minutes: int,
+) -> Host:
+    """A host open 08:00-20:00 every day with a free "intro" and a paid "session" type.
+
+    Idempotent, so the demo can run it on every start; the end-to-end tests use
+    it too, so what they exercise is what a newcomer sees.
+    """
+    host = accounts_repository.get_host_by_email(session, email)
+    if host is None:
+        host = accounts.create_host(
+            session, email=email, name=name, slug=slug, password=password, timezone=timezone
+        )
+        every_day = {day: [("08:00", "20:00")] for day in range(7)}
+        set_schedule(session, host.id, ScheduleIn.model_validate({"weekly": every_day}))
+    samples = (
+        BookingTypeIn(
+            slug="intro",
+            title="Intro call",
+            duration_minutes=30,
+            min_notice_minutes=min_notice_minutes,
+        ),
+        BookingTypeIn(
+            slug="session",
+            title="Coaching session",
+            duration_minutes=60,
+            price_minor=9000,
+            currency="eur",
+            google_meet=True,
+            min_notice_minutes=min_notice_minutes,
+        ),
+    )
+    for sample in samples:
+        if bookings_repository.get_booking_type(session, host.id, sample.slug) is None:
+            create_booking_type(session, host.id, sample)
+    return host
+
+
 def _seed(services: Services) -> None:
-    """The demo host, its working hours and two booking types, once."""
     with unit_of_work(services.session_factory) as session:
-        host = accounts_repository.get_host_by_email(session, DEMO_EMAIL)
-        if host is None:
-            host = accounts.create_host(
-                session,
-                email=DEMO_EMAIL,
-                name="Demo Host",
-                slug=DEMO_SLUG,
-                password=DEMO_PASSWORD,
-                timezone=DEMO_ZONE,
-            )
-            every_day = {day: [("08:00", "20:00")] for day in range(7)}
-            set_schedule(session, host.id, ScheduleIn.model_validate({"weekly": every_day}))
-        if bookings_repository.get_booking_type(session, host.id, "intro") is None:
-            create_booking_type(
-                session,
-                host.id,
-                BookingTypeIn(
-                    slug="intro", title="Intro call", duration_minutes=30, min_notice_minutes=30
-                ),
-            )
-        if bookings_repository.get_booking_type(session, host.id, "session") is None:
-            create_booking_type(
-                session,
-                host.id,
-                BookingTypeIn(
-                    slug="session",
-                    title="Coaching session",
-                    duration_minutes=60,
-                    price_minor=9000,
-                    currency="eur",
-                    google_meet=True,
-                    min_notice_minutes=30,
-                ),
-            )
+        seed_sample_host(
+            session,
+            email=DEMO_EMAIL,
+            name="Demo Host",
+            slug=DEMO_SLUG,
+            password=DEMO_PASSWORD,
+            timezone=DEMO_ZONE,
+            min_notice_minutes=30,
+        )
 
 
 def _is_connected(services: Services) -> bool:

@@ -20,16 +20,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from leadscalendar.accounts import service as accounts
-from leadscalendar.accounts.models import Host
-from leadscalendar.bookings.booking_types import (
-    BookingTypeIn,
-    ScheduleIn,
-    create_booking_type,
-    set_schedule,
-)
 from leadscalendar.config import Settings
 from leadscalendar.db.session import unit_of_work
+from leadscalendar.demo import seed_sample_host
 from leadscalendar.jobs import Job, JobStatus
 from leadscalendar.runtime import run_worker_process
 from leadscalendar.sandbox.payments.runtime import PaymentsSandbox
@@ -224,39 +217,12 @@ def running_booking_env(
 
 def _seed_host(services: Services) -> None:
     with unit_of_work(services.session_factory) as session:
-        accounts.create_host(
+        seed_sample_host(
             session,
             email=HOST_EMAIL,
             name="Coach",
             slug="coach",
             password=HOST_PASSWORD,
             timezone="Europe/Paris",
-        )
-        host = session.scalar(select(Host))
-        assert host is not None
-        every_day = {day: [("08:00", "20:00")] for day in range(7)}
-        set_schedule(session, host.id, ScheduleIn.model_validate({"weekly": every_day}))
-        create_booking_type(
-            session,
-            host.id,
-            BookingTypeIn(
-                slug="intro",
-                title="Intro call",
-                duration_minutes=30,
-                price_minor=0,
-                min_notice_minutes=60,
-            ),
-        )
-        create_booking_type(
-            session,
-            host.id,
-            BookingTypeIn(
-                slug="session",
-                title="Coaching session",
-                duration_minutes=60,
-                price_minor=9000,
-                currency="eur",
-                google_meet=True,
-                min_notice_minutes=60,
-            ),
+            min_notice_minutes=60,
         )

@@ -7,36 +7,21 @@ The parent app mounts ``apikeys_app``; like ``jobs``, a session factory in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, NoReturn
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from leadscalendar.accounts import api_keys, repository
 from leadscalendar.accounts.models import Host
-from leadscalendar.config import get_settings
+from leadscalendar.cli_support import session_factory_for
 from leadscalendar.db.base import utcnow
-from leadscalendar.db.engine import build_engine
-from leadscalendar.db.session import build_session_factory, unit_of_work
+from leadscalendar.db.session import unit_of_work
 from leadscalendar.errors import LeadsCalendarError
 
 apikeys_app = typer.Typer(help="Hosts' API keys for /api/v1.", no_args_is_help=True)
 
 HostEmail = Annotated[str, typer.Option("--host-email", help="The host's log-in e-mail.")]
-
-
-@contextmanager
-def _factory(ctx: typer.Context) -> Iterator[sessionmaker[Session]]:
-    if isinstance(ctx.obj, sessionmaker):
-        yield ctx.obj
-        return
-    engine = build_engine(get_settings().resolved_database_url)
-    try:
-        yield build_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 def _fail(message: str) -> NoReturn:
@@ -59,7 +44,7 @@ def create_command(
 ) -> None:
     """Create a key and print it once: it cannot be shown again."""
     try:
-        with _factory(ctx) as factory, unit_of_work(factory) as session:
+        with session_factory_for(ctx) as factory, unit_of_work(factory) as session:
             created = api_keys.create_api_key(session, _host(session, host_email), name)
     except LeadsCalendarError as error:
         _fail(error.message)
@@ -71,7 +56,7 @@ def create_command(
 @apikeys_app.command("list")
 def list_command(ctx: typer.Context, host_email: HostEmail) -> None:
     """List the host's keys: id, prefix, name, last use, revocation."""
-    with _factory(ctx) as factory, factory() as session:
+    with session_factory_for(ctx) as factory, factory() as session:
         keys = api_keys.list_api_keys(session, _host(session, host_email))
     if not keys:
         typer.echo("No API keys.")
@@ -89,7 +74,7 @@ def revoke_command(
 ) -> None:
     """Revoke a key: requests with it are refused (401) from now on."""
     try:
-        with _factory(ctx) as factory, unit_of_work(factory) as session:
+        with session_factory_for(ctx) as factory, unit_of_work(factory) as session:
             key = api_keys.revoke_api_key(session, _host(session, host_email), key_id, utcnow())
     except LeadsCalendarError as error:
         _fail(error.message)

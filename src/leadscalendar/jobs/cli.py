@@ -7,16 +7,14 @@ The parent app mounts ``jobs_app`` and may put a session factory in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from leadscalendar.config import get_settings
-from leadscalendar.db.engine import build_engine
-from leadscalendar.db.session import build_session_factory, unit_of_work
+from leadscalendar.cli_support import session_factory_for
+from leadscalendar.db.session import unit_of_work
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.jobs import service
 from leadscalendar.jobs.models import Job, JobStatus
@@ -24,18 +22,6 @@ from leadscalendar.jobs.models import Job, JobStatus
 _Operation = Callable[[Session, uuid.UUID], Job]
 
 jobs_app = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
-
-
-@contextmanager
-def _factory(ctx: typer.Context) -> Iterator[sessionmaker[Session]]:
-    if isinstance(ctx.obj, sessionmaker):
-        yield ctx.obj
-        return
-    engine = build_engine(get_settings().resolved_database_url)
-    try:
-        yield build_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 def _line(job: Job) -> str:
@@ -57,7 +43,7 @@ def list_command(
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
     """List jobs, newest first."""
-    with _factory(ctx) as factory, factory() as session:
+    with session_factory_for(ctx) as factory, factory() as session:
         jobs = service.list_jobs(
             session,
             status=status,
@@ -76,7 +62,7 @@ def list_command(
 @jobs_app.command("show")
 def show_command(ctx: typer.Context, job_id: uuid.UUID) -> None:
     """Show a job and every attempt at it."""
-    with _factory(ctx) as factory, factory() as session:
+    with session_factory_for(ctx) as factory, factory() as session:
         try:
             history = service.get_job_with_attempts(session, job_id)
         except LeadsCalendarError as exc:
@@ -119,7 +105,7 @@ def cancel_command(ctx: typer.Context, job_id: uuid.UUID) -> None:
 
 
 def _change(ctx: typer.Context, job_id: uuid.UUID, operation: _Operation, done: str) -> None:
-    with _factory(ctx) as factory:
+    with session_factory_for(ctx) as factory:
         try:
             with unit_of_work(factory) as session:
                 operation(session, job_id)
