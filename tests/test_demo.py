@@ -27,8 +27,8 @@ def three_free_ports() -> int:
         try:
             for port in (base, base + 1, base + 2):
                 sock = socket.socket()
-                sock.bind(("127.0.0.1", port))
                 sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
         except OSError:
             continue
         finally:
