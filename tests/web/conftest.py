@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,18 +15,10 @@ from leadscalendar.config import Settings
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.tokens import generate_key
 from leadscalendar.web.app import create_app
+from tests.support.app_env import HOST_EMAIL, HOST_PASSWORD, csrf_from, log_in
 from tests.support.live_server import live_server
 
-HOST_EMAIL = "coach@example.com"
-HOST_PASSWORD = "correct horse battery"
-
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_FIELD.search(html)
-    assert match, "page has no CSRF field"
-    return match.group(1)
+__all__ = ["HOST_EMAIL", "HOST_PASSWORD", "csrf_from", "log_in"]
 
 
 @pytest.fixture
@@ -68,16 +59,6 @@ def client(app_url: str) -> Iterator[httpx.Client]:
     """A browser-like client: keeps cookies, follows redirects, talks real HTTP."""
     with httpx.Client(base_url=app_url, follow_redirects=True, timeout=10) as client:
         yield client
-
-
-def log_in(client: httpx.Client) -> None:
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={"email": HOST_EMAIL, "password": HOST_PASSWORD, "csrf_token": csrf_from(page.text)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
 
 
 @pytest.fixture
