@@ -8,7 +8,8 @@ Why it is built this way:
 * Open loop: send i is scheduled at ``start + i / rate`` whatever happened to
   the previous ones, and its latency is counted from that scheduled moment, so
   a slow server cannot hide its slowness by slowing the sender down
-  (coordinated omission). Replies are awaited concurrently (httpx async).
+  (coordinated omission). Replies are awaited concurrently (aiohttp, over
+  ``--connections`` keep-alive connections).
 * Every event pays a real booking: ``rate x duration`` bookings awaiting
   payment are created first, so each webhook does the handler's real work
   (signature check, payment-event log, per-host lock, booking -> paid,
@@ -35,6 +36,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 from _harness import (
     BIN,
@@ -57,21 +59,30 @@ TARGET_P99_MS = 50.0
 
 
 async def fire(
-    url: str, requests: list[tuple[bytes, dict[str, str]]], rate: float
+    url: str, requests: list[tuple[bytes, dict[str, str]]], rate: float, connections: int
 ) -> tuple[list[float], list[str], float]:
-    """Send on schedule; returns latencies (ms, from the scheduled time), errors, and lag."""
+    """Send on schedule; returns latencies (ms, from the scheduled time), errors, and lag.
+
+    aiohttp rather than httpx: with thousands of requests waiting for a
+    connection, httpcore's pool rescans every waiter on each assignment and the
+    sender, not the server, became the bottleneck (a first version of this
+    script saturated a core sending ~20/s). ``connections`` keep-alive
+    connections are shared by all sends, as Stripe's senders reuse theirs.
+    """
     latencies: list[float] = []
     errors: list[str] = []
     max_lag = 0.0
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=url, timeout=30.0, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=connections)
+    timeout = aiohttp.ClientTimeout(total=30.0)
+    async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as client:
 
         async def one(scheduled: float, body: bytes, headers: dict[str, str]) -> None:
             try:
-                response = await client.post("/webhooks/stripe", content=body, headers=headers)
-                if response.status_code != 200 or response.json().get("duplicate"):
-                    errors.append(f"{response.status_code} {response.text[:200]}")
-            except httpx.HTTPError as error:
+                async with client.post("/webhooks/stripe", data=body, headers=headers) as reply:
+                    text = await reply.text()
+                    if reply.status != 200 or json.loads(text).get("duplicate"):
+                        errors.append(f"{reply.status} {text[:200]}")
+            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
                 errors.append(f"{type(error).__name__}: {error}")
             latencies.append((time.monotonic() - scheduled) * 1000)
 
@@ -148,7 +159,7 @@ def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str
             load_before = [round(value, 2) for value in os.getloadavg()]
             started = time.monotonic()
             latencies, errors, lag = asyncio.run(
-                fire(f"http://127.0.0.1:{port}", requests, args.rate)
+                fire(f"http://127.0.0.1:{port}", requests, args.rate, args.connections)
             )
             elapsed = time.monotonic() - started
             load_after = [round(value, 2) for value in os.getloadavg()]
@@ -161,6 +172,7 @@ def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str
     return {
         "db": kind,
         "rate": args.rate,
+        "connections": args.connections,
         "duration_s": args.duration,
         "sent": len(latencies),
         "elapsed_s": round(elapsed, 2),
@@ -188,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="webhooks per second")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
     parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument(
+        "--connections", type=int, default=64, help="keep-alive connections of the sender"
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)

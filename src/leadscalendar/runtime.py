@@ -6,6 +6,7 @@ import logging
 import threading
 
 from leadscalendar.config import Settings
+from leadscalendar.google.calendar import kept_connections
 from leadscalendar.jobs import RateLimiter, RetryPolicy, WorkerStats, run_worker
 from leadscalendar.services import Services
 
@@ -31,4 +32,5 @@ def run_worker_process(
         lease_seconds=settings.jobs_lease_seconds,
         policy=RetryPolicy.from_settings(settings),
         pacer=RateLimiter.from_settings(settings),
+        thread_context=kept_connections,
     )

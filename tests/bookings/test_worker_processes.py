@@ -103,7 +103,7 @@ def test_two_worker_processes_drain_500_jobs_with_one_event_each(
     assert per_booking == {str(booking_id): 1 for booking_id in booking_ids}
     assert len(env.events()) == count
     owners = {
-        (attempt.lease_owner or "").split("#")[0]
+        (attempt.lease_owner or "").split("/")[0]
         for attempt in env.attempts()
         if attempt.outcome is AttemptOutcome.SUCCEEDED
     }

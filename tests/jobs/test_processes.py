@@ -58,5 +58,5 @@ def test_two_worker_processes_drain_500_jobs_each_effect_once(
     assert all(s["succeeded"] > 0 for s in stats), stats
     with session_factory() as session:
         owners = session.scalars(select(effects.c.worker)).all()
-    by_process = Counter(owner.split("#")[0] for owner in owners)
+    by_process = Counter(owner.split("/")[0] for owner in owners)
     assert by_process == {"proc-0": stats[0]["succeeded"], "proc-1": stats[1]["succeeded"]}

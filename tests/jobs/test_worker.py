@@ -5,7 +5,8 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
@@ -155,3 +156,23 @@ def test_heartbeat_keeps_short_leases_of_slow_jobs(session_factory: sessionmaker
     assert effect_counts(session_factory) == {str(job_id): 1 for job_id in ids}
     assert stats.lease_lost == 0
     assert stats.claimed == 4
+
+
+def test_every_job_thread_runs_inside_the_thread_context_until_it_ends(
+    session_factory: sessionmaker[Session],
+) -> None:
+    entered: list[str] = []
+    exited: list[str] = []
+
+    @contextmanager
+    def per_thread() -> Iterator[None]:
+        entered.append(threading.current_thread().name)
+        yield
+        exited.append(threading.current_thread().name)
+
+    enqueue_many(session_factory, 20)
+    stop = start_worker(session_factory, threading.Event(), thread_context=per_thread)
+    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 20})
+    assert exited == []
+    stop()
+    assert sorted(entered) == sorted(exited) == sorted(f"job-worker-{n}" for n in range(4))

@@ -9,9 +9,10 @@ Choices, and why:
 * No retries here: ``execute(num_retries=0)``. Retrying belongs to the job queue,
   which persists attempts, honours Retry-After and parks; a retry loop hidden in
   the client would multiply attempts and block a worker while it sleeps.
-* httplib2 is not thread-safe, so every call gets its own ``httplib2.Http``
-  (closed afterwards) wrapped in an ``AuthorizedHttp``. That costs a TCP/TLS
-  handshake per call, which is nothing next to a Calendar write.
+* httplib2 is not thread-safe, so a call uses an ``httplib2.Http`` of its
+  own thread, wrapped in an ``AuthorizedHttp`` with the host's credentials:
+  a fresh one closed afterwards, or, inside ``kept_connections()`` (the
+  worker's job threads), one kept per thread so connections are reused.
 * ``AuthorizedHttp`` refreshes an expired access token before a call, and once
   more on a 401. The ``Credentials`` object is updated in place: callers
   persist ``credentials.token`` when it changed after a call.
@@ -25,7 +26,8 @@ from __future__ import annotations
 import threading
 import urllib.parse
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -144,35 +146,91 @@ class CalendarClient(Protocol):
     ) -> FreeBusy: ...
 
 
-_services = threading.local()
+_per_thread = threading.local()
 
 
-def _calendar_service(api_endpoint: str, timeout: float) -> Any:
-    """The discovery-built Calendar service, built once per thread and endpoint.
+@dataclass(frozen=True)
+class _CalendarResources:
+    """The discovery-built Calendar service and its collections, for one thread.
 
-    ``build`` reads and parses the 135 kB discovery document and creates the
-    resource classes: a few milliseconds of CPU that a worker used to spend on
-    every job. The service holds no credentials and never sends (each request
-    is executed with its own ``AuthorizedHttp``), so reusing it is safe; it is
-    kept per thread because the library mutates the parsed document while
-    creating methods, which is not safe to race on.
+    ``build`` reads and parses the 135 kB discovery document, and every
+    ``service.events()`` builds a fresh resource with all its methods and
+    their docstrings: together most of a worker's CPU per event when done per
+    job. None of these hold credentials or send anything (each request is
+    executed with an ``AuthorizedHttp`` around the thread's ``Http``), so
+    reusing them is safe; they are kept per thread because the library
+    mutates the parsed document while creating methods, which is not safe to
+    race on.
     """
-    cache: dict[tuple[str, float], Any] | None = getattr(_services, "cache", None)
+
+    events: Any
+    calendar_list: Any
+    freebusy: Any
+
+
+def _calendar_resources(api_endpoint: str, timeout: float) -> _CalendarResources:
+    """This thread's Calendar service for ``api_endpoint``, built on first use."""
+    cache: dict[tuple[str, float], _CalendarResources] | None = getattr(
+        _per_thread, "resources", None
+    )
     if cache is None:
-        cache = _services.cache = {}
-    service = cache.get((api_endpoint, timeout))
-    if service is None:
+        cache = _per_thread.resources = {}
+    resources = cache.get((api_endpoint, timeout))
+    if resources is None:
         service = build(
             "calendar",
             "v3",
-            # Never used to send: every request is executed with its own http.
+            # Never used to send: every request is executed with an AuthorizedHttp.
             http=httplib2.Http(timeout=timeout),
             static_discovery=True,
             cache_discovery=False,
             client_options={"api_endpoint": api_endpoint},
         )
-        cache[(api_endpoint, timeout)] = service
-    return service
+        resources = _CalendarResources(
+            events=service.events(),
+            calendar_list=service.calendarList(),
+            freebusy=service.freebusy(),
+        )
+        cache[(api_endpoint, timeout)] = resources
+    return resources
+
+
+@contextmanager
+def kept_connections() -> Iterator[None]:
+    """Within the block, this thread's calls to Google reuse their connections.
+
+    httplib2 keeps one connection per origin in an ``Http``; outside such a
+    block every call gets a fresh ``Http`` and closes it (a TCP, and at
+    Google a TLS, handshake per call). Long-lived threads that make many
+    calls (the worker's job threads) run inside one, and the connections are
+    closed when it ends. A kept-alive connection the server closed meanwhile
+    is reopened by httplib2; if that sends an insert twice, Google answers 409
+    on our deterministic event id, which the handler adopts.
+    """
+    pool: dict[tuple[str, float], httplib2.Http] = {}
+    _per_thread.http_pool = pool
+    try:
+        yield
+    finally:
+        del _per_thread.http_pool
+        for http in pool.values():
+            http.close()
+
+
+@contextmanager
+def _http_for_call(api_endpoint: str, timeout: float) -> Iterator[httplib2.Http]:
+    pool: dict[tuple[str, float], httplib2.Http] | None = getattr(_per_thread, "http_pool", None)
+    if pool is not None:
+        http = pool.get((api_endpoint, timeout))
+        if http is None:
+            http = pool[(api_endpoint, timeout)] = httplib2.Http(timeout=timeout)
+        yield http
+        return
+    http = httplib2.Http(timeout=timeout)
+    try:
+        yield http
+    finally:
+        http.close()
 
 
 class GoogleCalendarClient:
@@ -185,7 +243,8 @@ class GoogleCalendarClient:
         # api_endpoint replaces rootUrl + servicePath entirely, so it must carry
         # the "calendar/v3/" path that the discovery document would have added.
         self._batch_uri = urllib.parse.urljoin(base, "batch/calendar/v3")
-        self._service = _calendar_service(urllib.parse.urljoin(base, "calendar/v3/"), timeout)
+        self._endpoint = urllib.parse.urljoin(base, "calendar/v3/")
+        self._resources = _calendar_resources(self._endpoint, timeout)
 
     @classmethod
     def from_settings(cls, settings: Settings, credentials: Credentials) -> GoogleCalendarClient:
@@ -201,14 +260,11 @@ class GoogleCalendarClient:
         return self._credentials
 
     def _execute(self, request: HttpRequest | BatchHttpRequest) -> Any:
-        http = httplib2.Http(timeout=self._timeout)
-        authorized = AuthorizedHttp(self._credentials, http=http, max_refresh_attempts=1)
-        try:
+        with _http_for_call(self._endpoint, self._timeout) as http:
+            authorized = AuthorizedHttp(self._credentials, http=http, max_refresh_attempts=1)
             if isinstance(request, BatchHttpRequest):
                 return request.execute(http=authorized)
             return request.execute(http=authorized, num_retries=0)
-        finally:
-            http.close()
 
     def list_calendars(self) -> tuple[CalendarInfo, ...]:
         """Every calendar in the host's list, following pages."""
@@ -216,7 +272,7 @@ class GoogleCalendarClient:
         page_token: str | None = None
         while True:
             response = self._execute(
-                self._service.calendarList().list(pageToken=page_token, maxResults=250)
+                self._resources.calendar_list.list(pageToken=page_token, maxResults=250)
             )
             calendars.extend(_calendar_info(item) for item in response.get("items", ()))
             page_token = response.get("nextPageToken")
@@ -225,7 +281,7 @@ class GoogleCalendarClient:
 
     def get_calendar(self, calendar_id: str) -> CalendarInfo:
         return _calendar_info(
-            self._execute(self._service.calendarList().get(calendarId=calendar_id))
+            self._execute(self._resources.calendar_list.get(calendarId=calendar_id))
         )
 
     def insert_event(
@@ -240,7 +296,7 @@ class GoogleCalendarClient:
 
         Without conferenceDataVersion=1 Google silently drops the createRequest.
         """
-        request = self._service.events().insert(
+        request = self._resources.events.insert(
             calendarId=calendar_id,
             body=dict(body),
             sendUpdates=send_updates,
@@ -251,7 +307,7 @@ class GoogleCalendarClient:
     def get_event(self, calendar_id: str, event_id: str) -> CalendarEvent:
         """events.get: returns cancelled events too (status "cancelled"), by id."""
         return parse_event(
-            self._execute(self._service.events().get(calendarId=calendar_id, eventId=event_id))
+            self._execute(self._resources.events.get(calendarId=calendar_id, eventId=event_id))
         )
 
     def patch_event(
@@ -265,7 +321,7 @@ class GoogleCalendarClient:
         conference_data_version: int | None = None,
     ) -> CalendarEvent:
         """events.patch; with ``if_match`` (an etag) Google answers 412 if the event changed."""
-        request = self._service.events().patch(
+        request = self._resources.events.patch(
             calendarId=calendar_id,
             eventId=event_id,
             body=dict(patch),
@@ -281,7 +337,7 @@ class GoogleCalendarClient:
     ) -> None:
         """events.delete; a 404/410 raised here means it was already gone (see classify)."""
         self._execute(
-            self._service.events().delete(
+            self._resources.events.delete(
                 calendarId=calendar_id, eventId=event_id, sendUpdates=send_updates
             )
         )
@@ -293,7 +349,7 @@ class GoogleCalendarClient:
         for moment in (time_min, time_max):
             if moment.utcoffset() is None:
                 raise ValueError("free_busy needs timezone-aware datetimes")
-        request = self._service.freebusy().query(
+        request = self._resources.freebusy.query(
             body={
                 "timeMin": time_min.isoformat(),
                 "timeMax": time_max.isoformat(),
@@ -329,7 +385,7 @@ class GoogleCalendarClient:
         batch = BatchHttpRequest(callback=collect, batch_uri=self._batch_uri)
         for body in bodies:
             batch.add(
-                self._service.events().insert(
+                self._resources.events.insert(
                     calendarId=calendar_id,
                     body=dict(body),
                     sendUpdates=send_updates,

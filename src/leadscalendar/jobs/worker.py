@@ -1,23 +1,28 @@
-"""The worker process: N threads claiming and running jobs until told to stop.
+"""The worker process: one claimer and N job threads, until told to stop.
 
 Threads suit the work: handlers spend their time waiting on Google, and each
 thread holds at most one job, so a stop request is honoured within one job's
-run. A heartbeat thread keeps the leases of running jobs alive, which lets the
-lease be short (a crashed process's jobs come back quickly) while a slow job
-keeps its lease. Stopping: in-flight jobs finish and are recorded; a job claimed
-but not started (waiting on the pacer) is released for another worker at once.
+run. One claimer thread leases due jobs in batches, one transaction each, and
+hands them over: under a backlog that is one claim round trip for many jobs
+instead of one per job (the claim was the largest share of a worker's
+database time). A heartbeat thread keeps the leases of
+claimed jobs alive, which lets the lease be short (a crashed process's jobs
+come back quickly) while a slow job keeps its lease. Stopping: in-flight jobs
+finish and are recorded; a job claimed but not started (handed over, or
+waiting on the pacer) is released for another worker at once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import signal
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from types import FrameType
 
@@ -78,6 +83,35 @@ class _InFlight:
             return self._claims.get(claim.id) is claim
 
 
+class _Slots:
+    """Claimed jobs this process may hold: one running per thread plus as many ready.
+
+    The claimer reserves free slots before claiming. It waits until half the
+    threads' worth is free, so under a backlog each claim transaction takes
+    a batch of jobs instead of the one that a thread just finished; the ready
+    half keeps threads from idling while it does. Held jobs are leased and
+    heartbeated, and handed back on stop.
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self._free = 2 * concurrency
+        self._batch = max(1, concurrency // 2)
+        self._changed = threading.Condition()
+
+    def reserve(self, timeout: float) -> int:
+        """Wait up to ``timeout`` for a batch of free slots; reserve all free ones, say how many."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._free >= self._batch, timeout):
+                return 0
+            reserved, self._free = self._free, 0
+            return reserved
+
+    def give_back(self, count: int = 1) -> None:
+        with self._changed:
+            self._free += count
+            self._changed.notify()
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -93,13 +127,16 @@ def run_worker(
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     policy: RetryPolicy | None = None,
     pacer: Pacer | None = None,
+    thread_context: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> WorkerStats:
     """Run jobs on ``concurrency`` threads until ``stop_event`` is set; return what was done.
 
-    Blocks. Idle threads sleep ``poll_interval`` between claims (waking at once
-    on stop). Errors of the loop itself (the database going away) are logged
-    and retried after ``poll_interval``; a job they interrupted comes back when
-    its lease expires.
+    Blocks. With every job thread idle, the claimer looks for due jobs every
+    ``poll_interval / concurrency`` (waking at once on stop). Errors of the
+    loops themselves (the database going away) are logged and retried after
+    ``poll_interval``; a job they interrupted comes back when its lease expires.
+    Each job thread runs inside ``thread_context()`` (per-thread resources
+    such as kept-alive connections to Google, closed when the thread ends).
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -114,37 +151,58 @@ def run_worker(
         ",".join(sorted(registry.kinds)),
     )
 
-    def loop(index: int) -> None:
-        thread_id = f"{worker_id}#{index}"
+    handed_over: queue.SimpleQueue[ClaimedJob | None] = queue.SimpleQueue()
+    slots = _Slots(concurrency)
+    # Idle, the process looks for due jobs as often as `concurrency` threads
+    # polling every `poll_interval` each would, so pickup latency is unchanged.
+    idle_poll = poll_interval / concurrency
+
+    def claim_loop() -> None:
         while not stop_event.is_set():
+            free = slots.reserve(timeout=poll_interval)
+            if not free or stop_event.is_set():
+                slots.give_back(free)
+                continue
             try:
                 claims = lifecycle.claim_due(
-                    session_factory, thread_id, 1, lease_seconds, kinds=registry.kinds
+                    session_factory, worker_id, free, lease_seconds, kinds=registry.kinds
                 )
             except Exception:
+                slots.give_back(free)
                 stats.add("loop_errors")
-                logger.exception("worker.claim_failed worker_id=%s", thread_id)
+                logger.exception("worker.claim_failed worker_id=%s", worker_id)
                 stop_event.wait(poll_interval)
                 continue
-            if not claims:
-                stop_event.wait(poll_interval)
-                continue
+            slots.give_back(free - len(claims))
             for claim in claims:
                 stats.add("claimed")
                 in_flight.add(claim)
+                handed_over.put(claim)
+            if len(claims) < free:  # nothing more is due for now
+                stop_event.wait(idle_poll)
+
+    def job_loop() -> None:
+        with thread_context():
+            while (claim := handed_over.get()) is not None:
                 try:
-                    _run_one(claim)
+                    if stop_event.is_set():
+                        _release(claim)
+                    else:
+                        _run_one(claim)
                 except Exception:
                     stats.add("loop_errors")
                     logger.exception("worker.run_failed job_id=%s", claim.id)
-                    stop_event.wait(poll_interval)
                 finally:
                     in_flight.discard(claim)
+                    slots.give_back()
+
+    def _release(claim: ClaimedJob) -> None:
+        if lifecycle.release(session_factory, claim):
+            stats.add("released")
 
     def _run_one(claim: ClaimedJob) -> None:
         if pacer is not None and not _wait_for_permit(pacer, claim, stop_event):
-            if lifecycle.release(session_factory, claim):
-                stats.add("released")
+            _release(claim)
             return
         status = run_claimed(
             claim, registry, session_factory, policy=policy, lease_seconds=lease_seconds
@@ -172,13 +230,16 @@ def run_worker(
                 logger.warning("worker.lease_lost job_id=%s", claim.id)
 
     threads = [
-        threading.Thread(target=loop, args=(index,), name=f"job-worker-{index}", daemon=True)
+        threading.Thread(target=job_loop, name=f"job-worker-{index}", daemon=True)
         for index in range(concurrency)
     ]
-    for thread in threads:
-        thread.start()
+    claimer = threading.Thread(target=claim_loop, name="job-claimer", daemon=True)
     beater = threading.Thread(target=heartbeat, name="job-heartbeat", daemon=True)
-    beater.start()
+    for thread in (*threads, claimer, beater):
+        thread.start()
+    claimer.join()
+    for _ in threads:  # after the claimer: nothing is handed over behind these
+        handed_over.put(None)
     for thread in threads:
         thread.join()
     threads_done.set()
