@@ -11,8 +11,10 @@ import pytest
 from leadscalendar.bookings.job_kinds import CREATE_EVENT
 from leadscalendar.bookings.schemas import Guest
 from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.events import build_event_body, event_id_for
-from leadscalendar.google.models import ConnectionStatus
+from leadscalendar.google.models import ConnectionStatus, GoogleConnection
 from leadscalendar.jobs import AttemptOutcome, JobStatus, ParkCode
 from tests.support.bookings_env import HOST_TIME_ZONE, BookingsEnv, google_error
 
@@ -84,6 +86,25 @@ def test_a_401_refreshes_the_token_and_succeeds_in_the_same_attempt(
     env.drain()
     assert_scheduled_once(env, booking_id)
     assert env.connection().token_version == version + 1
+    [attempt] = env.attempts(only_job(env, booking_id).id)
+    assert attempt.outcome is AttemptOutcome.SUCCEEDED
+
+
+def test_a_token_about_to_expire_is_refreshed_before_the_insert(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    connection = env.connection()
+    with unit_of_work(env.services.session_factory) as session:
+        row = session.get_one(GoogleConnection, connection.id)
+        row.access_token_expires_at = utcnow() + timedelta(seconds=5)  # inside the margin
+    [booking_id] = env.book()
+    env.drain()
+    assert_scheduled_once(env, booking_id)
+    refreshed = env.connection()
+    assert refreshed.token_version == connection.token_version + 1
+    assert refreshed.access_token_expires_at is not None
+    assert refreshed.access_token_expires_at > utcnow() + timedelta(minutes=30)
     [attempt] = env.attempts(only_job(env, booking_id).id)
     assert attempt.outcome is AttemptOutcome.SUCCEEDED
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import google.auth.transport.requests
@@ -52,6 +53,16 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
 
 
+@dataclass(frozen=True)
+class AccessGrant:
+    """A connection's access token as read from its row; never the refresh token."""
+
+    host_id: uuid.UUID
+    access_token: str = field(repr=False)
+    expires_at: datetime | None
+    scopes: tuple[str, ...]
+
+
 class CredentialProvider:
     def __init__(
         self,
@@ -70,14 +81,38 @@ class CredentialProvider:
     def for_host(self, host_id: uuid.UUID) -> Credentials:
         """Credentials that are valid now (refreshed first if they are about to expire)."""
         with unit_of_work(self._session_factory) as session:
-            connection = self._usable_connection(session, host_id)
-            tokens = self._cipher.decrypt_tokens(connection.token_ciphertext)
-            expires_at = connection.access_token_expires_at
-            scopes = sorted(connection.granted_scope_set)
+            grant = self.grant_of(repository.get_connection(session, host_id))
+        return self.for_grant(grant)
+
+    def grant_of(self, connection: GoogleConnection | None) -> AccessGrant:
+        """The access token of a connection row the caller has just read.
+
+        For callers that read the connection in their own transaction anyway
+        (a job planning its call): one transaction instead of two. Raises like
+        ``for_host`` when the host is not connected or must re-authorize.
+        """
+        if connection is None:
+            raise NotConnectedError()
+        if connection.status is ConnectionStatus.NEEDS_REAUTH:
+            raise ReauthorizationRequiredError(connection.status_reason)
+        return AccessGrant(
+            host_id=connection.host_id,
+            access_token=self._cipher.decrypt_tokens(connection.token_ciphertext).access_token,
+            expires_at=connection.access_token_expires_at,
+            scopes=tuple(sorted(connection.granted_scope_set)),
+        )
+
+    def for_grant(self, grant: AccessGrant) -> Credentials:
+        """Credentials for ``grant``, refreshed first if its token is about to expire.
+
+        Call it after the transaction that read the grant has ended: a refresh
+        takes the connection row's lock in a transaction of its own.
+        """
+        expires_at = grant.expires_at
         if expires_at is None or expires_at - self._margin <= utcnow():
-            token, naive_expiry = self.refresh(host_id)
-            return self._handle(host_id, token, naive_expiry, scopes)
-        return self._handle(host_id, tokens.access_token, _naive_utc(expires_at), scopes)
+            token, naive_expiry = self.refresh(grant.host_id)
+            return self._handle(grant.host_id, token, naive_expiry, grant.scopes)
+        return self._handle(grant.host_id, grant.access_token, _naive_utc(expires_at), grant.scopes)
 
     def _handle(
         self, host_id: uuid.UUID, token: str, expiry: datetime | None, scopes: Sequence[str]
