@@ -141,7 +141,14 @@ def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str
             requests.append((body, stripe_headers(body)))
         server = spawn(
             f"serve-{kind}",
-            [str(BIN / "leadscalendar"), "serve", "--port", str(port)],
+            [
+                str(BIN / "leadscalendar"),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.server_workers),
+            ],
             env,
             log_dir,
         )
@@ -173,6 +180,7 @@ def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str
         "db": kind,
         "rate": args.rate,
         "connections": args.connections,
+        "server_workers": args.server_workers,
         "duration_s": args.duration,
         "sent": len(latencies),
         "elapsed_s": round(elapsed, 2),
@@ -202,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument(
         "--connections", type=int, default=64, help="keep-alive connections of the sender"
+    )
+    parser.add_argument(
+        "--server-workers", type=int, default=1, help="uvicorn worker processes of serve"
     )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--json", type=Path, default=None)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from leadscalendar.db.inserts import insert_unless_exists
 from leadscalendar.payments.models import PaymentEvent
 
 
@@ -20,23 +21,13 @@ def find_event(session: Session, provider: str, external_id: str) -> PaymentEven
     ).one_or_none()
 
 
-def insert_event_once(session: Session, row: PaymentEvent) -> bool:
-    """Insert ``row`` unless (provider, external_id) is already recorded; True if inserted.
+def insert_event_once(session: Session, values: Mapping[str, Any]) -> bool:
+    """Record an event unless (provider, external_id) is already recorded; True if inserted.
 
     The unique constraint is the arbiter, not a prior SELECT: two deliveries of
-    one event racing on two workers both try to insert, one wins, and the
-    loser's failure is confined to a savepoint so its transaction lives on.
+    one event racing on two workers both try to insert and one wins.
     """
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        # Rolling back the savepoint already discarded ``row`` from the session.
-        if find_event(session, row.provider, row.external_id) is None:
-            raise  # some other constraint failed: a bug, not a duplicate
-        return False
-    return True
+    return insert_unless_exists(session, PaymentEvent, values, ("provider", "external_id"))
 
 
 def events_for_booking(session: Session, booking_id: uuid.UUID) -> Sequence[PaymentEvent]:

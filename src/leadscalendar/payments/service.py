@@ -8,7 +8,6 @@ import logging
 from sqlalchemy.orm import Session
 
 from leadscalendar.payments import repository
-from leadscalendar.payments.models import PaymentEvent
 from leadscalendar.payments.webhooks import PaymentEventHandler, VerifiedPaymentEvent
 
 logger = logging.getLogger(__name__)
@@ -28,21 +27,21 @@ def record_webhook_event(
     handler runs in the same transaction as the insert, so the state change and
     its log row commit (or roll back) together.
     """
-    row = PaymentEvent(
-        provider=event.provider,
-        external_id=event.event_id,
-        type=event.type,
-        kind=event.kind,
-        booking_id=event.booking_id,
-        checkout_session_id=event.checkout_session_id,
-        payment_intent_id=event.payment_intent_id,
-        payment_status=event.payment_status,
-        amount_minor=event.amount_minor,
-        currency=event.currency,
-        livemode=event.livemode,
-        provider_created_at=event.created_at,
-        raw=event.raw,
-    )
+    row = {
+        "provider": event.provider,
+        "external_id": event.event_id,
+        "type": event.type,
+        "kind": event.kind,
+        "booking_id": event.booking_id,
+        "checkout_session_id": event.checkout_session_id,
+        "payment_intent_id": event.payment_intent_id,
+        "payment_status": event.payment_status,
+        "amount_minor": event.amount_minor,
+        "currency": event.currency,
+        "livemode": event.livemode,
+        "provider_created_at": event.created_at,
+        "raw": event.raw,
+    }
     if not repository.insert_event_once(session, row):
         logger.info("payment event %s (%s) already recorded", event.event_id, event.type)
         return RecordOutcome.DUPLICATE
