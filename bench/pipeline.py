@@ -59,6 +59,7 @@ from _harness import (
     SeededHost,
     app_env,
     checkout_completed,
+    cpu_seconds,
     create_awaiting_bookings,
     free_port,
     google_sandbox,
@@ -238,12 +239,6 @@ def duplicates(sandbox: Sandbox, hosts: list[SeededHost], ids: list[uuid.UUID]) 
             if booking_id in wanted and event.get("status") != "cancelled":
                 per_booking[booking_id] += 1
     return sum(count - 1 for count in per_booking.values() if count > 1)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a live process has used (``/proc/<pid>/stat``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stream(services: Any, bodies: list[bytes], rate: float) -> None:

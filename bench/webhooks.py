@@ -51,6 +51,7 @@ from _harness import (
     settings_from,
     spawn,
     stripe_headers,
+    tree_cpu_seconds,
     vm_hwm_mb,
 )
 from sqlalchemy import create_engine, func, select
@@ -164,11 +165,13 @@ def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str
                     raise RuntimeError(f"serve did not start:\n{server.log()[-3000:]}")
                 time.sleep(0.1)
             load_before = [round(value, 2) for value in os.getloadavg()]
+            cpu_before = tree_cpu_seconds(server.pid)
             started = time.monotonic()
             latencies, errors, lag = asyncio.run(
                 fire(f"http://127.0.0.1:{port}", requests, args.rate, args.connections)
             )
             elapsed = time.monotonic() - started
+            server_cpu = tree_cpu_seconds(server.pid) - cpu_before
             load_after = [round(value, 2) for value in os.getloadavg()]
             peak_mb = vm_hwm_mb(server.pid)
         finally:
@@ -195,6 +198,7 @@ def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str
         "error_samples": errors[:5],
         "sender_max_lag_ms": round(lag * 1000, 1),
         "server_peak_rss_mb": round(peak_mb, 1),
+        "server_cpu_ms_per_webhook": round(server_cpu / max(len(latencies), 1) * 1000, 2),
         "not_paid": len(ids) - paid,
         "database": database,
         "target_p99_ms": TARGET_P99_MS,
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{kind:8} {result['achieved_per_second']:6.0f} {result['sent']:6} "
             f"{lat['p50']:6.1f}ms {lat['p90']:6.1f}ms {lat['p99']:6.1f}ms {lat['max']:6.0f}ms "
             f"{result['errors']} (not paid: {result['not_paid']}; "
+            f"server CPU {result['server_cpu_ms_per_webhook']} ms/webhook; "
             f"p99 < {TARGET_P99_MS:.0f} ms: {'met' if result['target_met'] else 'NOT met'})",
             flush=True,
         )

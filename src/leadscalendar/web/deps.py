@@ -25,7 +25,8 @@ class LoginRequiredError(LeadsCalendarError):
         super().__init__("Please log in first.")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """Async only so FastAPI reads it on the event loop instead of hopping to a thread."""
     services: Services = request.app.state.services
     return services
 
