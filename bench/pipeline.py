@@ -289,6 +289,7 @@ def run_phase(
     """
     sandbox.set_quotas(quotas)
     sandbox.control("POST", "stats/reset")
+    sandbox_cpu_before = cpu_seconds(sandbox.process.pid)
     ids = create_awaiting_bookings(services, hosts, bookings, day_offset)
     trickle_ids = create_awaiting_bookings(services, hosts, stream_count, day_offset + 30)
     load_before = [round(value, 2) for value in os.getloadavg()]
@@ -314,6 +315,7 @@ def run_phase(
         wait_scheduled(reader, trickle_ids, workers)
         peak_mb = [vm_hwm_mb(worker.pid) for worker in workers]
         cpu = sum(cpu_seconds(worker.pid) for worker in workers)
+        sandbox_cpu = cpu_seconds(sandbox.process.pid) - sandbox_cpu_before
     finally:
         codes = [worker.stop() for worker in workers]
     backlog = phase_timings(reader, ids)
@@ -362,6 +364,10 @@ def run_phase(
         },
         "peak_rss_mb": [round(mb, 1) for mb in peak_mb],
         "worker_cpu_ms_per_event": round(cpu / (bookings + stream_count) * 1000, 2),
+        # The stand-in for Google shares the cores: its CPU is part of what limits.
+        "google_sandbox_cpu_ms_per_call": round(
+            sandbox_cpu / max(stats["total_calls"], 1) * 1000, 2
+        ),
         "rate_limit_errors": stats["rate_limit_errors"],
         "google_calls": stats["total_calls"],
         "google_errors": stats["errors"]["total"],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
+from leadscalendar.google.models import GoogleConnection
 
 
 def lock_host(session: Session, host_id: uuid.UUID) -> None:
@@ -30,6 +31,20 @@ def get_booking(
     if for_update:
         statement = statement.with_for_update()
     return session.scalar(statement)
+
+
+def get_booking_with_context(
+    session: Session, booking_id: uuid.UUID
+) -> tuple[Booking, BookingType, Host, GoogleConnection | None] | None:
+    """A booking with its type, host and Google connection, in one round trip (event jobs)."""
+    row = session.execute(
+        select(Booking, BookingType, Host, GoogleConnection)
+        .join(BookingType, BookingType.id == Booking.booking_type_id)
+        .join(Host, Host.id == Booking.host_id)
+        .outerjoin(GoogleConnection, GoogleConnection.host_id == Booking.host_id)
+        .where(Booking.id == booking_id)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 def get_booking_by_idempotency_key(
