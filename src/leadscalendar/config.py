@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # Failed logins per (client address, e-mail) per window before logins are refused.
     login_failures_per_window: int = Field(default=10, ge=0)
     login_failure_window_seconds: int = Field(default=15 * 60, gt=0)
+    # Payment webhook transactions run at once per server process; the rest wait on
+    # the event loop. The intake is CPU-bound under one GIL: more threads only add
+    # contention (bench/webhooks.py: 2 beat 8 and 40), and SQLite has one writer.
+    webhook_concurrency: int = Field(default=2, ge=1)
 
     # Durable jobs (leadscalendar.jobs): retries, leases, worker shape, pacing.
     jobs_backoff_base_seconds: float = Field(default=2.0, gt=0)

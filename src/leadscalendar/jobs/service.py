@@ -55,10 +55,6 @@ def enqueue(
         raise LeadsCalendarError("run_after must be timezone-aware.")
     # Fail here, at the caller's line, rather than at a distant flush.
     json.dumps(payload)
-    if dedupe_key is not None:
-        existing = repository.get_job_by_dedupe_key(session, dedupe_key)
-        if existing is not None:
-            return existing
     job = Job(
         kind=kind,
         payload=dict(payload),
@@ -75,8 +71,10 @@ def enqueue(
         session.flush()
         return job
     try:
-        # A savepoint, so losing the race to a concurrent enqueuer does not
-        # poison the caller's whole transaction.
+        # No SELECT first: a duplicate is the exception (the webhook that enqueues
+        # the event job has been deduplicated already), so the unique index
+        # decides, in a savepoint so that losing does not poison the caller's
+        # transaction - whether to an earlier job or to a concurrent enqueuer.
         with session.begin_nested():
             session.add(job)
     except IntegrityError:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     app.state.rate_limits = RateLimits.from_settings(settings)
     app.state.security_policy = SecurityPolicy.from_settings(settings)
+    app.state.webhook_limiter = anyio.CapacityLimiter(settings.webhook_concurrency)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.payments import service as payments
@@ -36,15 +37,20 @@ VerifiedStripeEvent = Annotated[VerifiedPaymentEvent, Depends(verified_stripe_ev
 
 
 @router.post("/webhooks/stripe", include_in_schema=False)
-async def stripe_webhook(event: VerifiedStripeEvent, services: ServicesDep) -> dict[str, object]:
+async def stripe_webhook(
+    request: Request, event: VerifiedStripeEvent, services: ServicesDep
+) -> dict[str, object]:
     """Record the event; duplicates are acknowledged with 200 so Stripe stops retrying.
 
     Async, with the whole transaction in one worker-thread call: a sync route
     with the request-scoped session costs three thread hops (open, run,
     commit) and keeps the host's lock across the last two; here the lock is
-    released before the answer is written.
+    released before the answer is written. At most ``webhook_concurrency``
+    transactions run at once; the rest wait on the event loop, not in threads
+    fighting over the GIL or SQLite's write lock.
     """
-    outcome = await run_in_threadpool(_record, services, event)
+    limiter: anyio.CapacityLimiter = request.app.state.webhook_limiter
+    outcome = await anyio.to_thread.run_sync(_record, services, event, limiter=limiter)
     return {"received": True, "duplicate": outcome is payments.RecordOutcome.DUPLICATE}
 
 
