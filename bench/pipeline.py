@@ -393,8 +393,13 @@ def run_phase(
 
 
 def run_database(
-    kind: str, args: argparse.Namespace, sandbox: Sandbox, log_dir: Path, want_baseline: bool
+    kind: str,
+    args: argparse.Namespace,
+    sandbox: Sandbox,
+    log_dir: Path,
+    baseline: dict[str, Any] | None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Every phase on one database; measures the baseline first unless given one."""
     from leadscalendar.services import build_services
 
     with scratch_database(kind) as url:
@@ -403,8 +408,7 @@ def run_database(
         reader = create_engine(url)
         try:
             hosts = seed_hosts(services, sandbox, args.hosts)
-            baseline = None
-            if want_baseline:
+            if baseline is None:
                 sandbox.set_quotas(False)
                 baseline = run_baseline(services, sandbox, hosts[0], args.baseline_events)
             plan = [
@@ -501,8 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     with google_sandbox(redirect, log_dir) as sandbox:
         sandbox.set_latency(args.latency_ms / 1000)
         for kind in kinds:
-            results, measured = run_database(kind, args, sandbox, log_dir, baseline is None)
-            baseline = baseline or measured
+            results, baseline = run_database(kind, args, sandbox, log_dir, baseline)
             phases.extend(results)
     assert baseline is not None
     for phase in phases:

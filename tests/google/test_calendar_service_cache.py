@@ -51,6 +51,9 @@ class _EventServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _EventHandler)
         self.client_ports: list[int] = []
         self.authorizations: list[str | None] = []
+        # Close each connection after answering without saying so, as a server
+        # does with a keep-alive connection that stayed idle too long.
+        self.drop_idle_connections = False
 
 
 class _EventHandler(BaseHTTPRequestHandler):
@@ -67,6 +70,8 @@ class _EventHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
+        if self.server.drop_idle_connections:
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -107,4 +112,14 @@ def test_outside_kept_connections_each_call_has_its_own_connection(
     event_server: _EventServer,
 ) -> None:
     _insert_three(f"http://127.0.0.1:{event_server.server_address[1]}/")
+    assert len(set(event_server.client_ports)) == 3
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_and_the_call_goes_through(
+    event_server: _EventServer,
+) -> None:
+    event_server.drop_idle_connections = True
+    with kept_connections():
+        _insert_three(f"http://127.0.0.1:{event_server.server_address[1]}/")
+    assert len(event_server.client_ports) == 3, "each insert reached the server once"
     assert len(set(event_server.client_ports)) == 3

@@ -203,9 +203,8 @@ def kept_connections() -> Iterator[None]:
     block every call gets a fresh ``Http`` and closes it (a TCP, and at
     Google a TLS, handshake per call). Long-lived threads that make many
     calls (the worker's job threads) run inside one, and the connections are
-    closed when it ends. A kept-alive connection the server closed meanwhile
-    is reopened by httplib2; if that sends an insert twice, Google answers 409
-    on our deterministic event id, which the handler adopts.
+    closed when it ends. A call that finds its kept-alive connection closed
+    by the server meanwhile is sent once more on a new one.
     """
     pool: dict[tuple[str, float], httplib2.Http] = {}
     _per_thread.http_pool = pool
@@ -217,20 +216,20 @@ def kept_connections() -> Iterator[None]:
             http.close()
 
 
-@contextmanager
-def _http_for_call(api_endpoint: str, timeout: float) -> Iterator[httplib2.Http]:
+def _kept_http(api_endpoint: str, timeout: float) -> httplib2.Http | None:
+    """This thread's kept ``Http`` inside ``kept_connections()``, else None."""
     pool: dict[tuple[str, float], httplib2.Http] | None = getattr(_per_thread, "http_pool", None)
-    if pool is not None:
-        http = pool.get((api_endpoint, timeout))
-        if http is None:
-            http = pool[(api_endpoint, timeout)] = httplib2.Http(timeout=timeout)
-        yield http
-        return
-    http = httplib2.Http(timeout=timeout)
-    try:
-        yield http
-    finally:
-        http.close()
+    if pool is None:
+        return None
+    http = pool.get((api_endpoint, timeout))
+    if http is None:
+        http = pool[(api_endpoint, timeout)] = httplib2.Http(timeout=timeout)
+    return http
+
+
+# What sending on a kept-alive connection the server has closed raises; httplib2
+# reconnects on some of these but not on a broken pipe.
+STALE_CONNECTION_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 class GoogleCalendarClient:
@@ -260,11 +259,28 @@ class GoogleCalendarClient:
         return self._credentials
 
     def _execute(self, request: HttpRequest | BatchHttpRequest) -> Any:
-        with _http_for_call(self._endpoint, self._timeout) as http:
-            authorized = AuthorizedHttp(self._credentials, http=http, max_refresh_attempts=1)
-            if isinstance(request, BatchHttpRequest):
-                return request.execute(http=authorized)
-            return request.execute(http=authorized, num_retries=0)
+        kept = _kept_http(self._endpoint, self._timeout)
+        if kept is None:
+            http = httplib2.Http(timeout=self._timeout)
+            try:
+                return self._send(request, http)
+            finally:
+                http.close()
+        try:
+            return self._send(request, kept)
+        except STALE_CONNECTION_ERRORS:
+            # The server closed the idle connection (uvicorn after 5 s, Google's
+            # front ends after minutes): once more on a new one. Should the first
+            # insert have reached Google after all, the second gets 409 on our
+            # event id, which the handler adopts.
+            kept.close()
+            return self._send(request, kept)
+
+    def _send(self, request: HttpRequest | BatchHttpRequest, http: httplib2.Http) -> Any:
+        authorized = AuthorizedHttp(self._credentials, http=http, max_refresh_attempts=1)
+        if isinstance(request, BatchHttpRequest):
+            return request.execute(http=authorized)
+        return request.execute(http=authorized, num_retries=0)
 
     def list_calendars(self) -> tuple[CalendarInfo, ...]:
         """Every calendar in the host's list, following pages."""
