@@ -17,7 +17,9 @@ import logging
 import random
 import uuid
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
@@ -121,14 +123,17 @@ def release(session_factory: sessionmaker[Session], claim: ClaimedJob) -> bool:
     Used when a worker stops before running what it claimed; the attempt it
     was charged is given back because nothing was tried.
     """
+    given_back = _Finish(
+        {
+            "status": JobStatus.QUEUED,
+            "attempts": max(claim.attempt - 1, 0),
+            "run_after": utcnow(),
+        }
+        | _NO_LEASE
+    )
     with unit_of_work(session_factory) as session:
-        job = _owned(session, claim)
-        if job is None:
+        if not _finish_owned(session, claim, given_back):
             return False
-        job.status = JobStatus.QUEUED
-        job.attempts = max(job.attempts - 1, 0)
-        job.run_after = utcnow()
-        _clear_lease(job)
     logger.info("job.released job_id=%s owner=%s", claim.id, claim.lease_owner)
     return True
 
@@ -150,42 +155,38 @@ def record_outcome(
     case nothing, not even the handler's writes, is applied. If ``apply``
     raises, the caller must roll back and call ``record_error``.
     """
-    job = _owned(session, claim)
-    if job is None:
+    now = now or utcnow()
+    if isinstance(outcome, Succeeded):
+        finish = _Finish({"status": JobStatus.SUCCEEDED, "finished_at": now, **_NO_LEASE})
+        attempt_outcome, message = AttemptOutcome.SUCCEEDED, _clip(outcome.detail) or None
+    elif isinstance(outcome, Park):
+        finish = _parked(outcome.code, outcome.reason)
+        attempt_outcome, message = AttemptOutcome.PARKED, _clip(outcome.reason)
+    else:
+        finish = _retried(claim, outcome, policy=policy, now=now, rng=rng)
+        attempt_outcome = finish.parked_instead or AttemptOutcome.RETRY
+        message = _clip(outcome.reason)
+    if not _finish_owned(session, claim, finish):
         return None
     if outcome.apply is not None:
         outcome.apply(session)
-    now = now or utcnow()
-    attempt = JobAttempt(
-        job_id=job.id,
-        number=claim.attempt,
-        lease_owner=claim.lease_owner,
-        started_at=started_at,
-        finished_at=now,
-        operation=outcome.operation,
-        http_status=outcome.http_status,
-        latency_ms=latency_ms,
-    )
-    if isinstance(outcome, Succeeded):
-        job.status = JobStatus.SUCCEEDED
-        job.finished_at = now
-        _clear_lease(job)
-        attempt.outcome = AttemptOutcome.SUCCEEDED
-        attempt.message = _clip(outcome.detail) or None
-    elif isinstance(outcome, Park):
-        _park(job, outcome.code, outcome.reason)
-        attempt.outcome = AttemptOutcome.PARKED
-        attempt.google_reason = outcome.google_reason
-        attempt.message = _clip(outcome.reason)
-    else:
-        attempt.google_reason = outcome.google_reason
-        attempt.message = _clip(outcome.reason)
-        attempt.outcome = _retry_or_exhaust(
-            job, outcome, AttemptOutcome.RETRY, policy=policy, now=now, rng=rng
+    session.add(
+        JobAttempt(
+            job_id=claim.id,
+            number=claim.attempt,
+            lease_owner=claim.lease_owner,
+            started_at=started_at,
+            finished_at=now,
+            operation=outcome.operation,
+            http_status=outcome.http_status,
+            google_reason=None if isinstance(outcome, Succeeded) else outcome.google_reason,
+            outcome=attempt_outcome,
+            message=message,
+            latency_ms=latency_ms,
         )
-    session.add(attempt)
-    _log_finish(claim, job, latency_ms)
-    return job.status
+    )
+    _log_finish(claim, finish, latency_ms)
+    return finish.status
 
 
 def record_error(
@@ -200,73 +201,110 @@ def record_error(
     rng: random.Random | None = None,
 ) -> JobStatus | None:
     """The handler raised: record the attempt as an error and retry with backoff."""
-    job = _owned(session, claim)
-    if job is None:
-        return None
     now = now or utcnow()
     # The exception's type and text, never its traceback's locals: no secrets in the row.
     message = _clip(f"{type(error).__name__}: {error}")
-    outcome = _retry_or_exhaust(
-        job, Retry(reason=message), AttemptOutcome.ERROR, policy=policy, now=now, rng=rng
-    )
+    finish = _retried(claim, Retry(reason=message), policy=policy, now=now, rng=rng)
+    if not _finish_owned(session, claim, finish):
+        return None
     session.add(
         JobAttempt(
-            job_id=job.id,
+            job_id=claim.id,
             number=claim.attempt,
             lease_owner=claim.lease_owner,
             started_at=started_at,
             finished_at=now,
-            outcome=outcome,
+            outcome=finish.parked_instead or AttemptOutcome.ERROR,
             message=message,
             latency_ms=latency_ms,
         )
     )
-    _log_finish(claim, job, latency_ms)
-    return job.status
+    _log_finish(claim, finish, latency_ms)
+    return finish.status
 
 
-def _retry_or_exhaust(
-    job: Job,
+_NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None, "claimed_at": None}
+
+
+@dataclass(frozen=True)
+class _Finish:
+    """A finished attempt's new job state, as the column values one UPDATE writes."""
+
+    values: dict[str, Any]
+    # Set when a retry was asked for but the attempts ran out.
+    parked_instead: AttemptOutcome | None = None
+
+    @property
+    def status(self) -> JobStatus:
+        status: JobStatus = self.values["status"]
+        return status
+
+
+def _parked(code: str, reason: str, **values: Any) -> _Finish:
+    return _Finish(
+        {"status": JobStatus.PARKED, "park_code": code, "park_reason": _clip(reason)}
+        | values
+        | _NO_LEASE
+    )
+
+
+def _retried(
+    claim: ClaimedJob,
     retry: Retry,
-    attempt_outcome: AttemptOutcome,
     *,
     policy: RetryPolicy,
     now: datetime,
     rng: random.Random | None,
-) -> AttemptOutcome:
-    job.last_error = retry.reason
-    if job.attempts >= job.max_attempts:
-        _park(
-            job,
+) -> _Finish:
+    if claim.attempt >= claim.max_attempts:
+        parked = _parked(
             ParkCode.ATTEMPTS_EXHAUSTED,
-            f"Gave up after {job.attempts} attempts; the last one said: {retry.reason}",
+            f"Gave up after {claim.attempt} attempts; the last one said: {retry.reason}",
+            last_error=retry.reason,
         )
-        return AttemptOutcome.PARKED
-    job.status = JobStatus.QUEUED
-    job.run_after = next_run_after(
+        return _Finish(parked.values, parked_instead=AttemptOutcome.PARKED)
+    run_after = next_run_after(
         policy,
-        job.attempts,
+        claim.attempt,
         now,
         retry_after=retry.retry_after,
         not_before=retry.not_before,
         rng=rng,
     )
-    _clear_lease(job)
-    return attempt_outcome
+    return _Finish(
+        {"status": JobStatus.QUEUED, "run_after": run_after, "last_error": retry.reason} | _NO_LEASE
+    )
 
 
-def _owned(session: Session, claim: ClaimedJob) -> Job | None:
-    job = repository.lock_job(session, claim.id)
-    if job is None or job.status is not JobStatus.RUNNING or job.lease_owner != claim.lease_owner:
-        logger.warning(
-            "job.lease_lost job_id=%s owner=%s current_owner=%s status=%s",
-            claim.id,
-            claim.lease_owner,
-            job.lease_owner if job else None,
-            job.status if job else "deleted",
+def _finish_owned(session: Session, claim: ClaimedJob, finish: _Finish) -> bool:
+    """Write the job's next state if this claim still holds it; False if the lease was lost.
+
+    One UPDATE guarded by the lease, which also locks the row until commit:
+    the handler's writes that follow are applied only by the lease's owner.
+    (A SELECT … FOR UPDATE, then the ORM's UPDATE, cost a round trip and most
+    of the CPU of recording an outcome.)
+    """
+    result = session.execute(
+        update(Job)
+        .where(
+            Job.id == claim.id,
+            Job.status == JobStatus.RUNNING,
+            Job.lease_owner == claim.lease_owner,
         )
-        return None
-    return job
+        .values(finish.values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    job = session.get(Job, claim.id)
+    logger.warning(
+        "job.lease_lost job_id=%s owner=%s current_owner=%s status=%s",
+        claim.id,
+        claim.lease_owner,
+        job.lease_owner if job else None,
+        job.status if job else "deleted",
+    )
+    return False
 
 
 def _park(job: Job, code: str, reason: str) -> None:
@@ -315,14 +353,14 @@ def _snapshot(job: Job) -> ClaimedJob:
     )
 
 
-def _log_finish(claim: ClaimedJob, job: Job, latency_ms: int) -> None:
+def _log_finish(claim: ClaimedJob, finish: _Finish, latency_ms: int) -> None:
     logger.info(
         "job.finished job_id=%s kind=%s attempt=%d status=%s park_code=%s latency_ms=%d",
         claim.id,
         claim.kind,
         claim.attempt,
-        job.status,
-        job.park_code,
+        finish.status,
+        finish.values.get("park_code"),
         latency_ms,
     )
 
