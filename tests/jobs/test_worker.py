@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -176,3 +177,30 @@ def test_every_job_thread_runs_inside_the_thread_context_until_it_ends(
     assert exited == []
     stop()
     assert sorted(entered) == sorted(exited) == sorted(f"job-worker-{n}" for n in range(4))
+
+
+def test_a_backlog_is_claimed_in_batches_not_one_transaction_per_job(
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadscalendar.jobs import lifecycle
+
+    claimed_per_transaction: list[int] = []
+    real_claim_due = lifecycle.claim_due
+
+    def counting_claim_due(*args: Any, **kwargs: Any) -> list[Any]:
+        claims = real_claim_due(*args, **kwargs)
+        if claims:
+            claimed_per_transaction.append(len(claims))
+        return claims
+
+    monkeypatch.setattr(lifecycle, "claim_due", counting_claim_due)
+    ids = enqueue_many(session_factory, 120, sleep=0.01)
+    stop = start_worker(session_factory, threading.Event(), concurrency=8)
+    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 120})
+    stats = stop()
+    assert effect_counts(session_factory) == {str(job_id): 1 for job_id in ids}
+    assert sum(claimed_per_transaction) == stats.claimed == 120
+    # Eight threads, up to sixteen jobs held: a claim waits for four free slots.
+    assert max(claimed_per_transaction) <= 16
+    # Every claim but the last takes at least four (the last may find fewer left).
+    assert len(claimed_per_transaction) <= 120 / 4 + 1
