@@ -62,12 +62,13 @@ def claim_due(
             if job.status is JobStatus.RUNNING:
                 _write_abandoned(session, job, now)
                 if job.attempts >= job.max_attempts:
-                    _park(
-                        job,
+                    parked = _parked(
                         ParkCode.ATTEMPTS_EXHAUSTED,
                         f"Gave up after {job.attempts} attempts: the last worker stopped "
                         "responding while running it.",
                     )
+                    for column, value in parked.values.items():
+                        setattr(job, column, value)
                     continue
             job.status = JobStatus.RUNNING
             job.attempts += 1
@@ -305,19 +306,6 @@ def _finish_owned(session: Session, claim: ClaimedJob, finish: _Finish) -> bool:
         job.status if job else "deleted",
     )
     return False
-
-
-def _park(job: Job, code: str, reason: str) -> None:
-    job.status = JobStatus.PARKED
-    job.park_code = code
-    job.park_reason = _clip(reason)
-    _clear_lease(job)
-
-
-def _clear_lease(job: Job) -> None:
-    job.lease_owner = None
-    job.lease_expires_at = None
-    job.claimed_at = None
 
 
 def _write_abandoned(session: Session, job: Job, now: datetime) -> None:
