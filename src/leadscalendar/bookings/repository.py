@@ -33,6 +33,14 @@ def get_booking(
     return session.scalar(statement)
 
 
+def host_and_type_of(session: Session, booking: Booking) -> tuple[Host, BookingType]:
+    """The host and booking type a booking belongs to; its foreign keys guarantee both."""
+    host = session.get(Host, booking.host_id)
+    booking_type = session.get(BookingType, booking.booking_type_id)
+    assert host is not None and booking_type is not None
+    return host, booking_type
+
+
 def get_booking_with_context(
     session: Session, booking_id: uuid.UUID
 ) -> tuple[Booking, BookingType, Host, GoogleConnection | None] | None:

@@ -157,9 +157,7 @@ def reschedule(
     services: Services, session: Session, booking_id: uuid.UUID, new_start: datetime
 ) -> Booking:
     booking = service.get_booking(session, booking_id)
-    host = accounts_repository.get_host(session, booking.host_id)
-    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
-    assert host is not None and booking_type is not None
+    host, booking_type = repository.host_and_type_of(session, booking)
     end = new_start + timedelta(minutes=booking_type.duration_minutes)
     busy = _busy(
         services,
@@ -178,9 +176,7 @@ def reschedule(
 def booking_out(
     services: Services, session: Session, booking: Booking, *, with_token: bool
 ) -> BookingOut:
-    host = accounts_repository.get_host(session, booking.host_id)
-    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
-    assert host is not None and booking_type is not None
+    host, booking_type = repository.host_and_type_of(session, booking)
     return BookingOut(
         id=str(booking.id),
         status=booking.status.value,

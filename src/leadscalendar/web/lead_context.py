@@ -10,7 +10,6 @@ from urllib.parse import quote
 from fastapi import Query
 from sqlalchemy.orm import Session
 
-from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.availability.display import format_local_time
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository
@@ -85,9 +84,7 @@ def booking_context(
 ) -> dict[str, Any]:
     """Everything the review, status, cancel and reschedule pages show about a booking."""
     out = booking_flow.booking_out(services, session, booking, with_token=False)
-    host = accounts_repository.get_host(session, booking.host_id)
-    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
-    assert host is not None and booking_type is not None
+    host, booking_type = repository.host_and_type_of(session, booking)
     zone = load_zone(time_zone)
     hold_until = (
         format_local_time(booking.hold_expires_at.astimezone(zone))

@@ -14,7 +14,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository as bookings_repository
 from leadscalendar.bookings import service as booking_service
@@ -171,9 +170,7 @@ def _reschedule_page(
 ) -> Response:
     if booking.status not in RESCHEDULABLE:
         raise ConflictError("This booking can no longer be moved.")
-    host = accounts_repository.get_host(session, booking.host_id)
-    booking_type = bookings_repository.get_booking_type_by_id(session, booking.booking_type_id)
-    assert host is not None and booking_type is not None
+    host, booking_type = bookings_repository.host_and_type_of(session, booking)
     context = booking_context(services, session, booking, token, time_zone)
     today = utcnow().astimezone(load_zone(time_zone)).date()
     start = max(first_day or today, today)
