@@ -171,11 +171,11 @@ def record_outcome(
         return None
     if outcome.apply is not None:
         outcome.apply(session)
-    session.add(
+    return _write_attempt(
+        session,
+        claim,
+        finish,
         JobAttempt(
-            job_id=claim.id,
-            number=claim.attempt,
-            lease_owner=claim.lease_owner,
             started_at=started_at,
             finished_at=now,
             operation=outcome.operation,
@@ -184,10 +184,8 @@ def record_outcome(
             outcome=attempt_outcome,
             message=message,
             latency_ms=latency_ms,
-        )
+        ),
     )
-    _log_finish(claim, finish, latency_ms)
-    return finish.status
 
 
 def record_error(
@@ -208,19 +206,29 @@ def record_error(
     finish = _retried(claim, Retry(reason=message), policy=policy, now=now, rng=rng)
     if not _finish_owned(session, claim, finish):
         return None
-    session.add(
+    return _write_attempt(
+        session,
+        claim,
+        finish,
         JobAttempt(
-            job_id=claim.id,
-            number=claim.attempt,
-            lease_owner=claim.lease_owner,
             started_at=started_at,
             finished_at=now,
             outcome=finish.parked_instead or AttemptOutcome.ERROR,
             message=message,
             latency_ms=latency_ms,
-        )
+        ),
     )
-    _log_finish(claim, finish, latency_ms)
+
+
+def _write_attempt(
+    session: Session, claim: ClaimedJob, finish: _Finish, attempt: JobAttempt
+) -> JobStatus:
+    """Add the finished attempt, stamped with the claim it was, and log the job's new state."""
+    attempt.job_id = claim.id
+    attempt.number = claim.attempt
+    attempt.lease_owner = claim.lease_owner
+    session.add(attempt)
+    _log_finish(claim, finish, attempt.latency_ms)
     return finish.status
 
 
