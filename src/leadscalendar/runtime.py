@@ -6,7 +6,7 @@ import logging
 import threading
 
 from leadscalendar.config import Settings
-from leadscalendar.google.calendar import kept_connections
+from leadscalendar.google.threadlocal import kept_connections
 from leadscalendar.jobs import RateLimiter, RetryPolicy, WorkerStats, run_worker
 from leadscalendar.services import Services
 

@@ -11,7 +11,7 @@ Choices, and why:
   the client would multiply attempts and block a worker while it sleeps.
 * httplib2 is not thread-safe, so a call uses an ``httplib2.Http`` of its
   own thread, wrapped in an ``AuthorizedHttp`` with the host's credentials:
-  a fresh one closed afterwards, or, inside ``kept_connections()`` (the
+  a fresh one closed afterwards, or, inside ``threadlocal.kept_connections()`` (the
   worker's job threads), one kept per thread so connections are reused.
 * ``AuthorizedHttp`` refreshes an expired access token before a call, and once
   more on a 401. The ``Credentials`` object is updated in place: callers
@@ -23,11 +23,9 @@ Choices, and why:
 
 from __future__ import annotations
 
-import threading
 import urllib.parse
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -35,12 +33,16 @@ from typing import Any, Protocol
 import httplib2
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
 from leadscalendar.config import Settings
 from leadscalendar.google.events import SendUpdates, booking_id_of
+from leadscalendar.google.threadlocal import (
+    STALE_CONNECTION_ERRORS,
+    calendar_resources,
+    kept_http,
+)
 
 # Google refuses batches of more than 1000 calls.
 MAX_BATCH = 1000
@@ -146,92 +148,6 @@ class CalendarClient(Protocol):
     ) -> FreeBusy: ...
 
 
-_per_thread = threading.local()
-
-
-@dataclass(frozen=True)
-class _CalendarResources:
-    """The discovery-built Calendar service and its collections, for one thread.
-
-    ``build`` reads and parses the 135 kB discovery document, and every
-    ``service.events()`` builds a fresh resource with all its methods and
-    their docstrings: together most of a worker's CPU per event when done per
-    job. None of these hold credentials or send anything (each request is
-    executed with an ``AuthorizedHttp`` around the thread's ``Http``), so
-    reusing them is safe; they are kept per thread because the library
-    mutates the parsed document while creating methods, which is not safe to
-    race on.
-    """
-
-    events: Any
-    calendar_list: Any
-    freebusy: Any
-
-
-def _calendar_resources(api_endpoint: str, timeout: float) -> _CalendarResources:
-    """This thread's Calendar service for ``api_endpoint``, built on first use."""
-    cache: dict[tuple[str, float], _CalendarResources] | None = getattr(
-        _per_thread, "resources", None
-    )
-    if cache is None:
-        cache = _per_thread.resources = {}
-    resources = cache.get((api_endpoint, timeout))
-    if resources is None:
-        service = build(
-            "calendar",
-            "v3",
-            # Never used to send: every request is executed with an AuthorizedHttp.
-            http=httplib2.Http(timeout=timeout),
-            static_discovery=True,
-            cache_discovery=False,
-            client_options={"api_endpoint": api_endpoint},
-        )
-        resources = _CalendarResources(
-            events=service.events(),
-            calendar_list=service.calendarList(),
-            freebusy=service.freebusy(),
-        )
-        cache[(api_endpoint, timeout)] = resources
-    return resources
-
-
-@contextmanager
-def kept_connections() -> Iterator[None]:
-    """Within the block, this thread's calls to Google reuse their connections.
-
-    httplib2 keeps one connection per origin in an ``Http``; outside such a
-    block every call gets a fresh ``Http`` and closes it (a TCP, and at
-    Google a TLS, handshake per call). Long-lived threads that make many
-    calls (the worker's job threads) run inside one, and the connections are
-    closed when it ends. A call that finds its kept-alive connection closed
-    by the server meanwhile is sent once more on a new one.
-    """
-    pool: dict[tuple[str, float], httplib2.Http] = {}
-    _per_thread.http_pool = pool
-    try:
-        yield
-    finally:
-        del _per_thread.http_pool
-        for http in pool.values():
-            http.close()
-
-
-def _kept_http(api_endpoint: str, timeout: float) -> httplib2.Http | None:
-    """This thread's kept ``Http`` inside ``kept_connections()``, else None."""
-    pool: dict[tuple[str, float], httplib2.Http] | None = getattr(_per_thread, "http_pool", None)
-    if pool is None:
-        return None
-    http = pool.get((api_endpoint, timeout))
-    if http is None:
-        http = pool[(api_endpoint, timeout)] = httplib2.Http(timeout=timeout)
-    return http
-
-
-# What sending on a kept-alive connection the server has closed raises; httplib2
-# reconnects on some of these but not on a broken pipe.
-STALE_CONNECTION_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
-
-
 class GoogleCalendarClient:
     """CalendarClient over google-api-python-client, for one host's credentials."""
 
@@ -243,7 +159,7 @@ class GoogleCalendarClient:
         # the "calendar/v3/" path that the discovery document would have added.
         self._batch_uri = urllib.parse.urljoin(base, "batch/calendar/v3")
         self._endpoint = urllib.parse.urljoin(base, "calendar/v3/")
-        self._resources = _calendar_resources(self._endpoint, timeout)
+        self._resources = calendar_resources(self._endpoint, timeout)
 
     @classmethod
     def from_settings(cls, settings: Settings, credentials: Credentials) -> GoogleCalendarClient:
@@ -259,7 +175,7 @@ class GoogleCalendarClient:
         return self._credentials
 
     def _execute(self, request: HttpRequest | BatchHttpRequest) -> Any:
-        kept = _kept_http(self._endpoint, self._timeout)
+        kept = kept_http(self._endpoint, self._timeout)
         if kept is None:
             http = httplib2.Http(timeout=self._timeout)
             try:

@@ -11,11 +11,8 @@ from typing import Any
 import pytest
 from google.oauth2.credentials import Credentials
 
-from leadscalendar.google.calendar import (
-    GoogleCalendarClient,
-    _calendar_resources,
-    kept_connections,
-)
+from leadscalendar.google.calendar import GoogleCalendarClient
+from leadscalendar.google.threadlocal import calendar_resources, kept_connections
 
 ENDPOINT = "http://127.0.0.1:9/calendar/v3/"
 
@@ -29,15 +26,15 @@ def _in_other_thread(function: Any) -> Any:
 
 
 def test_one_set_of_resources_per_thread_and_endpoint() -> None:
-    first = _calendar_resources(ENDPOINT, 5.0)
-    assert _calendar_resources(ENDPOINT, 5.0) is first
-    assert _calendar_resources("http://127.0.0.1:10/calendar/v3/", 5.0) is not first
-    assert _calendar_resources(ENDPOINT, 6.0) is not first
-    assert _in_other_thread(lambda: _calendar_resources(ENDPOINT, 5.0)) is not first
+    first = calendar_resources(ENDPOINT, 5.0)
+    assert calendar_resources(ENDPOINT, 5.0) is first
+    assert calendar_resources("http://127.0.0.1:10/calendar/v3/", 5.0) is not first
+    assert calendar_resources(ENDPOINT, 6.0) is not first
+    assert _in_other_thread(lambda: calendar_resources(ENDPOINT, 5.0)) is not first
 
 
 def test_the_cached_resources_build_requests_for_their_endpoint() -> None:
-    events = _calendar_resources(ENDPOINT, 5.0).events
+    events = calendar_resources(ENDPOINT, 5.0).events
     request = events.insert(calendarId="primary", body={"summary": "x"})
     assert request.uri.startswith(f"{ENDPOINT}calendars/primary/events")
 
