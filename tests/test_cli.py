@@ -45,6 +45,8 @@ def test_the_required_commands_exist() -> None:
         "demo",
         "worker",
         "db upgrade",
+        "db backup",
+        "db restore",
         "hosts create",
         "keys generate",
         "keys rotate",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -121,6 +122,46 @@ def db_upgrade() -> None:
     settings = _settings()
     migrate.upgrade(settings.resolved_database_url)
     typer.echo("Database is up to date.")
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The new file to write the copy to.")],
+) -> None:
+    """Copy the live SQLite database consistently (safe while serving and booking)."""
+    from leadscalendar.db import backup
+
+    settings = _settings()
+    try:
+        report = backup.backup(settings.resolved_database_url, path)
+    except LeadsCalendarError as error:
+        _fail(error.message)
+    typer.echo(
+        f"Backed up to {report.path} ({report.size_bytes:,} bytes, "
+        f"schema {report.schema_revision})."
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file written by `leadscalendar db backup`.")],
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite an existing database (stop serve and workers first).")
+    ] = False,
+) -> None:
+    """Put a backup in place of the SQLite database after checking it."""
+    from leadscalendar.db import backup, migrate
+
+    settings = _settings()
+    try:
+        report = backup.restore(settings.resolved_database_url, path, replace=replace)
+    except LeadsCalendarError as error:
+        _fail(error.message)
+    migrate.upgrade(settings.resolved_database_url)
+    typer.echo(
+        f"Restored {report.path} from schema {report.schema_revision}; "
+        "the schema is now up to date."
+    )
 
 
 @hosts_app.command("create")
