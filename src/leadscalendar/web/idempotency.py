@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Header, Request
@@ -50,6 +50,10 @@ class Answer:
     def json(self) -> JSONResponse:
         headers = {REPLAYED_HEADER: "true"} if self.replayed else {}
         return JSONResponse(self.body, status_code=self.status_code, headers=headers)
+
+    def with_fields(self, **fields: Any) -> Answer:
+        """The answer with fields added as it is sent, e.g. what must not be stored."""
+        return replace(self, body={**self.body, **fields})
 
 
 def keyed_request(
@@ -122,7 +126,10 @@ def run_idempotent(
 ) -> JSONResponse:
     """``answer_once`` as a JSON response, marked ``Idempotent-Replayed`` when replayed."""
     answer = answer_once(session, host_id, request, status_code=status_code, produce=produce)
-    response = answer.json()
-    # End the unit of work before answering: see ``public_api._answer``.
+    return respond(session, answer)
+
+
+def respond(session: Session, answer: Answer) -> JSONResponse:
+    """End the unit of work, then answer (see ``public_api._answer`` for why in this order)."""
     session.commit()
-    return response
+    return answer.json()

@@ -7,6 +7,7 @@ guesses a lead's key gets a refusal, never the lead's booking or its token.
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from leadscalendar.bookings.models import Booking
 from leadscalendar.config import Settings
+from leadscalendar.idempotency.models import IdempotencyKey
 from tests.support.api_env import api_client, create_key
 from tests.support.app_env import HOST_EMAIL
 from tests.support.booking_env import LEAD, BookingEnv
@@ -44,6 +46,12 @@ def _bookings(env: BookingEnv) -> int:
         return session.scalar(select(func.count()).select_from(Booking)) or 0
 
 
+def _intro_id(api: httpx.Client) -> str:
+    return str(
+        next(t["id"] for t in api.get("/booking-types").json()["data"] if t["slug"] == "intro")
+    )
+
+
 def _slots(env: BookingEnv) -> list[str]:
     return slot_starts(env, "intro", days_ahead(1), days=14)
 
@@ -57,6 +65,23 @@ def test_a_retry_with_the_same_key_and_body_gets_the_first_answer(booking_env: B
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert _bookings(booking_env) == 1
+
+
+def test_stored_answers_carry_no_booking_token(booking_env: BookingEnv) -> None:
+    """A read of the idempotency table gives no access to anyone's booking."""
+    first, second = _slots(booking_env)[:2]
+    tokens = [_hold(booking_env, _body(first), "lead-1").json()["token"]]
+    with api_client(booking_env.url, create_key(booking_env.services, HOST_EMAIL)) as api:
+        intro = _intro_id(api)
+        body = {"booking_type_id": intro, "start": second, "lead": LEAD}
+        created = api.post("/bookings", json=body, headers={"Idempotency-Key": "crm-1"})
+        replayed = api.post("/bookings", json=body, headers={"Idempotency-Key": "crm-1"})
+        assert replayed.json() == created.json() and created.json()["token"]
+        tokens.append(created.json()["token"])
+    with booking_env.services.session_factory() as session:
+        stored = [json.dumps(row.response_body) for row in session.scalars(select(IdempotencyKey))]
+    assert len(stored) == 2
+    assert not any(token in row for token in tokens for row in stored)
 
 
 def test_a_stranger_reusing_a_leads_key_is_refused_and_learns_nothing(

@@ -36,7 +36,12 @@ from leadscalendar.web.api_schemas import (
     error_responses,
 )
 from leadscalendar.web.deps import DbSession, ServicesDep
-from leadscalendar.web.idempotency import IdempotencyKeyHeader, keyed_request, run_idempotent
+from leadscalendar.web.idempotency import (
+    IdempotencyKeyHeader,
+    answer_once,
+    keyed_request,
+    respond,
+)
 from leadscalendar.web.routes.host_api import owned_booking_type
 
 router = APIRouter(
@@ -136,15 +141,13 @@ def create_hold(
             type_slug=booking_type.slug,
             request=HoldRequest(start=body.start, lead=body.lead),
         )
-        return host_booking_out(services, session, booking)
+        return host_booking_out(services, session, booking).model_copy(update={"token": None})
 
-    return run_idempotent(
-        session,
-        host.id,
-        keyed_request(Surface.HOST_API, idempotency_key, request, body),
-        status_code=201,
-        produce=hold,
-    )
+    keyed = keyed_request(Surface.HOST_API, idempotency_key, request, body)
+    answer = answer_once(session, host.id, keyed, status_code=201, produce=hold)
+    # The token is signed again for every answer, never stored with it.
+    token = services.links.token_for(uuid.UUID(answer.body["id"]))
+    return respond(session, answer.with_fields(token=token))
 
 
 @router.get("/{booking_id}", responses=error_responses(404))

@@ -23,7 +23,12 @@ from leadscalendar.idempotency.models import Surface
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
 from leadscalendar.web.deps import DbSession, ServicesDep
-from leadscalendar.web.idempotency import IdempotencyKeyHeader, keyed_request, run_idempotent
+from leadscalendar.web.idempotency import (
+    IdempotencyKeyHeader,
+    answer_once,
+    keyed_request,
+    respond,
+)
 from leadscalendar.web.rate_limit import HoldRateLimit
 
 router = APIRouter(prefix="/api/v1/public", tags=["public booking"])
@@ -99,15 +104,13 @@ def create_hold(
         booking = booking_flow.hold(
             services, session, host_slug=host_slug, type_slug=type_slug, request=body
         )
-        return booking_flow.booking_out(services, session, booking, with_token=True)
+        return booking_flow.booking_out(services, session, booking, with_token=False)
 
-    return run_idempotent(
-        session,
-        host.id,
-        keyed_request(Surface.PUBLIC_API, idempotency_key, request, body),
-        status_code=201,
-        produce=hold,
-    )
+    keyed = keyed_request(Surface.PUBLIC_API, idempotency_key, request, body)
+    answer = answer_once(session, host.id, keyed, status_code=201, produce=hold)
+    # The token is signed again for every answer, never stored with it.
+    token = services.links.token_for(uuid.UUID(answer.body["id"]))
+    return respond(session, answer.with_fields(token=token))
 
 
 @router.get("/bookings/{booking_id}")
