@@ -22,6 +22,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.idempotency.models import Surface
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
+from leadscalendar.web.api_schemas import error_responses
 from leadscalendar.web.deps import DbSession, ServicesDep
 from leadscalendar.web.idempotency import (
     IdempotencyKeyHeader,
@@ -81,6 +82,7 @@ def slots(
     "/hosts/{host_slug}/types/{type_slug}/bookings",
     status_code=201,
     response_model=BookingOut,
+    responses=error_responses(409, 422),
     dependencies=[HoldRateLimit],
 )
 def create_hold(
