@@ -78,10 +78,7 @@ class Schedule(IdMixin, TimestampMixin, Base):
 
 class Booking(IdMixin, TimestampMixin, Base):
     __tablename__ = "bookings"
-    __table_args__ = (
-        Index("ix_bookings_host_id_start_at", "host_id", "start_at"),
-        UniqueConstraint("host_id", "idempotency_key"),
-    )
+    __table_args__ = (Index("ix_bookings_host_id_start_at", "host_id", "start_at"),)
 
     host_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"))
     booking_type_id: Mapped[uuid.UUID] = mapped_column(
@@ -110,8 +107,6 @@ class Booking(IdMixin, TimestampMixin, Base):
     google_event_id: Mapped[str | None] = mapped_column(String(1024))
     google_event_link: Mapped[str | None] = mapped_column(Text)
     meet_link: Mapped[str | None] = mapped_column(Text)
-    # A client's retry of "create hold" returns the first booking instead of a second one.
-    idempotency_key: Mapped[str | None] = mapped_column(String(255))
 
 
 class BookingEvent(IdMixin, Base):

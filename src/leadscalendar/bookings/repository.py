@@ -55,14 +55,6 @@ def get_booking_with_context(
     return None if row is None else (row[0], row[1], row[2], row[3])
 
 
-def get_booking_by_idempotency_key(
-    session: Session, host_id: uuid.UUID, key: str
-) -> Booking | None:
-    return session.scalar(
-        select(Booking).where(Booking.host_id == host_id, Booking.idempotency_key == key)
-    )
-
-
 def get_booking_by_checkout_session(session: Session, checkout_session_id: str) -> Booking | None:
     return session.scalar(select(Booking).where(Booking.checkout_session_id == checkout_session_id))
 

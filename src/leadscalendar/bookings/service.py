@@ -78,7 +78,6 @@ def create_hold(
     request: HoldRequest,
     busy: Sequence[BusyInterval],
     now: datetime,
-    idempotency_key: str | None = None,
     max_active_holds_per_email: int = 0,
 ) -> Booking:
     """Hold a slot for the lead, or raise ``SlotTakenError`` with the next free slots.
@@ -90,10 +89,6 @@ def create_hold(
     lock, so the limit is exact across processes.
     """
     repository.lock_host(session, host.id)
-    if idempotency_key:
-        earlier = repository.get_booking_by_idempotency_key(session, host.id, idempotency_key)
-        if earlier is not None:
-            return earlier
     if max_active_holds_per_email > 0:
         expiries = repository.active_hold_expiries_for_email(
             session, host.id, str(request.lead.email), now
@@ -132,7 +127,6 @@ def create_hold(
         hold_expires_at=now + timedelta(minutes=booking_type.hold_minutes),
         amount_minor=booking_type.price_minor,
         currency=booking_type.currency,
-        idempotency_key=idempotency_key,
     )
     session.add(booking)
     session.flush()

@@ -1,1 +1,1 @@
-"""Idempotency keys for the host API: a retried request returns its first response."""
+"""Idempotency keys of every surface: a retried request returns its first response."""

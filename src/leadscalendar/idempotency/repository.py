@@ -7,10 +7,14 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadscalendar.idempotency.models import IdempotencyKey
+from leadscalendar.idempotency.models import IdempotencyKey, Surface
 
 
-def get(session: Session, host_id: uuid.UUID, key: str) -> IdempotencyKey | None:
+def get(session: Session, host_id: uuid.UUID, surface: Surface, key: str) -> IdempotencyKey | None:
     return session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.host_id == host_id, IdempotencyKey.key == key)
+        select(IdempotencyKey).where(
+            IdempotencyKey.host_id == host_id,
+            IdempotencyKey.surface == surface,
+            IdempotencyKey.key == key,
+        )
     )

@@ -1,9 +1,16 @@
 """Replay the first response of a request retried with the same ``Idempotency-Key``.
 
+A key is looked up only within its host and its surface (public API, host
+API, pages), so no caller can name a key another surface recorded. A stored
+response is handed back only to a request with the same fingerprint (method,
+path and canonical body): the same key with anything else is refused, so a
+guessed or leaked key never returns someone else's answer, and a replay says
+nothing the caller did not already send or get the first time.
+
 Only successful responses are stored: a failed request changed nothing, so
 its retry simply runs again. Callers look the key up before doing the work
-and record the response after it, under the per-host lock, so two concurrent
-retries cannot both record (the unique (host_id, key) constraint backs this).
+and record the response after it, under the per-host lock; the unique
+(host_id, surface, key) constraint backs this.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.idempotency import repository
-from leadscalendar.idempotency.models import IdempotencyKey
+from leadscalendar.idempotency.models import IdempotencyKey, Surface
 
 
 class IdempotencyKeyReusedError(LeadsCalendarError):
@@ -36,6 +43,21 @@ class StoredResponse:
     body: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A request that carries a key: where it came from, the key, and what it asks for."""
+
+    surface: Surface
+    key: str
+    fingerprint: str
+
+    @classmethod
+    def of(
+        cls, surface: Surface, key: str, *, method: str, path: str, body: object
+    ) -> IdempotentRequest:
+        return cls(surface, key, request_hash(method, path, body))
+
+
 def request_hash(method: str, path: str, body: object) -> str:
     """A digest of what the request asks for; key order in the JSON body does not matter."""
     canonical = json.dumps([method.upper(), path, body], sort_keys=True, default=str)
@@ -43,13 +65,13 @@ def request_hash(method: str, path: str, body: object) -> str:
 
 
 def replay(
-    session: Session, host_id: uuid.UUID, key: str, fingerprint: str
+    session: Session, host_id: uuid.UUID, request: IdempotentRequest
 ) -> StoredResponse | None:
     """The stored response for this key, None if unused, 422 if used for another request."""
-    stored = repository.get(session, host_id, key)
+    stored = repository.get(session, host_id, request.surface, request.key)
     if stored is None:
         return None
-    if stored.request_hash != fingerprint:
+    if stored.request_hash != request.fingerprint:
         raise IdempotencyKeyReusedError()
     return StoredResponse(stored.response_status, stored.response_body)
 
@@ -57,19 +79,19 @@ def replay(
 def record(
     session: Session,
     host_id: uuid.UUID,
-    key: str,
-    fingerprint: str,
+    request: IdempotentRequest,
     response: StoredResponse,
 ) -> StoredResponse:
     """Store ``response`` for the key, or return the one a concurrent retry stored first."""
-    earlier = replay(session, host_id, key, fingerprint)
+    earlier = replay(session, host_id, request)
     if earlier is not None:
         return earlier
     session.add(
         IdempotencyKey(
             host_id=host_id,
-            key=key,
-            request_hash=fingerprint,
+            surface=request.surface,
+            key=request.key,
+            request_hash=request.fingerprint,
             response_status=response.status_code,
             response_body=response.body,
         )

@@ -39,7 +39,8 @@ API_DESCRIPTION = (
     "**Host API** (`/api/v1`, tag *host*): authenticate with an API key from the "
     "dashboard, `Authorization: Bearer lc_...`. Creating requests accept an "
     "`Idempotency-Key` header. **Public API** (`/api/v1/public`): the lead's booking "
-    "journey, authorised by the booking's signed token. Every error has the body "
+    "journey, authorised by the booking's signed token; holds accept an "
+    "`Idempotency-Key` too, in a key space of their own. Every error has the body "
     '`{"error": {"code": ..., "message": ...}}`.'
 )
 

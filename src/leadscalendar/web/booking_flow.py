@@ -96,7 +96,6 @@ def hold(
     host_slug: str,
     type_slug: str,
     request: HoldRequest,
-    idempotency_key: str | None,
 ) -> Booking:
     host, booking_type = find_booking_type(session, host_slug, type_slug)
     start = request.start
@@ -112,7 +111,6 @@ def hold(
         request=request,
         busy=busy,
         now=utcnow(),
-        idempotency_key=idempotency_key,
         max_active_holds_per_email=services.settings.active_holds_per_email,
     )
 

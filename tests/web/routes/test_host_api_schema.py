@@ -102,15 +102,21 @@ def test_host_api_conforms_to_its_openapi(booking_env: BookingEnv) -> None:
         session.close()
 
 
+PUBLIC_HOLD = "/api/v1/public/hosts/{host_slug}/types/{type_slug}/bookings"
+# The creating requests that take an Idempotency-Key.
+KEYED_PATHS = ("/api/v1/bookings", "/api/v1/booking-types", PUBLIC_HOLD)
+
+
 def test_invalid_input_is_documented_as_400_with_the_error_body(booking_env: BookingEnv) -> None:
     document = httpx.get(f"{booking_env.url}/openapi.json").json()
     assert "HTTPValidationError" not in document["components"]["schemas"]
     for path, item in document["paths"].items():
         for operation in item.values():
-            assert (
-                "422" not in operation["responses"]
-                or path == "/api/v1/bookings"
-                or (path == "/api/v1/booking-types")
-            ), (path, "a 422 is only the reused Idempotency-Key")
+            assert "422" not in operation["responses"] or path in KEYED_PATHS, (
+                path,
+                "a 422 is only the reused Idempotency-Key",
+            )
+    public_hold = document["paths"][PUBLIC_HOLD]["post"]["responses"]["422"]
+    assert public_hold["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
     listing = document["paths"]["/api/v1/bookings"]["get"]["responses"]["400"]
     assert listing["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

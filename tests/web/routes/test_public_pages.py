@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import repository as bookings_repository
+from leadscalendar.bookings.models import Booking
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google import repository as google_repository
@@ -260,3 +261,22 @@ def test_lead_reschedules_through_the_pages(booking_env: BookingEnv) -> None:
     assert "moved to the new time" in moved.text
     booking = booking_env.booking(str(held.booking_id), held.token)
     assert datetime.fromisoformat(booking["start"]) == datetime.fromisoformat(chosen["start"])
+
+
+def test_a_form_sent_again_with_other_details_is_refused_not_given_the_first_booking(
+    booking_env: BookingEnv,
+) -> None:
+    client = booking_env.lead
+    fields = form_fields(details_form(client, "intro").text)
+    first = held_from(submit_details(client, "intro", fields))
+
+    changed = {**fields, "name": "Someone Else", "email": "else@example.com", "notes": ""}
+    again = submit_details(client, "intro", changed)
+    assert again.status_code == 422
+    assert "already sent with other details" in again.text
+    assert str(first.booking_id) not in again.text and first.token not in again.text
+    assert "Lena Lead" not in again.text and 'value="Someone Else"' in again.text
+    # A fresh form: sending it again is a new request, not the refused one.
+    assert hidden_fields(again.text)["nonce"] != fields["nonce"]
+    with booking_env.services.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Booking)) == 1

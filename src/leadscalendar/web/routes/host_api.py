@@ -23,6 +23,7 @@ from leadscalendar.bookings.models import BookingType
 from leadscalendar.bookings.schemas import SlotsOut
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError, NotFoundError
+from leadscalendar.idempotency.models import Surface
 from leadscalendar.web import booking_flow
 from leadscalendar.web.api_auth import ApiHost, reject_nul_characters
 from leadscalendar.web.api_schemas import (
@@ -33,7 +34,7 @@ from leadscalendar.web.api_schemas import (
     error_responses,
 )
 from leadscalendar.web.deps import DbSession, ServicesDep
-from leadscalendar.web.idempotency import IdempotencyKeyHeader, run_idempotent
+from leadscalendar.web.idempotency import IdempotencyKeyHeader, keyed_request, run_idempotent
 
 router = APIRouter(
     prefix="/api/v1",
@@ -97,11 +98,8 @@ def create_booking_type(
     """Create a booking type; 409 when the slug is already used by another of the host's types."""
     return run_idempotent(
         session,
-        host,
-        idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
+        host.id,
+        keyed_request(Surface.HOST_API, idempotency_key, request, body),
         status_code=201,
         produce=lambda: booking_type_out(booking_types.create_booking_type(session, host.id, body)),
     )

@@ -23,6 +23,7 @@ from leadscalendar.bookings.schemas import Guest, HoldRequest
 from leadscalendar.bookings.search import BookingFilter, Position, find_bookings
 from leadscalendar.bookings.states import BookingStatus, InvalidTransitionError
 from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.idempotency.models import Surface
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
 from leadscalendar.web.api_auth import ApiHost, reject_nul_characters
@@ -35,7 +36,12 @@ from leadscalendar.web.api_schemas import (
     error_responses,
 )
 from leadscalendar.web.deps import DbSession, ServicesDep
-from leadscalendar.web.idempotency import IdempotencyKeyHeader, run_idempotent
+from leadscalendar.web.idempotency import (
+    IdempotencyKeyHeader,
+    answer_once,
+    keyed_request,
+    respond,
+)
 from leadscalendar.web.routes.host_api import owned_booking_type
 
 router = APIRouter(
@@ -134,21 +140,14 @@ def create_hold(
             host_slug=host.slug,
             type_slug=booking_type.slug,
             request=HoldRequest(start=body.start, lead=body.lead),
-            # Namespaced so a lead's public Idempotency-Key never meets the host's.
-            idempotency_key=f"host-api:{idempotency_key}" if idempotency_key else None,
         )
-        return host_booking_out(services, session, booking)
+        return host_booking_out(services, session, booking).model_copy(update={"token": None})
 
-    return run_idempotent(
-        session,
-        host,
-        idempotency_key,
-        method="POST",
-        path=request.url.path,
-        body=body,
-        status_code=201,
-        produce=hold,
-    )
+    keyed = keyed_request(Surface.HOST_API, idempotency_key, request, body)
+    answer = answer_once(session, host.id, keyed, status_code=201, produce=hold)
+    # The token is signed again for every answer, never stored with it.
+    token = services.links.token_for(uuid.UUID(answer.body["id"]))
+    return respond(session, answer.with_fields(token=token))
 
 
 @router.get("/{booking_id}", responses=error_responses(404))

@@ -10,7 +10,8 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import service as booking_service
@@ -18,23 +19,23 @@ from leadscalendar.bookings.changes import CancelledBy
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import BookingOut, HoldRequest, RescheduleRequest, SlotsOut
 from leadscalendar.db.base import utcnow
+from leadscalendar.idempotency.models import Surface
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
+from leadscalendar.web.api_schemas import error_responses
 from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.idempotency import (
+    IdempotencyKeyHeader,
+    answer_once,
+    keyed_request,
+    respond,
+)
 from leadscalendar.web.rate_limit import HoldRateLimit
 
 router = APIRouter(prefix="/api/v1/public", tags=["public booking"])
 
 Token = Annotated[
     str, Query(min_length=1, max_length=512, description="The booking's signed token.")
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="Retries with the same key return the first booking instead of a second one.",
-    ),
 ]
 
 
@@ -78,26 +79,40 @@ def slots(
 
 
 @router.post(
-    "/hosts/{host_slug}/types/{type_slug}/bookings", status_code=201, dependencies=[HoldRateLimit]
+    "/hosts/{host_slug}/types/{type_slug}/bookings",
+    status_code=201,
+    response_model=BookingOut,
+    responses=error_responses(409, 422),
+    dependencies=[HoldRateLimit],
 )
 def create_hold(
+    request: Request,
     session: DbSession,
     services: ServicesDep,
     host_slug: str,
     type_slug: str,
     body: HoldRequest,
-    idempotency_key: IdempotencyKey = None,
-) -> BookingOut:
-    """Hold a slot for the lead; 409 with the next free times when it was just taken."""
-    booking = booking_flow.hold(
-        services,
-        session,
-        host_slug=host_slug,
-        type_slug=type_slug,
-        request=body,
-        idempotency_key=idempotency_key,
-    )
-    return _answer(services, session, booking, with_token=True)
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Hold a slot for the lead; 409 with the next free times when it was just taken.
+
+    A retry with the same ``Idempotency-Key`` and the same body gets the first
+    answer again; the key is this API's alone (the host API's and the pages'
+    keys are other spaces), and another body with it is refused.
+    """
+    host, _ = booking_flow.find_booking_type(session, host_slug, type_slug)
+
+    def hold() -> BookingOut:
+        booking = booking_flow.hold(
+            services, session, host_slug=host_slug, type_slug=type_slug, request=body
+        )
+        return booking_flow.booking_out(services, session, booking, with_token=False)
+
+    keyed = keyed_request(Surface.PUBLIC_API, idempotency_key, request, body)
+    answer = answer_once(session, host.id, keyed, status_code=201, produce=hold)
+    # The token is signed again for every answer, never stored with it.
+    token = services.links.token_for(uuid.UUID(answer.body["id"]))
+    return respond(session, answer.with_fields(token=token))
 
 
 @router.get("/bookings/{booking_id}")

@@ -23,10 +23,18 @@ from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import service as booking_service
 from leadscalendar.bookings.errors import NotTakingBookingsError, SlotTakenError
 from leadscalendar.bookings.models import Booking, BookingType
-from leadscalendar.bookings.schemas import MAX_GUESTS, Guest, HoldRequest, LeadDetails
+from leadscalendar.bookings.schemas import (
+    MAX_GUESTS,
+    BookingOut,
+    Guest,
+    HoldRequest,
+    LeadDetails,
+)
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.idempotency.models import Surface
+from leadscalendar.idempotency.service import IdempotencyKeyReusedError
 from leadscalendar.web import (
     booking_flow,
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
@@ -35,6 +43,7 @@ from leadscalendar.web import (
 from leadscalendar.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.idempotency import answer_once, keyed_request
 from leadscalendar.web.lead_context import (
     HOLD_EXPIRED,
     Token,
@@ -52,6 +61,9 @@ router = APIRouter(tags=["public pages"])
 DAYS_PER_PAGE = 7
 GUEST_SEPARATORS = re.compile(r"[\s,;]+")
 FormStr = Annotated[str, Form(max_length=8000)]
+FORM_ALREADY_SENT = (
+    "This form was already sent with other details. Please check them and send the form again."
+)
 
 
 def _type_context(host: Host, booking_type: BookingType, time_zone: str) -> dict[str, Any]:
@@ -208,8 +220,58 @@ def idempotency_key(request: Request, nonce: str) -> str | None:
     secret = request.session.get(CSRF_SESSION_KEY)
     if not nonce or not isinstance(secret, str):
         return None
-    digest = hashlib.sha256(f"{secret}:{nonce}".encode()).hexdigest()
-    return f"page-{digest[:48]}"
+    return hashlib.sha256(f"{secret}:{nonce}".encode()).hexdigest()
+
+
+def _hold_once(
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: Host,
+    booking_type: BookingType,
+    hold_request: HoldRequest,
+    nonce: str,
+) -> uuid.UUID:
+    """Hold once per rendered form: a double-submit of the same details is the first hold."""
+
+    def hold() -> BookingOut:
+        booking = booking_flow.hold(
+            services,
+            session,
+            host_slug=host.slug,
+            type_slug=booking_type.slug,
+            request=hold_request,
+        )
+        return booking_flow.booking_out(services, session, booking, with_token=False)
+
+    keyed = keyed_request(Surface.PAGES, idempotency_key(request, nonce), request, hold_request)
+    held = answer_once(session, host.id, keyed, status_code=303, produce=hold)
+    return uuid.UUID(held.body["id"])
+
+
+def _slot_taken_page(
+    request: Request,
+    host: Host,
+    booking_type: BookingType,
+    time_zone: str,
+    values: dict[str, str],
+    exc: SlotTakenError,
+) -> Response:
+    context = _type_context(host, booking_type, time_zone)
+    context.update(
+        message=exc.message,
+        alternatives=[
+            {"start": alt.isoformat(), "label": lead_views.slot_label(alt, time_zone)}
+            for alt in exc.alternatives
+        ],
+        values=values,
+        action=f"/{host.slug}/{booking_type.slug}/book",
+        back_url=f"/{host.slug}/{booking_type.slug}?tz={time_zone}",
+        nonce=secrets.token_urlsafe(16),
+    )
+    return templates.TemplateResponse(
+        request, "public/slot_taken.html", context, status_code=exc.status_code
+    )
 
 
 @router.post(
@@ -234,8 +296,8 @@ def hold_slot(
     time_zone = lead_views.resolve_zone(tz, host.timezone)
     moment = _parse_start(start)
     values = {"name": name, "email": email, "notes": notes, "guests": guests}
-    lead = _lead_details(name, email, notes, guests, time_zone)
-    if isinstance(lead, dict):
+
+    def redisplay(errors: dict[str, str], status_code: int) -> Response:
         return _details_page(
             request,
             host,
@@ -243,36 +305,23 @@ def hold_slot(
             start=moment,
             time_zone=time_zone,
             values=values,
-            errors=lead,
-            status_code=400,
+            errors=errors,
+            status_code=status_code,
         )
+
+    lead = _lead_details(name, email, notes, guests, time_zone)
+    if isinstance(lead, dict):
+        return redisplay(lead, 400)
+    hold_request = HoldRequest(start=moment, lead=lead)
     try:
-        booking = booking_flow.hold(
-            services,
-            session,
-            host_slug=host_slug,
-            type_slug=type_slug,
-            request=HoldRequest(start=moment, lead=lead),
-            idempotency_key=idempotency_key(request, nonce),
-        )
+        booking_id = _hold_once(request, session, services, host, booking_type, hold_request, nonce)
+    except IdempotencyKeyReusedError:
+        # The same form sent again (e.g. after going back) with other details.
+        return redisplay({"form": FORM_ALREADY_SENT}, 422)
     except SlotTakenError as exc:
-        context = _type_context(host, booking_type, time_zone)
-        context.update(
-            message=exc.message,
-            alternatives=[
-                {"start": alt.isoformat(), "label": lead_views.slot_label(alt, time_zone)}
-                for alt in exc.alternatives
-            ],
-            values=values,
-            action=f"/{host_slug}/{type_slug}/book",
-            back_url=f"/{host_slug}/{type_slug}?tz={time_zone}",
-            nonce=secrets.token_urlsafe(16),
-        )
-        return templates.TemplateResponse(
-            request, "public/slot_taken.html", context, status_code=exc.status_code
-        )
-    token = services.links.token_for(booking.id)
-    return RedirectResponse(f"/bookings/{booking.id}/review?token={token}", status_code=303)
+        return _slot_taken_page(request, host, booking_type, time_zone, values, exc)
+    token = services.links.token_for(booking_id)
+    return RedirectResponse(f"/bookings/{booking_id}/review?token={token}", status_code=303)
 
 
 def _review_page(
