@@ -146,6 +146,20 @@ def checkout_expiry(booking: Booking, now: datetime) -> datetime:
     return max(booking.hold_expires_at, now + timedelta(minutes=MIN_CHECKOUT_MINUTES, seconds=30))
 
 
+def choose_checkout_expiry(booking: Booking, now: datetime, *, again: bool = False) -> bool:
+    """Fix the checkout's expiry once, so every attempt sends Stripe the same request.
+
+    ``again`` only after the provider refused the stored expiry as too close:
+    then no session exists under the key (Stripe keeps no result for a request
+    it refused as invalid) and a fresh expiry is safe. Returns whether it changed.
+    """
+    if booking.checkout_expires_at is not None and not again:
+        return False
+    booking.checkout_started_at = now
+    booking.checkout_expires_at = checkout_expiry(booking, now)
+    return True
+
+
 def confirm_free(
     session: Session, booking: Booking, booking_type: BookingType, now: datetime
 ) -> Booking:

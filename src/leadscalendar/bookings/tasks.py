@@ -286,7 +286,12 @@ def refund_payment(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     except PaymentError as error:
         if error.retryable:
             return Retry(reason=error.message, operation="refunds.create")
-        return park("refund_failed", f"The refund was refused: {error.message}", booking_id)
+        # The provider's own words are in the log (payments.stripe), not in a page.
+        return park(
+            "refund_failed",
+            "The payment provider refused the refund; the server log has its explanation.",
+            booking_id,
+        )
 
     def apply(session: Session) -> None:
         record_refund(session, booking_id, refund_id=refund.id, amount_minor=refund.amount_minor)
