@@ -9,15 +9,17 @@ a second "paid" for the same booking changes nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import repository
+from leadscalendar.bookings.job_kinds import EXPIRE_CHECKOUT
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.service import accept, enqueue_refund, move, note
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
+from leadscalendar.jobs import cancel_pending_for_subject
 from leadscalendar.payments.models import PaymentEventKind
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent
 
@@ -27,6 +29,18 @@ SLOT_GONE_REASON = (
     "Your payment arrived after your hold had expired and someone else had booked "
     "that time meanwhile, so it has been refunded in full."
 )
+CANCELLED_BEFORE_PAYMENT_REASON = (
+    "This booking was cancelled before your payment arrived, so it has been refunded in full."
+)
+PAYMENT_PENDING_REASON = (
+    "Your payment is on its way from your bank. The time stays reserved for you until it arrives."
+)
+# How long the slot waits for a delayed payment method's result. Stripe: SEPA
+# Direct Debit "can take up to 14 business days to receive notification on the
+# success or failure of a payment" (https://docs.stripe.com/payments/sepa-debit),
+# the slowest of the delayed methods Checkout offers; 14 business days plus
+# weekends and bank holidays fit in three weeks.
+ASYNC_PAYMENT_WINDOW = timedelta(days=21)
 
 
 class BookingPaymentHandler:
@@ -59,7 +73,7 @@ def handle_payment_event(
     if kind in (PaymentEventKind.CHECKOUT_PAID, PaymentEventKind.ASYNC_SUCCEEDED):
         _on_paid(session, booking, event, now)
     elif kind is PaymentEventKind.CHECKOUT_AWAITING_ASYNC:
-        note(session, booking, "payment_pending", "the payment method confirms later; waiting")
+        _on_awaiting_async(session, booking, now)
     elif kind in (PaymentEventKind.ASYNC_FAILED, PaymentEventKind.CHECKOUT_EXPIRED):
         _on_payment_ended(session, booking, kind)
     else:
@@ -94,10 +108,46 @@ def _on_paid(
         )
         return
     # The slot went to someone else, or the booking was cancelled: give the money back.
+    if booking.status is BookingStatus.CANCELLED:
+        _refund_late(session, booking, CANCELLED_BEFORE_PAYMENT_REASON, "after cancellation")
+        return
     if booking.status in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
         move(session, booking, BookingStatus.EXPIRED, "hold expired before payment")
     booking.status_reason = SLOT_GONE_REASON
     enqueue_refund(session, booking, "paid for a slot that was no longer free")
+
+
+def _refund_late(session: Session, booking: Booking, reason: str, detail: str) -> None:
+    """Money for a booking that can no longer happen goes back, saying truly why.
+
+    The lead's refund mail takes its reason from the timeline (bookings.notices),
+    where the cancellation itself is the last reason it knows.
+    """
+    booking.status_reason = reason
+    enqueue_refund(session, booking, f"paid {detail}")
+
+
+def _on_awaiting_async(session: Session, booking: Booking, now: datetime) -> None:
+    """Checkout completed with a delayed method: keep the slot until the money's fate is known.
+
+    Without this the hold lapses while the bank works, the slot is sold again,
+    and the money then arrives for a time someone else has. Bounded by Stripe's
+    window, so a result that never comes cannot keep the slot forever.
+    """
+    note(session, booking, "payment_pending", "the payment method confirms later; waiting")
+    if booking.paid_at is not None or booking.status not in (
+        BookingStatus.HELD,
+        BookingStatus.AWAITING_PAYMENT,
+    ):
+        return
+    lapsed = booking.hold_expires_at is not None and booking.hold_expires_at <= now
+    if lapsed and not _slot_still_free(session, booking, now):
+        return  # someone else has the time; money that still arrives is refunded (_on_paid)
+    booking.payment_pending_since = now
+    booking.hold_expires_at = max(booking.hold_expires_at or now, now + ASYNC_PAYMENT_WINDOW)
+    booking.status_reason = PAYMENT_PENDING_REASON
+    # The session is complete: there is nothing left to expire at the provider.
+    cancel_pending_for_subject(session, str(booking.id), kinds=[EXPIRE_CHECKOUT])
 
 
 def _slot_still_free(session: Session, booking: Booking, now: datetime) -> bool:
@@ -111,6 +161,7 @@ def _on_payment_ended(session: Session, booking: Booking, kind: PaymentEventKind
     if booking.status not in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
         note(session, booking, "payment_event_ignored", f"{kind.value} after the booking moved on")
         return
+    booking.payment_pending_since = None
     if kind is PaymentEventKind.ASYNC_FAILED:
         booking.status_reason = "The payment failed, so the time was released."
     else:

@@ -27,6 +27,7 @@ from leadscalendar.bookings.errors import (
 from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
     DELETE_EVENT,
+    EXPIRE_CHECKOUT,
     REFUND_PAYMENT,
 )
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
@@ -186,6 +187,8 @@ def accept(
     session: Session, booking: Booking, booking_type: BookingType, now: datetime, detail: str
 ) -> None:
     booking.hold_expires_at = None
+    booking.payment_pending_since = None
+    booking.status_reason = None
     if booking_type.requires_approval:
         move(session, booking, BookingStatus.AWAITING_APPROVAL, detail)
         booking.status_reason = "Waiting for the host to approve."
@@ -243,6 +246,24 @@ def enqueue_refund(session: Session, booking: Booking, reason: str) -> None:
         dedupe_key=f"{REFUND_PAYMENT}:{booking.id}",
     )
     note(session, booking, "refund_requested", reason)
+
+
+def enqueue_checkout_expiry(session: Session, booking: Booking) -> None:
+    """Close the booking's open checkout at the provider, so nobody pays for what ended.
+
+    A job, not a call: the provider is never called inside a write transaction,
+    and the job exists exactly when the change that called for it commits.
+    """
+    if not booking.checkout_session_id or booking.paid_at is not None:
+        return
+    enqueue(
+        session,
+        EXPIRE_CHECKOUT,
+        {"booking_id": str(booking.id), "checkout_session_id": booking.checkout_session_id},
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+        dedupe_key=f"{EXPIRE_CHECKOUT}:{booking.id}",
+    )
 
 
 def record_refund(

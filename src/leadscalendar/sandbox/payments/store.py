@@ -99,8 +99,8 @@ class Store:
             fault = self.fault
             if fault is None or fault.remaining <= 0 or fault.after_work is not after_work:
                 return None
-            self.fault.remaining -= 1
-            return self.fault.status
+            fault.remaining -= 1
+            return fault.status
 
     # -- checkout sessions ----------------------------------------------------------
 
