@@ -17,7 +17,7 @@ import pytest
 from leadscalendar.config import Settings
 from leadscalendar.payments.errors import PROVIDER_REFUSED_MESSAGE
 from tests.support.booking_env import BookingEnv, running_booking_env
-from tests.support.booking_flow import API, db_booking, days_ahead, held, sandbox, slot_starts
+from tests.support.booking_flow import API, days_ahead, db_booking, held, sandbox, slot_starts
 from tests.support.google_sandbox import GoogleSandbox
 from tests.support.lead_pages import confirm, hold_through_pages
 

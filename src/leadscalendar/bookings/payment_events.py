@@ -14,12 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import repository
-from leadscalendar.bookings.job_kinds import EXPIRE_CHECKOUT
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.service import accept, enqueue_refund, move, note
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
-from leadscalendar.jobs import cancel_pending_for_subject
 from leadscalendar.payments.models import PaymentEventKind
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent
 
@@ -109,7 +107,7 @@ def _on_paid(
         return
     # The slot went to someone else, or the booking was cancelled: give the money back.
     if booking.status is BookingStatus.CANCELLED:
-        _refund_late(session, booking, CANCELLED_BEFORE_PAYMENT_REASON, "after cancellation")
+        _refund_after_cancellation(session, booking)
         return
     if booking.status in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
         move(session, booking, BookingStatus.EXPIRED, "hold expired before payment")
@@ -117,14 +115,14 @@ def _on_paid(
     enqueue_refund(session, booking, "paid for a slot that was no longer free")
 
 
-def _refund_late(session: Session, booking: Booking, reason: str, detail: str) -> None:
-    """Money for a booking that can no longer happen goes back, saying truly why.
+def _refund_after_cancellation(session: Session, booking: Booking) -> None:
+    """The lead paid in the moments before the cancellation closed the checkout: refund, truly.
 
-    The lead's refund mail takes its reason from the timeline (bookings.notices),
-    where the cancellation itself is the last reason it knows.
+    The lead's refund mail takes its reason from the timeline (bookings.notices):
+    the refund's own note is not one it knows, so the cancellation's is used.
     """
-    booking.status_reason = reason
-    enqueue_refund(session, booking, f"paid {detail}")
+    booking.status_reason = CANCELLED_BEFORE_PAYMENT_REASON
+    enqueue_refund(session, booking, "paid after the booking was cancelled")
 
 
 def _on_awaiting_async(session: Session, booking: Booking, now: datetime) -> None:
@@ -146,8 +144,6 @@ def _on_awaiting_async(session: Session, booking: Booking, now: datetime) -> Non
     booking.payment_pending_since = now
     booking.hold_expires_at = max(booking.hold_expires_at or now, now + ASYNC_PAYMENT_WINDOW)
     booking.status_reason = PAYMENT_PENDING_REASON
-    # The session is complete: there is nothing left to expire at the provider.
-    cancel_pending_for_subject(session, str(booking.id), kinds=[EXPIRE_CHECKOUT])
 
 
 def _slot_still_free(session: Session, booking: Booking, now: datetime) -> bool:
