@@ -7,8 +7,7 @@ from leadscalendar.errors import LeadsCalendarError
 # What a lead reads when the provider fails: what to do, never the provider's own
 # words (they are for developers and can quote a masked key); the log has those.
 PROVIDER_UNAVAILABLE_MESSAGE = (
-    "Payments are not available right now. Your time is still held: please try again "
-    "in a few minutes."
+    "Payments are not available right now. Please try again in a few minutes."
 )
 PROVIDER_REFUSED_MESSAGE = (
     "We could not start the payment for this booking. Please try again later, or "
