@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from leadscalendar.bookings import changes
 from leadscalendar.bookings.booking_types import BookingTypeIn
+from leadscalendar.bookings.payment_events import CANCELLED_BEFORE_PAYMENT_REASON
 from leadscalendar.bookings.service import get_booking
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.events import event_id_for
-from leadscalendar.jobs import JobStatus
+from leadscalendar.jobs import Job, JobStatus
 from tests.support.booking_env import BookingEnv, wait_for
 from tests.support.booking_flow import (
     API,
@@ -25,6 +28,7 @@ from tests.support.booking_flow import (
     jobs_of,
     refunds,
     row_counts,
+    sandbox,
     slot_starts,
     wait_jobs_idle,
 )
@@ -167,3 +171,48 @@ def test_host_approval_schedules_or_declines_with_a_refund(booking_env: BookingE
     assert refund["payment_intent"] == db_booking(env, declined.id).payment_intent_id
     assert refund["amount"] == 9000
     assert uuid.UUID(approved.id) != uuid.UUID(declined.id)
+
+
+def test_a_lead_who_cancels_before_paying_can_no_longer_pay(booking_env: BookingEnv) -> None:
+    env = booking_env
+    booking, session_id = checkout(env, "session", slot_starts(env, "session", days_ahead(2))[0])
+
+    response = _post(env, booking, "cancel")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+
+    def closed() -> bool:
+        return bool(sandbox(env, "GET", f"sessions/{session_id}")["status"] == "expired")
+
+    wait_for(closed, what="the checkout expired at the provider")
+    page = httpx.get(f"{env.payments_url}/checkout/{session_id}", timeout=10)
+    assert page.status_code == 410
+    paying = httpx.post(f"{env.payments_url}/checkout/{session_id}/pay", timeout=10)
+    assert paying.status_code == 409
+    wait_jobs_idle(env)
+    assert ("expire_checkout", JobStatus.SUCCEEDED) in jobs_of(env, booking.id)
+    assert env.booking(booking.id, booking.token)["status"] == "cancelled"
+    assert refunds(env) == []
+
+
+def test_a_payment_that_arrives_after_cancelling_is_refunded_saying_why(
+    booking_env: BookingEnv,
+) -> None:
+    env = booking_env
+    booking, session_id = checkout(env, "session", slot_starts(env, "session", days_ahead(2))[0])
+    # The lead pays in one tab while cancelling in another; the webhook is slower.
+    sandbox(env, "POST", "delivery/pause")
+    sandbox(env, "POST", f"sessions/{session_id}/pay")
+    assert _post(env, booking, "cancel").json()["status"] == "cancelled"
+    sandbox(env, "POST", "delivery/resume")
+
+    (refund,) = wait_for(lambda: refunds(env), what="the late payment refunded")
+    assert refund["amount"] == 9000
+    wait_jobs_idle(env)
+    cancelled = env.booking(booking.id, booking.token)
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["status_reason"] == CANCELLED_BEFORE_PAYMENT_REASON
+    with unit_of_work(env.services.session_factory) as session:
+        mail = session.scalar(select(Job).where(Job.dedupe_key == f"mail:refund:{booking.id}"))
+        assert mail is not None
+        assert "You cancelled the booking." in json.dumps(mail.payload)
+        assert "someone else" not in json.dumps(mail.payload)

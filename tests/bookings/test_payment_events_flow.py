@@ -6,10 +6,19 @@ for a slot that went to someone else is refunded without anyone's help.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 
-from leadscalendar.bookings.payment_events import SLOT_GONE_REASON
-from tests.support.booking_env import BookingEnv
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.payment_events import (
+    ASYNC_PAYMENT_WINDOW,
+    PAYMENT_PENDING_REASON,
+    SLOT_GONE_REASON,
+)
+from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import unit_of_work
+from tests.support.booking_env import BookingEnv, wait_for
 from tests.support.booking_flow import (
     assert_nothing_paid_without_a_verified_payment,
     checkout,
@@ -96,4 +105,35 @@ def test_a_late_payment_for_a_slot_taken_meanwhile_is_refunded(booking_env: Book
     wait_jobs_idle(env)
     assert env.calendar_events() == []
     assert env.booking(other.id, other.token)["status"] == "held"
+    assert_nothing_paid_without_a_verified_payment(env)
+
+
+def test_a_delayed_payment_keeps_the_slot_until_the_bank_answers(booking_env: BookingEnv) -> None:
+    env = booking_env
+    start = slot_starts(env, "session", days_ahead(2))[0]
+    booking, session_id = checkout(env, "session", start)
+    sandbox(env, "POST", f"sessions/{session_id}/complete-unpaid")  # a bank debit, say
+
+    pending = wait_for(
+        lambda: db_booking(env, booking.id).payment_pending_since, what="payment pending"
+    )
+    assert env.booking(booking.id, booking.token)["status_reason"] == PAYMENT_PENDING_REASON
+    # Hours later, long after the checkout itself would have lapsed, the time is still taken...
+    stored = db_booking(env, booking.id)
+    later = utcnow() + timedelta(hours=6)
+    with unit_of_work(env.services.session_factory) as session:
+        taken = repository.active_bookings_between(
+            session, stored.host_id, stored.start_at, stored.end_at, now=later
+        )
+    assert [b.id for b in taken] == [booking.uuid]
+    # ...but not forever: Stripe's window for delayed methods bounds the wait.
+    assert stored.hold_expires_at is not None
+    assert stored.hold_expires_at <= pending + ASYNC_PAYMENT_WINDOW
+    assert held_is_refused(env, start)
+
+    sandbox(env, "POST", f"sessions/{session_id}/async-succeed")
+    scheduled = env.wait_status(booking.id, booking.token, "scheduled")
+    assert scheduled["status_reason"] is None
+    assert db_booking(env, booking.id).payment_pending_since is None
+    assert refunds(env) == []
     assert_nothing_paid_without_a_verified_payment(env)

@@ -73,6 +73,15 @@ def test_lifetime_follows_stripes_bounds(lifetime: timedelta, ok: bool) -> None:
             checkout.check_lifetime(NOW)
 
 
+def test_a_retry_is_measured_from_the_first_attempt_so_it_can_repeat_it_exactly() -> None:
+    first = request(expires_at=NOW + timedelta(minutes=31), first_attempt_at=NOW)
+    first.check_lifetime(NOW + timedelta(minutes=20))  # 11 minutes left: still the same request
+    with pytest.raises(ValueError, match="passed"):
+        first.check_lifetime(NOW + timedelta(minutes=31))
+    with pytest.raises(ValueError, match="30 minutes and 24 hours"):
+        request(expires_at=NOW + timedelta(minutes=20), first_attempt_at=NOW).check_lifetime(NOW)
+
+
 def test_reserved_metadata_always_names_the_booking_and_host() -> None:
     checkout = request()
     assert checkout.provider_metadata() == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -127,6 +128,31 @@ def test_a_wrong_api_key_is_permanent(sandbox: Sandbox) -> None:
     with pytest.raises(PaymentRejectedError) as caught:
         provider_for(url, api_key="sk_test_wrong").create_checkout(checkout_request())
     assert caught.value.provider_status == 401
+
+
+def test_the_providers_own_words_go_to_the_log_and_never_into_the_message(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, _ = sandbox
+    wrong = "sk_test_wrongkey0123456789abcd"
+    with (
+        caplog.at_level(logging.WARNING, logger="leadscalendar.payments.stripe"),
+        pytest.raises(PaymentRejectedError) as caught,
+    ):
+        provider_for(url, api_key=wrong).create_checkout(checkout_request())
+    message = caught.value.message
+    assert "sk_test" not in message and "API Key" not in message and "*" not in message
+    assert "try again" in message.lower()
+    assert "Invalid API Key provided: sk_test_****" in caplog.text
+    assert wrong not in caplog.text
+
+
+def test_an_outage_tells_the_lead_what_to_do_without_naming_exceptions() -> None:
+    provider = provider_for(f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(PaymentProviderUnavailableError) as caught:
+        provider.create_checkout(checkout_request())
+    assert "Error" not in caught.value.message
+    assert "try again" in caught.value.message
 
 
 def test_an_expiry_stripe_would_refuse_never_leaves_the_process(sandbox: Sandbox) -> None:

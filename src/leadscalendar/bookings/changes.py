@@ -15,6 +15,7 @@ from leadscalendar.bookings.errors import SlotTakenError
 from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.service import (
+    enqueue_checkout_expiry,
     enqueue_event_creation,
     enqueue_event_deletion,
     enqueue_refund,
@@ -68,6 +69,8 @@ def cancel(session: Session, booking: Booking, *, by: CancelledBy, now: datetime
     if had_event:
         cancel_pending_for_subject(session, str(booking.id), kinds=[CREATE_EVENT, UPDATE_EVENT])
         enqueue_event_deletion(session, booking)
+    # Unpaid with a checkout open: close it, so the lead who cancelled cannot still pay.
+    enqueue_checkout_expiry(session, booking)
     if booking.paid_at is not None:
         if refund_due(booking, by, now, booking_type.refund_cutoff_hours):
             enqueue_refund(session, booking, f"cancelled by the {by.value}")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from leadscalendar.bookings.models import Booking, BookingType
-from leadscalendar.bookings.service import checkout_expiry
 from leadscalendar.payments.provider import CheckoutRequest, CheckoutSession, PaymentProvider
 
 
@@ -16,13 +13,16 @@ def start_checkout(
     *,
     success_url: str,
     cancel_url: str,
-    now: datetime,
 ) -> CheckoutSession:
     """Create (or, on a retry, get back) the booking's checkout session.
 
     The idempotency key is the booking id, so a lead's double-click or a
-    retried request returns the same session instead of a second charge.
+    retried request returns the same session instead of a second charge. For
+    that the request must be identical on every attempt: its expiry was chosen
+    once and stored on the booking (``service.choose_checkout_expiry``), since
+    Stripe answers a reused key with other parameters by an idempotency error.
     """
+    assert booking.checkout_expires_at is not None, "choose_checkout_expiry first"
     return provider.create_checkout(
         CheckoutRequest(
             booking_id=booking.id,
@@ -33,7 +33,8 @@ def start_checkout(
             customer_email=booking.lead_email,
             success_url=success_url,
             cancel_url=cancel_url,
-            expires_at=checkout_expiry(booking, now),
+            expires_at=booking.checkout_expires_at,
             idempotency_key=f"checkout-{booking.id}",
+            first_attempt_at=booking.checkout_started_at,
         )
     )

@@ -4,3 +4,5 @@ CREATE_EVENT = "create_calendar_event"
 UPDATE_EVENT = "update_calendar_event"
 DELETE_EVENT = "delete_calendar_event"
 REFUND_PAYMENT = "refund_payment"
+# Close the provider's checkout of a booking that ended unpaid (the lead cancelled).
+EXPIRE_CHECKOUT = "expire_checkout"

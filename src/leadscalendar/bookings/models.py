@@ -101,6 +101,13 @@ class Booking(IdMixin, TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), default="eur")
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), index=True)
     checkout_url: Mapped[str | None] = mapped_column(Text)
+    # Chosen once, at the first attempt to start the checkout, and sent unchanged on
+    # every retry: Stripe refuses an idempotency key reused with other parameters.
+    checkout_started_at: Mapped[datetime | None]
+    checkout_expires_at: Mapped[datetime | None]
+    # The lead completed checkout with a delayed method (a bank debit): the slot stays
+    # theirs until the provider says whether the money came (bounded, see payment_events).
+    payment_pending_since: Mapped[datetime | None]
     payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     paid_at: Mapped[datetime | None]
     google_calendar_id: Mapped[str | None] = mapped_column(String(1024))

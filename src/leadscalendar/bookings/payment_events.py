@@ -9,7 +9,7 @@ a second "paid" for the same booking changes nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,18 @@ SLOT_GONE_REASON = (
     "Your payment arrived after your hold had expired and someone else had booked "
     "that time meanwhile, so it has been refunded in full."
 )
+CANCELLED_BEFORE_PAYMENT_REASON = (
+    "This booking was cancelled before your payment arrived, so it has been refunded in full."
+)
+PAYMENT_PENDING_REASON = (
+    "Your payment is on its way from your bank. The time stays reserved for you until it arrives."
+)
+# How long the slot waits for a delayed payment method's result. Stripe: SEPA
+# Direct Debit "can take up to 14 business days to receive notification on the
+# success or failure of a payment" (https://docs.stripe.com/payments/sepa-debit),
+# the slowest of the delayed methods Checkout offers; 14 business days plus
+# weekends and bank holidays fit in three weeks.
+ASYNC_PAYMENT_WINDOW = timedelta(days=21)
 
 
 class BookingPaymentHandler:
@@ -59,7 +71,7 @@ def handle_payment_event(
     if kind in (PaymentEventKind.CHECKOUT_PAID, PaymentEventKind.ASYNC_SUCCEEDED):
         _on_paid(session, booking, event, now)
     elif kind is PaymentEventKind.CHECKOUT_AWAITING_ASYNC:
-        note(session, booking, "payment_pending", "the payment method confirms later; waiting")
+        _on_awaiting_async(session, booking, now)
     elif kind in (PaymentEventKind.ASYNC_FAILED, PaymentEventKind.CHECKOUT_EXPIRED):
         _on_payment_ended(session, booking, kind)
     else:
@@ -94,10 +106,44 @@ def _on_paid(
         )
         return
     # The slot went to someone else, or the booking was cancelled: give the money back.
+    if booking.status is BookingStatus.CANCELLED:
+        _refund_after_cancellation(session, booking)
+        return
     if booking.status in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
         move(session, booking, BookingStatus.EXPIRED, "hold expired before payment")
     booking.status_reason = SLOT_GONE_REASON
     enqueue_refund(session, booking, "paid for a slot that was no longer free")
+
+
+def _refund_after_cancellation(session: Session, booking: Booking) -> None:
+    """The lead paid in the moments before the cancellation closed the checkout: refund, truly.
+
+    The lead's refund mail takes its reason from the timeline (bookings.notices):
+    the refund's own note is not one it knows, so the cancellation's is used.
+    """
+    booking.status_reason = CANCELLED_BEFORE_PAYMENT_REASON
+    enqueue_refund(session, booking, "paid after the booking was cancelled")
+
+
+def _on_awaiting_async(session: Session, booking: Booking, now: datetime) -> None:
+    """Checkout completed with a delayed method: keep the slot until the money's fate is known.
+
+    Without this the hold lapses while the bank works, the slot is sold again,
+    and the money then arrives for a time someone else has. Bounded by Stripe's
+    window, so a result that never comes cannot keep the slot forever.
+    """
+    note(session, booking, "payment_pending", "the payment method confirms later; waiting")
+    if booking.paid_at is not None or booking.status not in (
+        BookingStatus.HELD,
+        BookingStatus.AWAITING_PAYMENT,
+    ):
+        return
+    lapsed = booking.hold_expires_at is not None and booking.hold_expires_at <= now
+    if lapsed and not _slot_still_free(session, booking, now):
+        return  # someone else has the time; money that still arrives is refunded (_on_paid)
+    booking.payment_pending_since = now
+    booking.hold_expires_at = max(booking.hold_expires_at or now, now + ASYNC_PAYMENT_WINDOW)
+    booking.status_reason = PAYMENT_PENDING_REASON
 
 
 def _slot_still_free(session: Session, booking: Booking, now: datetime) -> bool:
@@ -111,6 +157,7 @@ def _on_payment_ended(session: Session, booking: Booking, kind: PaymentEventKind
     if booking.status not in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
         note(session, booking, "payment_event_ignored", f"{kind.value} after the booking moved on")
         return
+    booking.payment_pending_since = None
     if kind is PaymentEventKind.ASYNC_FAILED:
         booking.status_reason = "The payment failed, so the time was released."
     else:

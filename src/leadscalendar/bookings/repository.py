@@ -29,7 +29,8 @@ def get_booking(
 ) -> Booking | None:
     statement = select(Booking).where(Booking.id == booking_id)
     if for_update:
-        statement = statement.with_for_update()
+        # Locked means current: overwrite what an earlier read left in the session.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     return session.scalar(statement)
 
 

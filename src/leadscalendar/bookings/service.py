@@ -27,6 +27,7 @@ from leadscalendar.bookings.errors import (
 from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
     DELETE_EVENT,
+    EXPIRE_CHECKOUT,
     REFUND_PAYMENT,
 )
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
@@ -140,6 +141,20 @@ def checkout_expiry(booking: Booking, now: datetime) -> datetime:
     return max(booking.hold_expires_at, now + timedelta(minutes=MIN_CHECKOUT_MINUTES, seconds=30))
 
 
+def choose_checkout_expiry(booking: Booking, now: datetime, *, again: bool = False) -> bool:
+    """Fix the checkout's expiry once, so every attempt sends Stripe the same request.
+
+    ``again`` only after the provider refused the stored expiry as too close:
+    then no session exists under the key (Stripe keeps no result for a request
+    it refused as invalid) and a fresh expiry is safe. Returns whether it changed.
+    """
+    if booking.checkout_expires_at is not None and not again:
+        return False
+    booking.checkout_started_at = now
+    booking.checkout_expires_at = checkout_expiry(booking, now)
+    return True
+
+
 def confirm_free(
     session: Session, booking: Booking, booking_type: BookingType, now: datetime
 ) -> Booking:
@@ -166,6 +181,8 @@ def accept(
     session: Session, booking: Booking, booking_type: BookingType, now: datetime, detail: str
 ) -> None:
     booking.hold_expires_at = None
+    booking.payment_pending_since = None
+    booking.status_reason = None
     if booking_type.requires_approval:
         move(session, booking, BookingStatus.AWAITING_APPROVAL, detail)
         booking.status_reason = "Waiting for the host to approve."
@@ -223,6 +240,24 @@ def enqueue_refund(session: Session, booking: Booking, reason: str) -> None:
         dedupe_key=f"{REFUND_PAYMENT}:{booking.id}",
     )
     note(session, booking, "refund_requested", reason)
+
+
+def enqueue_checkout_expiry(session: Session, booking: Booking) -> None:
+    """Close the booking's open checkout at the provider, so nobody pays for what ended.
+
+    A job, not a call: the provider is never called inside a write transaction,
+    and the job exists exactly when the change that called for it commits.
+    """
+    if not booking.checkout_session_id or booking.paid_at is not None:
+        return
+    enqueue(
+        session,
+        EXPIRE_CHECKOUT,
+        {"booking_id": str(booking.id), "checkout_session_id": booking.checkout_session_id},
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+        dedupe_key=f"{EXPIRE_CHECKOUT}:{booking.id}",
+    )
 
 
 def record_refund(

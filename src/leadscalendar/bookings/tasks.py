@@ -26,6 +26,7 @@ from leadscalendar.bookings.google_outcomes import (
 from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
     DELETE_EVENT,
+    EXPIRE_CHECKOUT,
     REFUND_PAYMENT,
     UPDATE_EVENT,
 )
@@ -41,7 +42,7 @@ from leadscalendar.google.events import EventSpec, build_event_body, event_id_fo
 from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, ParkCode, Retry, Succeeded
 from leadscalendar.jobs.outcomes import Effect
-from leadscalendar.payments.errors import PaymentError
+from leadscalendar.payments.errors import PaymentError, PaymentRejectedError
 from leadscalendar.payments.provider import PaymentProvider
 
 logger = logging.getLogger(__name__)
@@ -286,12 +287,46 @@ def refund_payment(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     except PaymentError as error:
         if error.retryable:
             return Retry(reason=error.message, operation="refunds.create")
-        return park("refund_failed", f"The refund was refused: {error.message}", booking_id)
+        # The provider's own words are in the log (payments.stripe), not in a page.
+        return park(
+            "refund_failed",
+            "The payment provider refused the refund; the server log has its explanation.",
+            booking_id,
+        )
 
     def apply(session: Session) -> None:
         record_refund(session, booking_id, refund_id=refund.id, amount_minor=refund.amount_minor)
 
     return Succeeded(f"refund {refund.id} {refund.status}", apply=apply, operation="refunds.create")
+
+
+def expire_checkout(ctx: JobContext, deps: TaskDependencies) -> Outcome:
+    """Close an unpaid booking's checkout at the provider so the lead can no longer pay.
+
+    The provider refuses once the session is not open: already expired (nothing
+    to do) or completed, when the lead paid first; that payment's webhook then
+    finds the booking ended and refunds it with the true reason (payment_events).
+    """
+    payload = ctx.job.payload
+    booking_id = uuid.UUID(payload["booking_id"])
+    session_id = str(payload["checkout_session_id"])
+    try:
+        closed = deps.payments.expire_checkout(session_id)
+    except PaymentRejectedError:
+        try:
+            closed = deps.payments.retrieve_checkout(session_id)
+        except PaymentError as error:
+            if error.retryable:
+                return Retry(reason=error.message, operation="checkout.sessions.retrieve")
+            return Succeeded("the provider has no such checkout: nothing to close")
+    except PaymentError as error:
+        return Retry(reason=error.message, operation="checkout.sessions.expire")
+    detail = f"checkout {closed.id} is {closed.status} ({closed.payment_status})"
+    return Succeeded(
+        detail,
+        apply=record_on_booking(booking_id, "checkout_closed", detail, reason=False),
+        operation="checkout.sessions.expire",
+    )
 
 
 def build_registry(deps: TaskDependencies) -> JobRegistry:
@@ -301,4 +336,5 @@ def build_registry(deps: TaskDependencies) -> JobRegistry:
     registry.register(UPDATE_EVENT, notify_on_park(lambda ctx: update_calendar_event(ctx, deps)))
     registry.register(DELETE_EVENT, notify_on_park(lambda ctx: delete_calendar_event(ctx, deps)))
     registry.register(REFUND_PAYMENT, notify_on_park(lambda ctx: refund_payment(ctx, deps)))
+    registry.register(EXPIRE_CHECKOUT, notify_on_park(lambda ctx: expire_checkout(ctx, deps)))
     return registry

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from leadscalendar.errors import LeadsCalendarError
 
+# What a lead reads when the provider fails: what to do, never the provider's own
+# words (they are for developers and can quote a masked key); the log has those.
+PROVIDER_UNAVAILABLE_MESSAGE = (
+    "Payments are not available right now. Please try again in a few minutes."
+)
+PROVIDER_REFUSED_MESSAGE = (
+    "We could not start the payment for this booking. Please try again later, or "
+    "contact the host if it keeps happening."
+)
+
 
 class PaymentError(LeadsCalendarError):
     """Base of every payment failure."""

@@ -48,6 +48,10 @@ class CheckoutRequest:
     expires_at: datetime
     idempotency_key: str
     metadata: Mapping[str, str] = field(default_factory=dict)
+    # When ``expires_at`` was chosen. A retry sends the very same request (Stripe
+    # refuses a reused idempotency key with other parameters), so Stripe's
+    # minimum lifetime is measured from the first attempt, not from the retry.
+    first_attempt_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.amount_minor, bool) or not isinstance(self.amount_minor, int):
@@ -60,6 +64,8 @@ class CheckoutRequest:
             raise ValueError("description must not be empty (it is the line item's name)")
         if self.expires_at.tzinfo is None:
             raise ValueError("expires_at must be timezone-aware")
+        if self.first_attempt_at is not None and self.first_attempt_at.tzinfo is None:
+            raise ValueError("first_attempt_at must be timezone-aware")
         if not 0 < len(self.idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
             raise ValueError("idempotency_key must be 1 to 255 characters")
         for url_name in ("success_url", "cancel_url"):
@@ -70,10 +76,17 @@ class CheckoutRequest:
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
 
     def check_lifetime(self, now: datetime) -> None:
-        """Refuse an expiry Stripe would refuse, measured from ``now``."""
-        lifetime = self.expires_at - now
+        """Refuse an expiry Stripe would refuse, measured from the first attempt (or ``now``).
+
+        On a retry only the provider knows whether the first attempt arrived: if it
+        did, it answers with that session whatever the time left; if not, it says
+        the expiry is too close, which the caller handles (see ``web.booking_flow``).
+        """
+        lifetime = self.expires_at - (self.first_attempt_at or now)
         if lifetime < MIN_CHECKOUT_LIFETIME or lifetime > MAX_CHECKOUT_LIFETIME:
             raise ValueError("expires_at must be between 30 minutes and 24 hours from now")
+        if self.expires_at <= now:
+            raise ValueError("expires_at has passed")
 
     def provider_metadata(self) -> dict[str, str]:
         """Caller metadata plus the reserved keys, which always win."""

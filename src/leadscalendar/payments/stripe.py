@@ -7,6 +7,7 @@ points it at api.stripe.com, the demo and the tests at the sandbox.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import stripe
 
 from leadscalendar.payments.errors import (
+    PROVIDER_REFUSED_MESSAGE,
+    PROVIDER_UNAVAILABLE_MESSAGE,
     PaymentError,
     PaymentProviderUnavailableError,
     PaymentRejectedError,
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PROVIDER_NAME = "stripe"
+
+logger = logging.getLogger(__name__)
 
 
 class StripePaymentProvider:
@@ -142,18 +147,29 @@ def _call(operation: Callable[[], T]) -> T:
 
 
 def translate_stripe_error(exc: stripe.StripeError) -> PaymentError:
-    """Sort SDK errors into retryable and permanent, keeping no card or secret detail."""
+    """Sort SDK errors into retryable and permanent, with a message fit for a lead.
+
+    Stripe's own text is for developers and can quote a masked API key ("Invalid
+    API Key provided: sk_live_****1234"), so it goes to the log (which redacts
+    secrets) and never into the error's message, which pages and JSON show.
+    """
     status = exc.http_status
+    param: Any = getattr(exc, "param", None)
+    logger.warning(
+        "payment provider error %s (status %s, code %s, param %s, request %s): %s",
+        type(exc).__name__,
+        status,
+        exc.code,
+        param,
+        exc.request_id,
+        exc.user_message,
+    )
     if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (
         status is None or status >= 500 or status == 409
     ):
-        return PaymentProviderUnavailableError(
-            f"The payment provider is unavailable right now ({type(exc).__name__}); "
-            "the request can be retried."
-        )
-    param: Any = getattr(exc, "param", None)
+        return PaymentProviderUnavailableError(PROVIDER_UNAVAILABLE_MESSAGE)
     return PaymentRejectedError(
-        f"The payment provider refused the request: {exc.user_message or type(exc).__name__}",
+        PROVIDER_REFUSED_MESSAGE,
         code=exc.code,
         param=param if isinstance(param, str) else None,
         provider_status=status,

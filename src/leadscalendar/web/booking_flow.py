@@ -24,6 +24,8 @@ from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.payments.errors import PaymentRejectedError
+from leadscalendar.payments.provider import CheckoutSession
 from leadscalendar.services import Services
 
 MAX_DAYS_PER_REQUEST = 31
@@ -131,19 +133,38 @@ def confirm(services: Services, session: Session, booking_id: uuid.UUID) -> Book
     if booking.amount_minor == 0:
         booking = service.get_booking(session, booking_id, for_update=True)
         return service.confirm_free(session, booking, booking_type, now)
+    booking = service.get_booking(session, booking_id, for_update=True)
+    service.choose_checkout_expiry(booking, now)
+    # Stored before the call: a retry after a lost answer must send the same request.
     session.commit()
-    base = services.settings.public_url.rstrip("/")
-    token = services.links.token_for(booking.id)
-    checkout = start_checkout(
-        services.payment_provider,
-        booking,
-        booking_type,
-        success_url=f"{base}/bookings/{booking.id}?token={token}&paid=1",
-        cancel_url=f"{base}/bookings/{booking.id}?token={token}&cancelled_checkout=1",
-        now=now,
-    )
+    checkout = _start_checkout(services, session, booking, booking_type)
     booking = service.get_booking(session, booking_id, for_update=True)
     return service.record_checkout(session, booking, checkout, now)
+
+
+def _start_checkout(
+    services: Services, session: Session, booking: Booking, booking_type: BookingType
+) -> CheckoutSession:
+    """The provider call, holding no transaction; once more if the stored expiry is too close.
+
+    That refusal means the first attempt never reached the provider (it would
+    have answered with that session), so nothing exists under the key yet.
+    """
+    base = services.settings.public_url.rstrip("/")
+    token = services.links.token_for(booking.id)
+    urls = {
+        "success_url": f"{base}/bookings/{booking.id}?token={token}&paid=1",
+        "cancel_url": f"{base}/bookings/{booking.id}?token={token}&cancelled_checkout=1",
+    }
+    try:
+        return start_checkout(services.payment_provider, booking, booking_type, **urls)
+    except PaymentRejectedError as error:
+        if error.param != "expires_at":
+            raise
+    booking = service.get_booking(session, booking.id, for_update=True)
+    service.choose_checkout_expiry(booking, utcnow(), again=True)
+    session.commit()
+    return start_checkout(services.payment_provider, booking, booking_type, **urls)
 
 
 def cancel(session: Session, booking_id: uuid.UUID, by: changes.CancelledBy) -> Booking:

@@ -175,3 +175,48 @@ def test_a_body_that_is_not_utf8_is_a_400_not_a_crash(api: httpx.Client) -> None
     )
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_a_wrong_api_key_is_quoted_back_masked_as_stripe_does(api: httpx.Client) -> None:
+    wrong = "sk_test_wrongkey0123456789abcd"
+    response = api.get(
+        "/v1/checkout/sessions/cs_test_any", headers={"Authorization": f"Bearer {wrong}"}
+    )
+    assert response.status_code == 401
+    message = response.json()["error"]["message"]
+    assert message.startswith("Invalid API Key provided: sk_test_****")
+    assert message.endswith("abcd")
+    assert wrong not in message
+
+
+def test_only_an_open_session_can_be_expired_in_stripes_words(api: httpx.Client) -> None:
+    session = create_session(api)
+    api.post(f"/_sandbox/sessions/{session['id']}/pay").raise_for_status()
+    refused = api.post(f"/v1/checkout/sessions/{session['id']}/expire")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["message"] == (
+        'Only Checkout Sessions with a status in ["open"] can be expired. '
+        "This Checkout Session has a status of `complete`."
+    )
+    assert api.get(f"/v1/checkout/sessions/{session['id']}").json()["status"] == "complete"
+
+
+def test_a_lost_answer_fault_does_the_work_and_a_retry_gets_it_back(api: httpx.Client) -> None:
+    api.post("/_sandbox/faults", json={"status": 500, "count": 1, "after_work": True})
+    form = {
+        "mode": "payment",
+        "success_url": "https://app.example/paid",
+        "line_items[0][quantity]": "1",
+        "line_items[0][price_data][currency]": "eur",
+        "line_items[0][price_data][unit_amount]": "5000",
+        "line_items[0][price_data][product_data][name]": "Coaching",
+    }
+    headers = {"Idempotency-Key": "lost-answer-1"}
+    lost = api.post("/v1/checkout/sessions", data=form, headers=headers)
+    assert lost.status_code == 500
+    (created,) = api.get("/_sandbox/sessions").json()
+    retried = api.post("/v1/checkout/sessions", data=form, headers=headers)
+    assert retried.status_code == 200
+    assert retried.json()["id"] == created["id"]

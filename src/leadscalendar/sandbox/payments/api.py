@@ -76,24 +76,34 @@ def _sandbox(request: Request) -> PaymentsSandbox:
     return sandbox
 
 
-def _authenticate(request: Request, api_key: str) -> bool:
+def _credential(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
     if scheme.lower() == "basic":
         try:
-            credential = base64.b64decode(credential).decode().partition(":")[0]
+            return base64.b64decode(credential).decode().partition(":")[0]
         except ValueError:
-            return False
-    elif scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(credential.encode(), api_key.encode())
+            return None
+    return credential if scheme.lower() == "bearer" else None
+
+
+def masked_key(key: str) -> str:
+    """The key as Stripe quotes it in errors: its prefix, stars, and its last four."""
+    prefix, _, rest = key.rpartition("_")
+    if not prefix:
+        return "*" * len(key)
+    return f"{prefix}_{'*' * max(len(rest) - 4, 0)}{rest[-4:]}"
 
 
 async def _guard(request: Request) -> Response | None:
     """Auth and injected faults, answered before any work, as Stripe's edge would."""
     sandbox = _sandbox(request)
-    if not _authenticate(request, sandbox.config.api_key):
-        return stripe_error(401, "Invalid API Key provided.")
+    credential = _credential(request)
+    if credential is None:
+        return stripe_error(401, "You did not provide an API key.")
+    if not hmac.compare_digest(credential.encode(), sandbox.config.api_key.encode()):
+        # Stripe quotes the wrong key back, masked: a developer's text, never a lead's.
+        return stripe_error(401, f"Invalid API Key provided: {masked_key(credential)}")
     status = sandbox.store.take_fault()
     if status is not None:
         return stripe_error(status, "Injected sandbox fault.", type_="api_error")
@@ -109,36 +119,50 @@ async def _idempotent(request: Request, create: Callable[[JSON], JSON]) -> Respo
     body = await request.body()
     key = request.headers.get("idempotency-key")
     with sandbox.store.lock:
-        saved = sandbox.store.idempotency.get(key) if key else None
-        if saved is not None:
-            if (saved.method, saved.path, saved.fingerprint) != (
-                request.method,
-                request.url.path,
-                fingerprint(body),
-            ):
-                return stripe_error(
-                    400,
-                    "Keys for idempotent requests can only be used with the same parameters "
-                    f"they were first used with. Try using a key other than '{key}' if you "
-                    "meant to execute a different request.",
-                    type_="idempotency_error",
-                )
-            headers = {**_request_id(), "Idempotent-Replayed": "true"}
-            return JSONResponse(saved.body, status_code=saved.status, headers=headers)
-        try:
-            result = create(parse_stripe_form(body))
-        except FormError as exc:
-            return stripe_error(400, str(exc), param=exc.param)
-        except ParamError as exc:
-            return stripe_error(400, exc.message, param=exc.param, code=exc.code)
-        except SandboxStateError as exc:
-            status = 404 if exc.code == "resource_missing" else 400
-            return stripe_error(status, exc.message, param=exc.param, code=exc.code)
-        if key:
-            sandbox.store.idempotency[key] = IdempotentResult(
-                request.method, request.url.path, fingerprint(body), 200, result
+        response = _run_once(sandbox, request, body, key, create)
+    lost = sandbox.store.take_fault(after_work=True)
+    if lost is not None:
+        return stripe_error(lost, "Injected sandbox fault after the work.", type_="api_error")
+    return response
+
+
+def _run_once(
+    sandbox: PaymentsSandbox,
+    request: Request,
+    body: bytes,
+    key: str | None,
+    create: Callable[[JSON], JSON],
+) -> Response:
+    saved = sandbox.store.idempotency.get(key) if key else None
+    if saved is not None:
+        if (saved.method, saved.path, saved.fingerprint) != (
+            request.method,
+            request.url.path,
+            fingerprint(body),
+        ):
+            return stripe_error(
+                400,
+                "Keys for idempotent requests can only be used with the same parameters "
+                f"they were first used with. Try using a key other than '{key}' if you "
+                "meant to execute a different request.",
+                type_="idempotency_error",
             )
-        return JSONResponse(result, headers=_request_id())
+        headers = {**_request_id(), "Idempotent-Replayed": "true"}
+        return JSONResponse(saved.body, status_code=saved.status, headers=headers)
+    try:
+        result = create(parse_stripe_form(body))
+    except FormError as exc:
+        return stripe_error(400, str(exc), param=exc.param)
+    except ParamError as exc:
+        return stripe_error(400, exc.message, param=exc.param, code=exc.code)
+    except SandboxStateError as exc:
+        status = 404 if exc.code == "resource_missing" else 400
+        return stripe_error(status, exc.message, param=exc.param, code=exc.code)
+    if key:
+        sandbox.store.idempotency[key] = IdempotentResult(
+            request.method, request.url.path, fingerprint(body), 200, result
+        )
+    return JSONResponse(result, headers=_request_id())
 
 
 @router.post("/checkout/sessions")

@@ -139,12 +139,17 @@ def inject_fault(
     request: Request,
     status: Annotated[int, Body(embed=True, ge=400, le=599)],
     count: Annotated[int, Body(embed=True, ge=0)] = 1,
+    after_work: Annotated[bool, Body(embed=True)] = False,
 ) -> JSON:
-    """Answer the next ``count`` API requests with ``status`` (5xx, 429...)."""
+    """Answer the next ``count`` API requests with ``status`` (5xx, 429...).
+
+    ``after_work``: do the work first (create, replay), then answer with the
+    fault, as when Stripe acted but its answer was lost on the way back.
+    """
     store = _sandbox(request).store
     with store.lock:
-        store.fault = Fault(status=status, remaining=count)
-    return {"status": status, "count": count}
+        store.fault = Fault(status=status, remaining=count, after_work=after_work)
+    return {"status": status, "count": count, "after_work": after_work}
 
 
 @router.post("/reset")

@@ -62,6 +62,8 @@ class IdempotentResult:
 class Fault:
     status: int
     remaining: int
+    # After the work is done: the caller never hears that it succeeded (a lost answer).
+    after_work: bool = False
 
 
 @dataclass
@@ -91,13 +93,14 @@ class Store:
 
     # -- faults -----------------------------------------------------------------
 
-    def take_fault(self) -> int | None:
-        """The status to fail the next API request with, if a fault is armed."""
+    def take_fault(self, *, after_work: bool = False) -> int | None:
+        """The status to fail the next API request with, if a fault of that kind is armed."""
         with self.lock:
-            if self.fault is None or self.fault.remaining <= 0:
+            fault = self.fault
+            if fault is None or fault.remaining <= 0 or fault.after_work is not after_work:
                 return None
-            self.fault.remaining -= 1
-            return self.fault.status
+            fault.remaining -= 1
+            return fault.status
 
     # -- checkout sessions ----------------------------------------------------------
 
@@ -157,8 +160,16 @@ class Store:
             return copy.deepcopy(record.obj)
 
     def expire(self, session_id: str) -> JSON:
+        """Stripe's ``/expire``: only an open session can be expired; the lead can no longer pay."""
         with self.lock:
-            record = self._open_session(session_id)
+            record = self.session(session_id)
+            status = record.obj["status"]
+            if status != "open":
+                raise SandboxStateError(
+                    'Only Checkout Sessions with a status in ["open"] can be expired. '
+                    f"This Checkout Session has a status of `{status}`.",
+                    "session_not_open",
+                )
             return self._expire(record)
 
     def expire_due(self) -> int:
