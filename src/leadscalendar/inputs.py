@@ -58,10 +58,10 @@ def multi_line(value: str) -> str:
 def iana_time_zone(value: str) -> str:
     """The canonical IANA name for ``value``; ``ValueError`` for anything else."""
     try:
-        return require_canonical_zone(single_line(value))
+        return require_canonical_zone(value)
     except UnknownTimeZoneError:
         raise ValueError(
-            "is not a time zone we know; use an IANA name such as Europe/Paris"
+            f"{value!r} is not a time zone we know; use an IANA name such as Europe/Paris"
         ) from None
 
 
