@@ -43,8 +43,8 @@ def test_multi_line_text_refuses_control_characters_other_than_line_breaks(text:
 
 
 def test_ordinary_text_passes_unchanged() -> None:
-    sample = Sample(name="Zoë O'Brien – 東京", notes="Line one\r\nLine two\n\tindented")
-    assert sample.name == "Zoë O'Brien – 東京"
+    sample = Sample(name="Zoë O'Brien \u2013 東京", notes="Line one\r\nLine two\n\tindented")
+    assert sample.name == "Zoë O'Brien \u2013 東京"
     assert sample.notes == "Line one\r\nLine two\n\tindented"
 
 

@@ -12,7 +12,6 @@ from itertools import pairwise
 import pytest
 
 from leadscalendar.availability import (
-    SlotRejection,
     WorkingHours,
     check_slot,
     compute_slots,
