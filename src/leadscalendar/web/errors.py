@@ -24,10 +24,7 @@ from leadscalendar.web.templating import templates
 logger = logging.getLogger(__name__)
 
 GENERIC_500 = "Something went wrong on our side. It has been logged; please try again."
-DATABASE_DOWN = (
-    "We are briefly unable to take bookings. Nothing was booked or charged; "
-    "please try again in a minute."
-)
+DATABASE_DOWN = "We are briefly unable to take bookings. Please try again in a minute."
 RETRY_AFTER_SECONDS = 30
 
 
