@@ -23,8 +23,10 @@ def _closed_port() -> int:
 def down_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgresql":
         return f"postgresql+psycopg://root@127.0.0.1:{_closed_port()}/postgres"
-    # A file in a directory that does not exist cannot be opened.
-    return f"sqlite:///{tmp_path / 'gone' / 'leadscalendar.db'}"
+    # Where the database file should be there is a directory: SQLite cannot open it.
+    blocked = tmp_path / "leadscalendar.db"
+    blocked.mkdir()
+    return f"sqlite:///{blocked}"
 
 
 @pytest.fixture
