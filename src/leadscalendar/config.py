@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # the event loop. The intake is CPU-bound under one GIL: more threads only add
     # contention (bench/webhooks.py: 2 beat 8 and 40), and SQLite has one writer.
     webhook_concurrency: int = Field(default=2, ge=1)
+    # Largest request body accepted, in bytes; checked from Content-Length and while
+    # the body streams in, so an oversized upload is refused before it is read (413).
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     # Durable jobs (leadscalendar.jobs): retries, leases, worker shape, pacing.
     jobs_backoff_base_seconds: float = Field(default=2.0, gt=0)

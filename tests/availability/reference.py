@@ -97,13 +97,6 @@ def offered(scenario: Scenario, start: datetime) -> bool:
     if not scenario.window_start <= start < scenario.window_end:
         return False
     local = start.astimezone(zone)
-    # A repeated wall time is offered at its first occurrence only. The zones used
-    # repeat readings by 30 or 60 minutes when clocks go back.
-    if any(
-        reading(start - timedelta(minutes=shift), zone) == reading(start, zone)
-        for shift in (30, 60)
-    ):
-        return False
     minutes = local.hour * 60 + local.minute
     step = int(rules.step.total_seconds()) // 60
     if local.second or local.microsecond or minutes % step:

@@ -7,11 +7,11 @@ tests would catch a conversion that zoneinfo and the code got wrong together.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
 from leadscalendar.availability import (
-    SlotRejection,
     WorkingHours,
     check_slot,
     compute_slots,
@@ -99,17 +99,32 @@ def test_paris_spring_forward_slots_are_exact() -> None:
         ("America/New_York", date(2026, 11, 1), "2026-11-01 05:30", "2026-11-01 06:30"),
     ],
 )
-def test_fall_back_offers_a_repeated_wall_time_once_at_its_first_occurrence(
+def test_fall_back_offers_the_repeated_hour_like_any_other_hour(
     zone: str, day: date, first: str, second: str
 ) -> None:
     hours = every_day(zone, "00:00-06:00")
     starts = slots_on(hours, day)
     offered = walls(hours, starts)
-    assert len(offered) == len({wall[:5] for wall in offered}) == 12
+    # Six wall-clock hours, seven real ones: fourteen half-hour slots, each one
+    # labelled apart from its twin by the zone abbreviation.
+    assert len(offered) == len(set(offered)) == 14
     assert utc(first) in starts
-    assert utc(second) not in starts
-    assert check_slot(hours, rules(), utc(second), now=NOW) is SlotRejection.NOT_A_SLOT_START
+    assert utc(second) in starts
+    assert starts == sorted(starts)
+    assert all(later - earlier == timedelta(minutes=30) for earlier, later in pairwise(starts))
+    assert check_slot(hours, rules(), utc(second), now=NOW) is None
     assert is_slot_available(hours, rules(), utc(first), now=NOW)
+
+
+def test_new_york_fall_back_slots_are_exact() -> None:
+    hours = every_day("America/New_York", "00:00-03:00")
+    assert walls(hours, slots_on(hours, date(2026, 11, 1), minutes=60, step=60)) == [
+        "00:00 EDT", "01:00 EDT", "01:00 EST", "02:00 EST",
+    ]  # fmt: skip
+    assert slots_on(hours, date(2026, 11, 1), minutes=60, step=60) == [
+        utc("2026-11-01 04:00"), utc("2026-11-01 05:00"),
+        utc("2026-11-01 06:00"), utc("2026-11-01 07:00"),
+    ]  # fmt: skip
 
 
 def test_a_working_boundary_in_the_gap_means_the_transition_instant() -> None:
@@ -137,9 +152,10 @@ def test_half_hour_dst_in_lord_howe() -> None:
     offered = walls(hours, slots_on(hours, date(2026, 10, 4), minutes=15, step=15))
     assert "02:00 +1030" not in offered and "02:15 +1030" not in offered
     assert offered[3:6] == ["01:45 +1030", "02:30 +11", "02:45 +11"]
-    # 2026-04-05: 01:30-02:00 happens twice; each wall time offered once.
+    # 2026-04-05: 01:30-02:00 happens twice; both passes are offered.
     back = walls(hours, slots_on(hours, date(2026, 4, 5), minutes=15, step=15))
-    assert len(back) == len({wall[:5] for wall in back}) == 12
+    assert len(back) == len(set(back)) == 14
+    assert back[2:6] == ["01:30 +11", "01:45 +11", "01:30 +1030", "01:45 +1030"]
 
 
 def test_a_day_that_starts_at_one_in_havana() -> None:

@@ -161,7 +161,6 @@ def test_slots_are_sorted_distinct_aligned_and_in_the_window(scenario: Scenario)
         assert slot.end - slot.start == scenario.rules.duration
         assert scenario.window_start <= slot.start < scenario.window_end
         local = slot.start.astimezone(scenario.zone)
-        assert local.fold == 0
         assert (local.hour * 3600 + local.minute * 60 + local.second) % step == 0
         assert local.microsecond == 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
@@ -13,6 +12,7 @@ from leadscalendar.accounts.errors import HostAlreadyExistsError, InvalidCredent
 from leadscalendar.accounts.models import Host
 from leadscalendar.accounts.passwords import DUMMY_HASH, hash_password, verify_password
 from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.inputs import iana_time_zone, single_line
 
 MIN_PASSWORD_LENGTH = 10
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -39,7 +39,11 @@ def create_host(
     email = normalise_email(email)
     if not name.strip() or len(name) > 200:
         raise LeadsCalendarError("A name of 1 to 200 characters is required.")
-    if not SLUG_PATTERN.match(slug):
+    try:
+        single_line(name)
+    except ValueError:
+        raise LeadsCalendarError("The name must be one line without control characters.") from None
+    if not SLUG_PATTERN.fullmatch(slug):
         raise LeadsCalendarError(
             "The slug must be 1 to 64 lowercase letters, digits or dashes, "
             "not starting or ending with a dash."
@@ -48,8 +52,10 @@ def create_host(
         raise LeadsCalendarError(
             f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
         )
-    if timezone not in zoneinfo.available_timezones():
-        raise LeadsCalendarError(f"Unknown time zone {timezone!r}; use an IANA name.")
+    try:
+        timezone = iana_time_zone(timezone)
+    except ValueError:
+        raise LeadsCalendarError(f"Unknown time zone {timezone!r}; use an IANA name.") from None
     if repository.get_host_by_email(session, email) is not None:
         raise HostAlreadyExistsError(f"A host with e-mail {email} already exists.")
     if repository.get_host_by_slug(session, slug) is not None:

@@ -7,9 +7,10 @@ them to exactly the same answer.
 
 A slot start is a local wall time on a host-local date that is
 
-1. a multiple of ``step`` after local midnight, not in a DST gap, and not the
-   second occurrence of a repeated wall time (ambiguous times are offered
-   once, at their first occurrence, PEP 495 ``fold=0``);
+1. a multiple of ``step`` after local midnight and not in a DST gap; a wall
+   time that happens twice (the hour repeated when clocks go back) is offered
+   at both occurrences, because both are real hours the host may work (the
+   lead's page tells them apart by their zone abbreviation, e.g. EDT / EST);
 2. inside one working interval of that date, with the whole slot inside the
    interval's instants (boundaries per ``zones.wall_to_us``);
 3. at or after ``now + minimum_notice``, on a date at most ``max_days_ahead``
@@ -80,13 +81,18 @@ def _day_candidates(
                     break
                 yield instant
             continue
+        # A transition inside: convert each wall time on its own; a repeated wall
+        # time yields both of its instants, so the day is sorted before it is used.
+        instants: list[int] = []
         for second in range(first, wall_end, step):
             offset0, offset1 = offsets_us(day, second, zone)
             if offset1 > offset0:  # in the gap: this wall time never happens
                 continue
-            instant = naive_us(day, second) - offset0
-            if span_start <= instant <= latest_start:
-                yield instant
+            naive = naive_us(day, second)
+            for offset in (offset0,) if offset0 == offset1 else (offset0, offset1):
+                if span_start <= naive - offset <= latest_start:
+                    instants.append(naive - offset)
+        yield from sorted(instants)
 
 
 def _today(now: datetime, zone: ZoneInfo) -> date:
@@ -148,8 +154,8 @@ def compute_slots(
                     continue
                 slots.append(Slot(from_us(start), from_us(start + duration)))
         day += _ONE_DAY
-    # Already in order (days ascend, fold=0 wall times map monotonically to
-    # instants); the sort is a cheap O(n) guarantee for callers that bisect.
+    # Already in order (days ascend, each day's instants are sorted); the sort
+    # is a cheap O(n) guarantee for callers that bisect.
     slots.sort()
     return slots
 
@@ -178,8 +184,8 @@ def check_slot(
 
     local = start.astimezone(zone)
     second = local.hour * 3600 + local.minute * 60 + local.second
-    # fold=1 is the repeated hour's second pass, which is never offered.
-    if local.fold or local.microsecond or second % step:
+    # fold=1 (the repeated hour's second pass) is a start like any other.
+    if local.microsecond or second % step:
         return SlotRejection.NOT_A_SLOT_START
     day = local.date()
     inside = any(

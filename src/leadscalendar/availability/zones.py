@@ -6,8 +6,9 @@ times faster than aware datetimes while being exact.
 
 Local wall times are turned into instants with one rule, used everywhere:
 
-- an ambiguous wall time (the repeated hour when clocks go back) means its
-  *first* occurrence, i.e. PEP 495 ``fold=0``;
+- an ambiguous wall time (the repeated hour when clocks go back) as a
+  working-hours *boundary* means its *first* occurrence, i.e. PEP 495
+  ``fold=0`` (as a slot start, both occurrences are offered: see ``slots``);
 - a wall time that does not exist (skipped when clocks go forward) is a
   *boundary* only, never a slot start; as a boundary it means the transition
   instant itself, i.e. the first instant whose wall reading is at or after it.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import BookingType, Schedule, SendUpdates
 from leadscalendar.errors import ConflictError
+from leadscalendar.inputs import MultiLineText, SingleLineText
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_REMINDERS = 5
@@ -23,13 +24,13 @@ class BookingTypeIn(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    slug: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=4000)
+    slug: SingleLineText = Field(min_length=1, max_length=64)
+    title: SingleLineText = Field(min_length=1, max_length=200)
+    description: MultiLineText = Field(default="", max_length=4000)
     duration_minutes: int = Field(ge=5, le=24 * 60)
     price_minor: int = Field(default=0, ge=0, le=99_999_999)
-    currency: str = Field(default="eur", min_length=3, max_length=3)
-    location: str | None = Field(default=None, max_length=1024)
+    currency: SingleLineText = Field(default="eur", min_length=3, max_length=3)
+    location: SingleLineText | None = Field(default=None, max_length=1024)
     google_meet: bool = False
     buffer_before_minutes: int = Field(default=0, ge=0, le=24 * 60)
     buffer_after_minutes: int = Field(default=0, ge=0, le=24 * 60)
@@ -37,7 +38,7 @@ class BookingTypeIn(BaseModel):
     max_days_ahead: int = Field(default=60, ge=0, le=730)
     slot_step_minutes: int = Field(default=30, ge=5, le=24 * 60)
     daily_limit: int | None = Field(default=None, ge=1, le=1000)
-    calendar_id: str | None = Field(default=None, max_length=1024)
+    calendar_id: SingleLineText | None = Field(default=None, max_length=1024)
     send_updates: SendUpdates = SendUpdates.ALL
     reminders: list[tuple[str, int]] | None = None
     hold_minutes: int = Field(default=30, ge=5, le=24 * 60)

@@ -2,57 +2,37 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime
-from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from leadscalendar.inputs import BoundedDatetime, IanaTimeZone, MultiLineText, SingleLineText
 
 MAX_GUESTS = 10
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    # available_timezones() walks the whole tz database on disk: once per process, not per hold.
-    return frozenset(zoneinfo.available_timezones())
 
 
 class Guest(BaseModel):
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
     email: EmailStr
-    name: str = Field(default="", max_length=200)
+    name: SingleLineText = Field(default="", max_length=200)
 
 
 class LeadDetails(BaseModel):
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=200)
+    name: SingleLineText = Field(min_length=1, max_length=200)
     email: EmailStr
-    notes: str = Field(default="", max_length=4000)
+    notes: MultiLineText = Field(default="", max_length=4000)
     guests: tuple[Guest, ...] = Field(default=(), max_length=MAX_GUESTS)
-    time_zone: str = Field(default="UTC", max_length=64)
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if value not in _zone_names():
-            raise ValueError(f"unknown time zone {value!r}")
-        return value
+    time_zone: IanaTimeZone = Field(default="UTC", max_length=64)
 
 
 class HoldRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    start: datetime
+    start: BoundedDatetime
     lead: LeadDetails
-
-    @field_validator("start")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("the start time needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
-        return value
 
 
 class SlotOut(BaseModel):
@@ -98,11 +78,4 @@ class BookingOut(BaseModel):
 class RescheduleRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    start: datetime
-
-    @field_validator("start")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("the start time needs a UTC offset")
-        return value
+    start: BoundedDatetime

@@ -1,16 +1,19 @@
-"""Bearer API keys for ``/api/v1``: the host a request acts for, and request hygiene."""
+"""Bearer API keys for ``/api/v1``: the host a request acts for.
+
+Request hygiene (control characters, sizes, ranges) is the input layer's job:
+``leadscalendar.inputs`` and ``web.request_limits``, the same for every surface.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from leadscalendar.accounts import api_keys
 from leadscalendar.accounts.models import Host
 from leadscalendar.db.base import utcnow
-from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.web.deps import DbSession
 
 # auto_error=False: a missing header gets our 401 error body, not FastAPI's 403.
@@ -31,15 +34,3 @@ def get_api_host(
 
 
 ApiHost = Annotated[Host, Depends(get_api_host)]
-
-
-class NulCharacterError(LeadsCalendarError):
-    def __init__(self) -> None:
-        super().__init__("Text may not contain NUL characters.")
-
-
-async def reject_nul_characters(request: Request) -> None:
-    """PostgreSQL cannot store NUL in text; refuse it up front as bad input, never a 500."""
-    body = await request.body()
-    if b"\\u0000" in body or b"\x00" in body or "%00" in request.url.query:
-        raise NulCharacterError()

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadscalendar.bookings.booking_types import BookingTypeIn
 from leadscalendar.bookings.schemas import BookingOut, Guest, LeadDetails
-
-EARLIEST_YEAR = 2000
-LATEST_YEAR = 2200
-
-
-def check_moment(value: datetime) -> datetime:
-    """An aware datetime within years we can compute with (no overflow near year 1 or 9999)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("the time needs a UTC offset, e.g. 2026-12-01T09:00:00+01:00")
-    try:
-        utc = value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the time is out of range") from None
-    if not EARLIEST_YEAR <= utc.year <= LATEST_YEAR:
-        raise ValueError(f"the time must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
-    return utc
+from leadscalendar.inputs import BoundedDatetime
 
 
 class ErrorDetail(BaseModel):
@@ -89,21 +74,11 @@ class HostHoldRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     booking_type_id: uuid.UUID
-    start: datetime
+    start: BoundedDatetime
     lead: LeadDetails
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, value: datetime) -> datetime:
-        return check_moment(value)
 
 
 class HostRescheduleRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    start: datetime = Field(description="The new start, with a UTC offset.")
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, value: datetime) -> datetime:
-        return check_moment(value)
+    start: BoundedDatetime = Field(description="The new start, with a UTC offset.")

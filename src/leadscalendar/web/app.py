@@ -18,6 +18,7 @@ from leadscalendar.web.dashboard.routers import DASHBOARD_ROUTERS
 from leadscalendar.web.errors import install_error_handlers
 from leadscalendar.web.openapi import install_openapi
 from leadscalendar.web.rate_limit import RateLimits
+from leadscalendar.web.request_limits import RequestLimitsMiddleware
 from leadscalendar.web.routes import (
     api_keys,
     auth,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_request_body_bytes)
     # Added last, so outermost: even responses the session layer short-cuts get the headers.
     app.add_middleware(SecurityHeadersMiddleware, policy=app.state.security_policy)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -12,6 +12,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leadscalendar.errors import LeadsCalendarError, RateLimitedError
@@ -22,6 +24,8 @@ from leadscalendar.web.templating import templates
 logger = logging.getLogger(__name__)
 
 GENERIC_500 = "Something went wrong on our side. It has been logged; please try again."
+DATABASE_DOWN = "We are briefly unable to take bookings. Please try again in a minute."
+RETRY_AFTER_SECONDS = 30
 
 
 def _wants_json(request: Request) -> bool:
@@ -80,6 +84,19 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     return render_error(request, exc.status_code, message, f"http_{exc.status_code}")
 
 
+async def _on_database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down, restarting or out of connections: a 503 to retry, not a 500.
+
+    Only the error's type is logged: its text names the database server.
+    """
+    logger.warning(
+        "database unavailable on %s %s (%s)", request.method, request.url.path, type(exc).__name__
+    )
+    response = render_error(request, 503, DATABASE_DOWN, "service_unavailable")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     response = render_error(request, 500, GENERIC_500, "internal_error")
@@ -92,4 +109,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LeadsCalendarError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(unavailable, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected_error)

@@ -5,13 +5,13 @@ Pure functions, so the templates stay free of logic and the wording is tested on
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlencode
 
 from leadscalendar.availability.display import EN_DASH, format_local_time
+from leadscalendar.availability.zone_names import canonical_zone, canonical_zone_names
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.web.ics import utc_stamp
 
@@ -23,20 +23,14 @@ GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
 
 @lru_cache(maxsize=1)
 def zone_names() -> tuple[str, ...]:
-    """Every IANA zone name, sorted, for the time-zone picker."""
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-@lru_cache(maxsize=1)
-def _zone_set() -> frozenset[str]:
-    return frozenset(zone_names())
+    """Every canonical IANA zone name, sorted, for the time-zone picker."""
+    return tuple(sorted(canonical_zone_names()))
 
 
 def resolve_zone(requested: str | None, fallback: str) -> str:
-    """The lead's zone if it is a real IANA name, else ``fallback`` (host or booking zone)."""
-    if requested and requested in _zone_set():
-        return requested
-    return fallback
+    """The lead's zone (a link such as ``US/Eastern`` by its canonical name) if it is one,
+    else ``fallback`` (host or booking zone): a page follows a stale link rather than fail."""
+    return (canonical_zone(requested) if requested else None) or fallback
 
 
 def price_label(amount_minor: int, currency: str) -> str:

@@ -220,3 +220,17 @@ def test_booking_actions_refuse_a_missing_csrf_token(booking_env: BookingEnv) ->
 def test_an_unknown_booking_is_not_found(booking_env: BookingEnv) -> None:
     missing = booking_env.host.client.get(f"/dashboard/bookings/{uuid.uuid4()}")
     assert missing.status_code == 404
+
+
+def test_far_dates_and_page_numbers_get_a_clear_refusal(booking_env: BookingEnv) -> None:
+    client = booking_env.host.client
+    for page in ("100000000000000000000", "0", "-1"):
+        listed = client.get("/dashboard/bookings", params={"page": page})
+        assert listed.status_code == 400, (page, listed.status_code)
+        assert "page" in listed.text
+    booked = book(booking_env, "intro")
+    url = f"/dashboard/bookings/{booked['id']}"
+    for far in ("0001-01-01T00:00", "9999-12-31T23:00"):
+        refused = submit(client, url, f"{url}/reschedule", {"start": far}, follow=True)
+        assert refused.status_code == 200, (far, refused.text)
+        assert "between the years 2000 and 2200" in refused.text

@@ -136,3 +136,15 @@ def test_the_hours_form_refuses_a_missing_csrf_token(booking_env: BookingEnv) ->
     refused = booking_env.host.client.post(HOURS, data=hours_form())
     assert refused.status_code == 403
     assert host_by_slug(booking_env.services).timezone == "Europe/Paris"
+
+
+def test_only_canonical_zones_can_be_chosen(booking_env: BookingEnv) -> None:
+    client = booking_env.host.client
+    page = client.get(HOURS)
+    assert ">Europe/Paris</option>" in page.text
+    for artefact in ("localtime", "posixrules", "Factory"):
+        assert f">{artefact}</option>" not in page.text
+        refused = submit(client, HOURS, HOURS, hours_form(timezone=artefact))
+        assert refused.status_code == 400, artefact
+        assert "choose a time zone from the list" in refused.text
+    assert host_by_slug(booking_env.services).timezone == "Europe/Paris"

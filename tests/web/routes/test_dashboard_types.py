@@ -164,3 +164,31 @@ def test_type_forms_refuse_a_missing_csrf_token(google_app: ConnectedApp) -> Non
     )
     assert edit.status_code == 403
     assert booking_type(google_app.services, "deep-dive").title == "Deep dive"
+
+
+def test_control_characters_in_type_fields_are_refused_beside_the_field(
+    google_app: ConnectedApp,
+) -> None:
+    google_app.connect()
+    for field, value in [
+        ("title", "Deep\x00dive"),
+        ("title", "Deep\r\ndive"),
+        ("description", "Ninety\x00minutes"),
+        ("location", "Room 1\x0bRoom 2"),
+    ]:
+        extra = {"location_kind": "place"} if field == "location" else {}
+        response = submit(
+            google_app.client, NEW, "/dashboard/types", type_form(**{field: value, **extra})
+        )
+        assert response.status_code == 400, (field, value)
+        assert "control characters" in field_error(response.text, field), (field, value)
+    multi_line = submit(
+        google_app.client,
+        NEW,
+        "/dashboard/types",
+        type_form(description="Ninety minutes.\r\nOn one problem."),
+    )
+    assert multi_line.status_code in (200, 303), multi_line.text
+    assert booking_type(google_app.services, "deep-dive").description == (
+        "Ninety minutes.\r\nOn one problem."
+    )

@@ -177,3 +177,46 @@ def test_a_hold_keeps_the_price_it_was_held_at(booking_env: BookingEnv) -> None:
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["status"] in ("paid", "scheduled")
         assert confirmed.json()["amount_minor"] == 0
+
+
+def test_control_characters_far_dates_and_non_zones_get_a_400(booking_env: BookingEnv) -> None:
+    with api_client(booking_env.url, create_key(booking_env.services, HOST_EMAIL)) as api:
+        intro = _type_id(api, "intro")
+        for name, fields in {
+            "NUL in the title": {"title": "VIP\x00"},
+            "a line break in the title": {"title": "VIP\r\nsession"},
+            "NUL in the description": {"description": "Bring\x00notes"},
+            "a line break in the location": {"location": "Room 1\nRoom 2"},
+        }.items():
+            created = api.post("/booking-types", json={**APPROVAL_TYPE, **fields})
+            assert created.status_code == 400, (name, created.text)
+            assert "control characters" in created.json()["error"]["message"], name
+        assert (
+            api.post(
+                "/booking-types", json={**APPROVAL_TYPE, "description": "Line one\nLine two"}
+            ).status_code
+            == 201
+        )
+
+        for params in ({"tz": "posixrules"}, {"tz": "localtime"}, {"start": "9999-12-31"}):
+            listed = api.get(f"/booking-types/{intro}/slots", params=params)
+            assert listed.status_code == 400, (params, listed.text)
+        linked = api.get(f"/booking-types/{intro}/slots", params={"tz": "US/Eastern"})
+        assert linked.status_code == 200 and linked.json()["time_zone"] == "America/New_York"
+
+        for start in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-12:00"):
+            held = _hold(api, intro, start)
+            assert held.status_code == 400, (start, held.text)
+            assert "between the years" in held.json()["error"]["message"]
+        odd_lead = api.post(
+            "/bookings",
+            json={
+                "booking_type_id": intro,
+                "start": _free_slots(api, intro)[0],
+                "lead": {**LEAD, "name": "Lena\x00", "time_zone": "Factory"},
+            },
+        )
+        assert odd_lead.status_code == 400, odd_lead.text
+        listed_far = api.get("/bookings", params={"start_from": "0001-01-01T00:00:00+14:00"})
+        assert listed_far.status_code == 400
+        assert "between the years" in listed_far.json()["error"]["message"]

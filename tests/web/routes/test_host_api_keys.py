@@ -133,3 +133,14 @@ def test_a_key_reaches_nothing_of_another_host(
         assert booking is not None and booking_type is not None
         assert booking.status is BookingStatus.AWAITING_APPROVAL
         assert booking_type.slug == "intro"
+
+
+def test_a_key_name_must_be_one_line(booking_env: BookingEnv) -> None:
+    client = booking_env.host.client
+    for name in ("zap\r\nier", "zap\x00ier"):
+        dashboard = client.get("/dashboard")
+        refused = client.post(
+            "/dashboard/api-keys", data={"name": name, "csrf_token": csrf_from(dashboard.text)}
+        )
+        assert refused.status_code == 400, (name, refused.text)
+        assert "control characters" in refused.text

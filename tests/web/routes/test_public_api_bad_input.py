@@ -78,7 +78,7 @@ def test_bad_input_gets_a_clear_4xx_and_writes_nothing(booking_env: BookingEnv) 
     slots = env.lead.get(
         f"{API}/hosts/coach/types/session/slots", params={"tz": "Mars/Olympus", "days": 1}
     )
-    _assert_error("slots in an unknown zone", slots.status_code, slots.json(), 422, "Mars")
+    _assert_error("slots in an unknown zone", slots.status_code, slots.json(), 400, "Mars")
     too_many_days = env.lead.get(f"{API}/hosts/coach/types/session/slots", params={"days": 99})
     _assert_error("too many days", too_many_days.status_code, too_many_days.json(), 400, "days")
 
@@ -90,3 +90,56 @@ def _assert_error(name: str, status: int, body: Any, expected: int, words: str) 
     error = body["error"]
     assert isinstance(error["code"], str) and error["code"], name
     assert words.lower() in error["message"].lower(), (name, error["message"])
+
+
+def test_control_characters_far_dates_and_non_zones_get_a_400_and_write_nothing(
+    booking_env: BookingEnv,
+) -> None:
+    env = booking_env
+    slots = f"{API}/hosts/coach/types/session/slots"
+    json_cases: dict[str, tuple[dict[str, Any], str]] = {
+        "NUL in the name": (_hold_body(name="Lena\x00Lead"), "name"),
+        "a header smuggled into the name": (_hold_body(name="Lena\r\nBcc: x@example.com"), "name"),
+        "NUL in the notes": (_hold_body(notes="see you\x00"), "notes"),
+        "escape codes in the notes": (_hold_body(notes="\x1b[31mred"), "notes"),
+        "a bell in a guest's name": (
+            _hold_body(guests=[{"email": "g@example.com", "name": "Gus\x07"}]),
+            "name",
+        ),
+        "year 1": (_hold_body(start="0001-01-01T00:00:00+14:00"), "between the years"),
+        "year 9999": (_hold_body(start="9999-12-31T23:00:00-12:00"), "between the years"),
+        "the server's local zone": (_hold_body(time_zone="localtime"), "time zone"),
+        "posixrules": (_hold_body(time_zone="posixrules"), "time zone"),
+        "Factory": (_hold_body(time_zone="Factory"), "time zone"),
+    }
+    env.first_slot("session")
+    before = row_counts(env)
+
+    for name, (body, words) in json_cases.items():
+        response = env.lead.post(HOLD, json=body)
+        _assert_error(name, response.status_code, response.json(), 400, words)
+    for name, params in {
+        "slots from year 1": {"start": "0001-01-01"},
+        "slots from year 9999": {"start": "9999-12-31"},
+        "slots in the server's local zone": {"tz": "localtime"},
+    }.items():
+        response = env.lead.get(slots, params=params)
+        _assert_error(name, response.status_code, response.json(), 400, "")
+    nul_path = env.lead.get(f"{API}/hosts/co%00ach/types/session/slots")
+    _assert_error("NUL in the path", nul_path.status_code, nul_path.json(), 400, "not allowed")
+
+    assert row_counts(env) == before
+
+
+def test_a_zone_link_is_accepted_under_its_canonical_name(booking_env: BookingEnv) -> None:
+    env = booking_env
+    listed = env.lead.get(
+        f"{API}/hosts/coach/types/session/slots", params={"tz": "US/Eastern", "days": 1}
+    )
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["time_zone"] == "America/New_York"
+    held = env.lead.post(
+        HOLD, json=_hold_body(start=env.first_slot("session"), time_zone="Asia/Calcutta")
+    )
+    assert held.status_code == 201, held.text
+    assert held.json()["lead_time_zone"] == "Asia/Kolkata"

@@ -17,6 +17,7 @@ from leadscalendar.google.credentials import mark_needs_reauth
 from leadscalendar.google.events import event_id_for
 from tests.support.app_env import csrf_from
 from tests.support.booking_env import BookingEnv
+from tests.support.booking_flow import row_counts
 from tests.support.lead_pages import (
     confirm,
     details_form,
@@ -280,3 +281,40 @@ def test_a_form_sent_again_with_other_details_is_refused_not_given_the_first_boo
     assert hidden_fields(again.text)["nonce"] != fields["nonce"]
     with booking_env.services.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_control_characters_and_far_dates_on_the_pages_get_a_400_page(
+    booking_env: BookingEnv,
+) -> None:
+    client = booking_env.lead
+    form = details_form(client, "session")
+    before = row_counts(booking_env)
+    for name, notes in [("Lena\x00Lead", "fine"), ("Lena\r\nLead", "fine"), ("Lena", "bad\x00")]:
+        response = submit_details(client, "session", form_fields(form.text, name=name, notes=notes))
+        assert response.status_code == 400, (name, notes, response.text)
+        assert 'id="form-errors"' in response.text
+        assert "control characters" in response.text
+    far_start = "9999-12-31T23:00:00-12:00"
+    far_hold = submit_details(client, "session", form_fields(form.text, start=far_start))
+    assert far_hold.status_code == 400 and "That time is not valid" in far_hold.text
+    assert row_counts(booking_env) == before
+
+    for url, params in [
+        ("/coach/session", {"start": "9999-12-31"}),
+        ("/coach/session", {"start": "0001-01-01"}),
+        ("/coach/session/book", {"start": far_start}),
+        ("/coach/session/book", {"start": "0001-01-01T00:00:00+14:00"}),
+    ]:
+        page = client.get(url, params=params)
+        assert page.status_code == 400, (url, params, page.status_code)
+        assert page.headers["content-type"].startswith("text/html")
+
+
+def test_the_zone_picker_lists_places_not_machine_files(booking_env: BookingEnv) -> None:
+    page = booking_env.lead.get("/coach/session", params={"tz": "localtime"})
+    assert page.status_code == 200
+    assert '"Europe/Paris"' in page.text
+    for artefact in ("localtime", "posixrules", "Factory", "US/Eastern"):
+        assert f'"{artefact}"' not in page.text
+    linked = booking_env.lead.get("/coach/session", params={"tz": "US/Eastern"})
+    assert "America/New_York" in linked.text

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from leadscalendar.availability.errors import UnknownTimeZoneError
 from leadscalendar.availability.zones import load_zone
+from leadscalendar.inputs import bounded_moment
 from leadscalendar.web.templating import templates
 
 
@@ -39,7 +40,7 @@ def parse_datetime_local(text: str, zone_name: str) -> datetime:
         zone = load_zone(zone_name)
     except UnknownTimeZoneError:
         raise ValueError(f"your time zone {zone_name!r} is not known") from None
-    return naive.replace(tzinfo=zone, fold=0)
+    return bounded_moment(naive.replace(tzinfo=zone, fold=0))
 
 
 # Registered on the shared environment so every dashboard template can use it.

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from leadscalendar.accounts import api_keys
 from leadscalendar.db.base import utcnow
+from leadscalendar.inputs import SingleLineText
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import CurrentHost, DbSession
 from leadscalendar.web.routes.dashboard import flash
@@ -23,7 +24,7 @@ def create(
     request: Request,
     session: DbSession,
     host: CurrentHost,
-    name: Annotated[str, Form(max_length=api_keys.MAX_NAME_LENGTH)] = "",
+    name: Annotated[SingleLineText, Form(max_length=api_keys.MAX_NAME_LENGTH)] = "",
 ) -> Response:
     # Rendered, not redirected: the key must not travel through the session cookie.
     created = api_keys.create_api_key(session, host, name)

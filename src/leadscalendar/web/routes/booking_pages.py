@@ -24,6 +24,7 @@ from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import ConflictError, NotFoundError
 from leadscalendar.google.events import event_id_for
+from leadscalendar.inputs import BookableDate, bounded_moment
 from leadscalendar.web import booking_flow, lead_views
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import DbSession, ServicesDep
@@ -210,7 +211,7 @@ def reschedule_page(
     booking_id: uuid.UUID,
     token: Token,
     tz: TzParam = None,
-    start: Annotated[date | None, Query()] = None,
+    start: Annotated[BookableDate | None, Query()] = None,
 ) -> Response:
     """The same slot list as the booking page; picking a slot moves the booking."""
     booking = _load(services, session, booking_id, token)
@@ -233,9 +234,7 @@ def reschedule(
     booking = _load(services, session, booking_id, token)
     time_zone = lead_views.resolve_zone(tz, booking.lead_time_zone)
     try:
-        new_start = datetime.fromisoformat(start)
-        if new_start.tzinfo is None:
-            raise ValueError(start)
+        new_start = bounded_moment(datetime.fromisoformat(start))
     except ValueError:
         return _reschedule_page(
             request,

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,8 @@ router = APIRouter(prefix="/dashboard/bookings", tags=["dashboard"])
 
 Form = Annotated[FormValues, Depends(form_values)]
 PAGE_SIZE = 25
+# Far past any host's history; the offset it gives still fits every database's integers.
+MAX_PAGE_NUMBER = 100_000
 RESCHEDULABLE = frozenset(
     {BookingStatus.PAID, BookingStatus.SCHEDULED, BookingStatus.AWAITING_APPROVAL}
 )
@@ -63,10 +65,9 @@ def list_bookings(
     when: str = "upcoming",
     type: str = "",
     q: str = "",
-    page: int = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
 ) -> Response:
     wanted = _filter(status, when, type, q)
-    page = max(page, 1)
     result = host_views.list_bookings(
         session, host.id, wanted, now=utcnow(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )

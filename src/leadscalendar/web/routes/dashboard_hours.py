@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from leadscalendar.accounts.models import Host
+from leadscalendar.availability.zone_names import canonical_zone_names
 from leadscalendar.bookings import booking_types, repository
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import hours_form
@@ -23,10 +22,9 @@ router = APIRouter(prefix="/dashboard/hours", tags=["dashboard"])
 Form = Annotated[FormValues, Depends(form_values)]
 
 
-@cache
 def known_zones() -> frozenset[str]:
-    # Reading the zone database takes tens of milliseconds: once per process.
-    return frozenset(zoneinfo.available_timezones())
+    """The zones a host may pick: canonical IANA names only (see ``zone_names``)."""
+    return canonical_zone_names()
 
 
 def _page(

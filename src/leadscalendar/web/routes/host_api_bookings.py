@@ -8,10 +8,9 @@ difference is who is asking: the booking must belong to the key's host.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -22,17 +21,16 @@ from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import Guest, HoldRequest
 from leadscalendar.bookings.search import BookingFilter, Position, find_bookings
 from leadscalendar.bookings.states import BookingStatus, InvalidTransitionError
-from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.idempotency.models import Surface
+from leadscalendar.inputs import BoundedDatetime, SingleLineText
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
-from leadscalendar.web.api_auth import ApiHost, reject_nul_characters
+from leadscalendar.web.api_auth import ApiHost
 from leadscalendar.web.api_schemas import (
     BookingPage,
     HostBookingOut,
     HostHoldRequest,
     HostRescheduleRequest,
-    check_moment,
     error_responses,
 )
 from leadscalendar.web.deps import DbSession, ServicesDep
@@ -47,7 +45,6 @@ from leadscalendar.web.routes.host_api import owned_booking_type
 router = APIRouter(
     prefix="/api/v1/bookings",
     tags=["host"],
-    dependencies=[Depends(reject_nul_characters)],
     responses=error_responses(400, 401),
 )
 
@@ -76,15 +73,6 @@ def host_booking_out(services: Services, session: Session, booking: Booking) -> 
     )
 
 
-def _moment(value: datetime | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return check_moment(value)
-    except ValueError as exc:
-        raise LeadsCalendarError(f"{name}: {exc}") from None
-
-
 @router.get("")
 def list_bookings(
     session: DbSession,
@@ -92,20 +80,21 @@ def list_bookings(
     host: ApiHost,
     status: Annotated[list[BookingStatus] | None, Query(description="Any of these.")] = None,
     booking_type_id: uuid.UUID | None = None,
-    start_from: Annotated[datetime | None, Query(description="Starts at or after.")] = None,
-    start_before: Annotated[datetime | None, Query(description="Starts before.")] = None,
-    lead_email: Annotated[str | None, Query(max_length=320)] = None,
+    start_from: Annotated[BoundedDatetime | None, Query(description="Starts at or after.")] = None,
+    start_before: Annotated[BoundedDatetime | None, Query(description="Starts before.")] = None,
+    lead_email: Annotated[SingleLineText | None, Query(max_length=320)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[
-        str | None, Query(max_length=512, description="The ``next`` of the previous page.")
+        SingleLineText | None,
+        Query(max_length=512, description="The ``next`` of the previous page."),
     ] = None,
 ) -> BookingPage:
     """The host's bookings by start time, ``limit`` at a time; follow ``next`` for more."""
     where = BookingFilter(
         statuses=tuple(status or ()),
         booking_type_id=booking_type_id,
-        start_from=_moment(start_from, "start_from"),
-        start_before=_moment(start_before, "start_before"),
+        start_from=start_from,
+        start_before=start_before,
         lead_email=lead_email,
     )
     after = Position.decode(cursor) if cursor else None

@@ -7,7 +7,6 @@ held (the same token the lead's e-mailed links carry).
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +19,7 @@ from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import BookingOut, HoldRequest, RescheduleRequest, SlotsOut
 from leadscalendar.db.base import utcnow
 from leadscalendar.idempotency.models import Surface
+from leadscalendar.inputs import BookableDate, IanaTimeZone
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
 from leadscalendar.web.api_schemas import error_responses
@@ -60,9 +60,11 @@ def slots(
     services: ServicesDep,
     host_slug: str,
     type_slug: str,
-    start: Annotated[date | None, Query(description="First day (lead's calendar).")] = None,
+    start: Annotated[BookableDate | None, Query(description="First day (lead's calendar).")] = None,
     days: Annotated[int, Query(ge=1, le=31)] = 7,
-    tz: Annotated[str, Query(max_length=64, description="The lead's IANA time zone.")] = "UTC",
+    tz: Annotated[
+        IanaTimeZone, Query(max_length=64, description="The lead's IANA time zone.")
+    ] = "UTC",
 ) -> SlotsOut:
     """Free slots, grouped by day in the lead's time zone."""
     slots = booking_flow.list_slots(

@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -35,6 +35,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.idempotency.models import Surface
 from leadscalendar.idempotency.service import IdempotencyKeyReusedError
+from leadscalendar.inputs import BookableDate, bounded_moment
 from leadscalendar.web import (
     booking_flow,
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
@@ -86,7 +87,7 @@ def booking_page(
     host_slug: str,
     type_slug: str,
     tz: TzParam = None,
-    start: Annotated[date | None, Query()] = None,
+    start: Annotated[BookableDate | None, Query()] = None,
 ) -> Response:
     """The booking type and its free slots, a week at a time, in the lead's zone."""
     host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
@@ -122,12 +123,9 @@ def booking_page(
 
 def _parse_start(raw: str) -> datetime:
     try:
-        value = datetime.fromisoformat(raw)
+        return bounded_moment(datetime.fromisoformat(raw))
     except ValueError:
         raise LeadsCalendarError("That time is not valid. Please pick a time again.") from None
-    if value.tzinfo is None:
-        raise LeadsCalendarError("That time is not valid. Please pick a time again.")
-    return value
 
 
 def _details_page(
