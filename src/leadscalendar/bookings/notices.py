@@ -37,10 +37,7 @@ from leadscalendar.jobs import (
     Retry,
 )
 from leadscalendar.notifications import MailTemplate, enqueue_mail, notify_needs_reauth
-
-# Currencies Stripe counts in whole units (no cents).
-ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf"})
-ZERO_DECIMAL |= {"ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+from leadscalendar.payments.money import format_money
 
 ACTIONS = {
     CREATE_EVENT: "adding it to your Google Calendar",
@@ -59,13 +56,6 @@ REFUND_REASONS = {
         "that time meanwhile."
     ),
 }
-
-
-def format_amount(amount_minor: int, currency: str) -> str:
-    code = currency.upper()
-    if currency.lower() in ZERO_DECIMAL:
-        return f"{amount_minor} {code}"
-    return f"{amount_minor / 100:,.2f} {code}"
 
 
 def format_when(moment: datetime, time_zone: str) -> str:
@@ -100,7 +90,7 @@ def notify_refund(session: Session, booking: Booking, *, amount_minor: int) -> N
             "host_name": host.name,
             "booking_title": booking_type.title,
             "when": format_when(booking.start_at, booking.lead_time_zone),
-            "amount": format_amount(amount_minor, booking.currency),
+            "amount": format_money(amount_minor, booking.currency),
             "reason": _refund_reason(session, booking),
         },
         dedupe_key=f"mail:refund:{booking.id}",

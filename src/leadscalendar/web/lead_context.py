@@ -16,6 +16,7 @@ from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import SlotsOut
 from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.payments.money import format_price
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow, lead_views
 
@@ -105,7 +106,7 @@ def booking_context(
         "title": title,
         "when": when,
         "time_zone": time_zone,
-        "price": lead_views.price_label(booking.amount_minor, booking.currency),
+        "price": format_price(booking.amount_minor, booking.currency),
         "token": token,
         "hold_until": hold_until,
         "pick_again_url": f"/{host.slug}/{booking_type.slug}?tz={quote(time_zone)}",

@@ -177,3 +177,25 @@ def test_a_hold_keeps_the_price_it_was_held_at(booking_env: BookingEnv) -> None:
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["status"] in ("paid", "scheduled")
         assert confirmed.json()["amount_minor"] == 0
+
+
+def test_booking_type_prices_follow_the_currencys_rules(booking_env: BookingEnv) -> None:
+    with api_client(booking_env.url, create_key(booking_env.services, HOST_EMAIL)) as api:
+        refused = {
+            "xyz": ({"currency": "xyz", "price_minor": 9000}, "not a currency we can charge in"),
+            "fils": ({"currency": "kwd", "price_minor": 5125}, "multiples of 0.010"),
+            "minimum": ({"currency": "gbp", "price_minor": 29}, "0.30 GBP"),
+            "isk": ({"currency": "isk", "price_minor": 500050}, "whole amounts"),
+        }
+        for slug, (price, message) in refused.items():
+            response = api.post("/booking-types", json={**APPROVAL_TYPE, "slug": slug, **price})
+            assert response.status_code == 400, response.text
+            assert message in response.text
+        kwd = api.post(
+            "/booking-types",
+            json={**APPROVAL_TYPE, "slug": "kwd", "currency": "KWD", "price_minor": 5120},
+        )
+        assert kwd.status_code == 201, kwd.text
+        assert (kwd.json()["currency"], kwd.json()["price_minor"]) == ("kwd", 5120)
+        slugs = {t["slug"] for t in api.get("/booking-types").json()["data"]}
+        assert slugs == {"intro", "session", "kwd"}

@@ -18,11 +18,12 @@ from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError, NotFoundError
+from leadscalendar.payments.money import format_money
 from leadscalendar.web import booking_flow
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard.common import form_values, parse_uuid, render
 from leadscalendar.web.dashboard.display import datetime_local_value, parse_datetime_local
-from leadscalendar.web.dashboard.forms import FormValues, format_money
+from leadscalendar.web.dashboard.forms import FormValues
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
 from leadscalendar.web.routes.dashboard import flash
 
