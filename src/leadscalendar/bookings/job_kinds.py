@@ -4,3 +4,5 @@ CREATE_EVENT = "create_calendar_event"
 UPDATE_EVENT = "update_calendar_event"
 DELETE_EVENT = "delete_calendar_event"
 REFUND_PAYMENT = "refund_payment"
+# A payment that did not match its booking's checkout goes back; the booking is untouched.
+REFUND_UNMATCHED_PAYMENT = "refund_unmatched_payment"

@@ -21,6 +21,7 @@ from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
     DELETE_EVENT,
     REFUND_PAYMENT,
+    REFUND_UNMATCHED_PAYMENT,
     UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import Booking
@@ -44,6 +45,7 @@ ACTIONS = {
     UPDATE_EVENT: "moving its Google Calendar event",
     DELETE_EVENT: "removing its Google Calendar event",
     REFUND_PAYMENT: "refunding the lead's payment",
+    REFUND_UNMATCHED_PAYMENT: "refunding a payment that did not match the booking",
 }
 
 # The reason ``enqueue_refund`` noted, in words for the lead.

@@ -164,6 +164,7 @@ def record_checkout(
     if booking.status is BookingStatus.HELD:
         booking.checkout_session_id = checkout.id
         booking.checkout_url = checkout.url
+        booking.checkout_livemode = checkout.livemode
         booking.hold_expires_at = max(booking.hold_expires_at or now, checkout.expires_at)
         move(session, booking, BookingStatus.AWAITING_PAYMENT, f"checkout {checkout.id}")
     return booking

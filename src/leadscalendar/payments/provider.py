@@ -115,6 +115,8 @@ class CheckoutSession:
     client_reference_id: str | None
     amount_total: int | None
     currency: str | None
+    # Live or test mode: a paid event for this session must be in the same mode.
+    livemode: bool = False
 
 
 @dataclass(frozen=True)
