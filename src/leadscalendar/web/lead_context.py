@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from leadscalendar.availability.display import format_local_time
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository
+from leadscalendar.bookings.changes import has_started, refund_deadline
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import SlotsOut
 from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import utcnow
 from leadscalendar.payments.money import format_price
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow, lead_views
@@ -52,6 +54,22 @@ CANCELLABLE = frozenset(
 RESCHEDULABLE = frozenset(
     {BookingStatus.AWAITING_APPROVAL, BookingStatus.PAID, BookingStatus.SCHEDULED}
 )
+STARTED = (
+    "This appointment's time has come, so it can no longer be moved, cancelled or "
+    "refunded here. Please contact the host."
+)
+
+
+def refund_policy(booking: Booking, cutoff_hours: int, time_zone: str) -> str | None:
+    """The refund rule as the lead's pages state it, for a paid booking still ahead."""
+    if booking.paid_at is None or booking.amount_minor <= 0 or booking.status not in RESCHEDULABLE:
+        return None
+    deadline = refund_deadline(booking, cutoff_hours)
+    return (
+        f"Cancel before {lead_views.slot_label(deadline, time_zone)} ({time_zone}) for a full "
+        "refund; after that the payment is not refunded. This deadline is counted from the "
+        "time you booked and paid for: picking another time can bring it earlier, never later."
+    )
 
 
 def status_url(booking_id: uuid.UUID, token: str, **flags: str) -> str:
@@ -93,6 +111,7 @@ def booking_context(
         else ""
     )
     when = lead_views.moment(booking.start_at, booking.end_at, time_zone)
+    started = has_started(booking, utcnow())
     quoted = quote(token)
     base = f"/bookings/{booking.id}"
     title = f"{out.booking_type} with {out.host_name}"
@@ -122,8 +141,12 @@ def booking_context(
             end=booking.end_at,
             details="\n".join(details_lines),
         ),
-        "can_cancel": booking.status in CANCELLABLE,
-        "can_reschedule": booking.status in RESCHEDULABLE,
+        "can_cancel": booking.status in CANCELLABLE and not started,
+        "can_reschedule": booking.status in RESCHEDULABLE and not started,
+        "started_message": STARTED if started and booking.status in RESCHEDULABLE else None,
+        "refund_policy": None
+        if started
+        else refund_policy(booking, booking_type.refund_cutoff_hours, time_zone),
         "final": booking.status in FINAL_STATUSES,
     }
 

@@ -118,6 +118,7 @@ def booking_detail(
             "can_decide": booking.status is BookingStatus.AWAITING_APPROVAL,
             "can_cancel": booking.status in ACTIVE_STATUSES,
             "can_reschedule": booking.status in RESCHEDULABLE,
+            "started": changes.has_started(booking, utcnow()),
             "start_value": datetime_local_value(booking.start_at, host.timezone),
         },
     )
@@ -167,13 +168,20 @@ def decline(
 
 @router.post("/{booking_id}/cancel", dependencies=[Depends(require_csrf)])
 def cancel(
-    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID, form: Form
 ) -> Response:
     booking = _own_booking(session, host, booking_id)
 
     def run() -> str:
         if booking.status not in ACTIVE_STATUSES:
             raise LeadsCalendarError(f"This booking is already {booking.status.value}.", 409)
+        # Cancelling a meeting that has taken place refunds it: ask once more.
+        if changes.has_started(booking, utcnow()) and form.get("confirm_started") != "yes":
+            raise LeadsCalendarError(
+                "This booking's time has already come. To cancel it and refund the lead "
+                "anyway, tick the confirmation box and cancel again.",
+                409,
+            )
         changes.cancel(session, booking, by=changes.CancelledBy.HOST, now=utcnow())
         return "Booking cancelled; any payment is refunded in full."
 
@@ -197,7 +205,7 @@ def reschedule(
             new_start = parse_datetime_local(form.get("start", ""), zone)
         except ValueError as error:
             raise LeadsCalendarError(f"New time: {error}.") from None
-        booking_flow.reschedule(services, session, booking_id, new_start)
+        booking_flow.reschedule(services, session, booking_id, new_start, changes.Actor.HOST)
         return "Booking moved to the new time."
 
     return _act(request, session, booking_id, run)
