@@ -61,10 +61,13 @@ def test_moving_a_booking_past_its_refund_deadline_and_cancelling_refunds_nothin
     env = booking_env
     booking = _paid(env, _soon(env))  # inside the 24-hour cut-off: not refundable
     later = slot_starts(env, "session", days_ahead(5))[0]
+    before = env.lead.get(f"/bookings/{booking.id}", params={"token": booking.token})
+    assert "has passed: cancelling now refunds nothing" in before.text
 
     moved = _post(env, booking, "reschedule", start=later)
     assert moved.status_code == 200, moved.text
     status = env.lead.get(f"/bookings/{booking.id}", params={"token": booking.token})
+    assert "has passed: cancelling now refunds nothing" in status.text
     assert "never later" in status.text and 'id="refund-policy"' in status.text
     cancel_page = env.lead.get(f"/bookings/{booking.id}/cancel", params={"token": booking.token})
     assert "not refunded" in cancel_page.text
