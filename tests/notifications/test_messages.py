@@ -32,6 +32,16 @@ CONTEXTS = {
         "amount": "90.00 EUR",
         "reason": "The host cancelled the booking.",
     },
+    MailTemplate.PAYMENT_MISMATCH: {
+        "host_name": "Coach",
+        "lead_name": "Lena <b>Lead</b>",
+        "lead_email": "lena@example.com",
+        "booking_title": "Coaching session",
+        "when": "Thursday 26 November 2026, 10:00 (Europe/Paris)",
+        "reason": "The payment was 50.00 EUR, but the booking costs 90.00 EUR.",
+        "refund": "it is being refunded in full.",
+        "booking_id": "b1",
+    },
 }
 
 renderer = MailRenderer(

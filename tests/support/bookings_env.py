@@ -402,14 +402,14 @@ class BookingsEnv:
             booking = bookings.get_booking(session, booking_id, for_update=True)
             changes.cancel(session, booking, by=by, now=utcnow())
 
-    def reschedule(self, booking_id: uuid.UUID) -> datetime:
+    def reschedule(self, booking_id: uuid.UUID, by: changes.Actor = changes.Actor.HOST) -> datetime:
         new_start = self.slot()
         with unit_of_work(self.services.session_factory) as session:
             host = session.get(Host, self.host_id)
             assert host is not None
             booking = bookings.get_booking(session, booking_id, for_update=True)
             changes.reschedule(
-                session, booking, host=host, new_start=new_start, busy=[], now=utcnow()
+                session, booking, host=host, new_start=new_start, busy=[], now=utcnow(), by=by
             )
         return new_start
 

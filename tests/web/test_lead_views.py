@@ -10,17 +10,9 @@ from leadscalendar.web.lead_views import (
     duration_label,
     google_calendar_url,
     moment,
-    price_label,
     resolve_zone,
     slot_label,
 )
-
-
-def test_prices() -> None:
-    assert price_label(0, "eur") == "Free"
-    assert price_label(9000, "eur") == "90.00 EUR"
-    assert price_label(1905, "usd") == "19.05 USD"
-    assert price_label(5000, "jpy") == "5000 JPY"
 
 
 def test_durations() -> None:

@@ -13,6 +13,7 @@ from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import BookingType, Schedule, SendUpdates
 from leadscalendar.errors import ConflictError
 from leadscalendar.inputs import MultiLineText, SingleLineText
+from leadscalendar.payments import money
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_REMINDERS = 5
@@ -56,9 +57,7 @@ class BookingTypeIn(BaseModel):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        if not value.isalpha():
-            raise ValueError("use a 3-letter ISO code such as eur")
-        return value.lower()
+        return money.currency(value).code
 
     @field_validator("reminders")
     @classmethod
@@ -75,10 +74,9 @@ class BookingTypeIn(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _paid_needs_a_real_amount(self) -> BookingTypeIn:
-        # Stripe's minimum charge is about 0.50 in most currencies.
-        if 0 < self.price_minor < 50:
-            raise ValueError("a paid booking type costs at least 50 minor units (e.g. 0.50)")
+    def _price_the_provider_can_charge(self) -> BookingTypeIn:
+        # The currency's step (KWD in tens, ISK in hundreds) and Stripe's minimum charge.
+        money.check_charge(self.price_minor, self.currency)
         return self
 
 

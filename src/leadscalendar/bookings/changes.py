@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval
 from leadscalendar.bookings import repository
-from leadscalendar.bookings.errors import SlotTakenError
+from leadscalendar.bookings.errors import BookingStartedError, SlotTakenError
 from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.service import (
@@ -27,9 +27,14 @@ from leadscalendar.bookings.states import BookingStatus, check_transition
 from leadscalendar.jobs import cancel_pending_for_subject, enqueue
 
 
-class CancelledBy(enum.StrEnum):
+class Actor(enum.StrEnum):
+    """Who asks for a change: the refund policy binds the lead, never the host."""
+
     LEAD = "lead"
     HOST = "host"
+
+
+CancelledBy = Actor
 
 
 # Bookings whose calendar event exists or may be about to.
@@ -50,17 +55,41 @@ def decline(session: Session, booking: Booking) -> Booking:
     return booking
 
 
-def refund_due(booking: Booking, by: CancelledBy, now: datetime, cutoff_hours: int) -> bool:
+def refund_deadline(booking: Booking, cutoff_hours: int) -> datetime:
+    """The last moment a lead's cancellation is refunded.
+
+    Measured from the start the lead booked and paid for, or an earlier one
+    they moved to, never a later one: rescheduling to next month and then
+    cancelling does not buy back a refund the lead had already let pass.
+    """
+    return (booking.refund_policy_start_at or booking.start_at) - timedelta(hours=cutoff_hours)
+
+
+def refund_due(booking: Booking, by: Actor, now: datetime, cutoff_hours: int) -> bool:
     """Hosts always refund; leads get their money back only before the policy's cut-off."""
-    if by is CancelledBy.HOST:
+    if by is Actor.HOST:
         return True
-    return now <= booking.start_at - timedelta(hours=cutoff_hours)
+    return now <= refund_deadline(booking, cutoff_hours) and now < booking.start_at
 
 
-def cancel(session: Session, booking: Booking, *, by: CancelledBy, now: datetime) -> Booking:
-    """Cancel; the event (created, being created or never created) is removed by a job."""
+def has_started(booking: Booking, now: datetime) -> bool:
+    return booking.start_at <= now
+
+
+def _refuse_started_for_lead(booking: Booking, by: Actor, now: datetime) -> None:
+    if by is Actor.LEAD and has_started(booking, now):
+        raise BookingStartedError()
+
+
+def cancel(session: Session, booking: Booking, *, by: Actor, now: datetime) -> Booking:
+    """Cancel; the event (created, being created or never created) is removed by a job.
+
+    A lead cannot cancel an appointment whose time has come (``BookingStartedError``);
+    the host can, and always refunds.
+    """
     if booking.status is BookingStatus.CANCELLED:
         return booking
+    _refuse_started_for_lead(booking, by, now)
     had_event = booking.status in EVENT_STATUSES
     booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
     assert booking_type is not None
@@ -87,10 +116,17 @@ def reschedule(
     new_start: datetime,
     busy: Sequence[BusyInterval],
     now: datetime,
+    by: Actor,
 ) -> Booking:
-    """Move to a new free slot; an existing event is patched in place (same id)."""
+    """Move to a new free slot; an existing event is patched in place (same id).
+
+    A lead's move keeps the refund deadline of the earlier of the old and new
+    starts; a host's move gives the lead the new start's deadline (the host
+    changed the terms). A lead cannot move an appointment whose time has come.
+    """
     if booking.status not in (*EVENT_STATUSES, BookingStatus.AWAITING_APPROVAL):
         check_transition(booking.status, BookingStatus.SCHEDULED)
+    _refuse_started_for_lead(booking, by, now)
     booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
     assert booking_type is not None
     repository.lock_host(session, host.id)
@@ -108,6 +144,10 @@ def reschedule(
     if context.rejection(new_start) is not None:
         raise SlotTakenError("That time is not available; please pick another.")
     old_start = booking.start_at
+    if by is Actor.LEAD:
+        booking.refund_policy_start_at = min(booking.refund_policy_start_at or old_start, new_start)
+    else:
+        booking.refund_policy_start_at = None
     booking.start_at, booking.end_at = new_start, new_end
     note(
         session, booking, "rescheduled", f"from {old_start.isoformat()} to {new_start.isoformat()}"

@@ -39,6 +39,16 @@ class BookingTypeNotFoundError(NotFoundError):
         super().__init__("There is no such booking page.")
 
 
+class BookingStartedError(ConflictError):
+    """A lead may not move, cancel or get a refund for an appointment whose time has come."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This appointment's time has already come, so it can no longer be moved, "
+            "cancelled or refunded here. Please contact the host."
+        )
+
+
 class NotTakingBookingsError(LeadsCalendarError):
     """The host cannot take bookings right now (Google needs reconnecting, say)."""
 

@@ -6,3 +6,5 @@ DELETE_EVENT = "delete_calendar_event"
 REFUND_PAYMENT = "refund_payment"
 # Close the provider's checkout of a booking that ended unpaid (the lead cancelled).
 EXPIRE_CHECKOUT = "expire_checkout"
+# A payment that did not match its booking's checkout goes back; the booking is untouched.
+REFUND_UNMATCHED_PAYMENT = "refund_unmatched_payment"

@@ -108,8 +108,13 @@ class Booking(IdMixin, TimestampMixin, Base):
     # The lead completed checkout with a delayed method (a bank debit): the slot stays
     # theirs until the provider says whether the money came (bounded, see payment_events).
     payment_pending_since: Mapped[datetime | None]
+    # Whether the checkout was live or test mode: a paid event must say the same.
+    checkout_livemode: Mapped[bool | None]
     payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     paid_at: Mapped[datetime | None]
+    # The start the refund cut-off is measured against (None: ``start_at``). A lead's
+    # reschedule never moves it later, so moving a booking cannot buy back a refund.
+    refund_policy_start_at: Mapped[datetime | None]
     google_calendar_id: Mapped[str | None] = mapped_column(String(1024))
     google_event_id: Mapped[str | None] = mapped_column(String(1024))
     google_event_link: Mapped[str | None] = mapped_column(Text)

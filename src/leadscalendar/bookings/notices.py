@@ -21,6 +21,7 @@ from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
     DELETE_EVENT,
     REFUND_PAYMENT,
+    REFUND_UNMATCHED_PAYMENT,
     UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import Booking
@@ -37,16 +38,14 @@ from leadscalendar.jobs import (
     Retry,
 )
 from leadscalendar.notifications import MailTemplate, enqueue_mail, notify_needs_reauth
-
-# Currencies Stripe counts in whole units (no cents).
-ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf"})
-ZERO_DECIMAL |= {"ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
+from leadscalendar.payments.money import format_money
 
 ACTIONS = {
     CREATE_EVENT: "adding it to your Google Calendar",
     UPDATE_EVENT: "moving its Google Calendar event",
     DELETE_EVENT: "removing its Google Calendar event",
     REFUND_PAYMENT: "refunding the lead's payment",
+    REFUND_UNMATCHED_PAYMENT: "refunding a payment that did not match the booking",
 }
 
 # The reason ``enqueue_refund`` noted, in words for the lead.
@@ -59,13 +58,6 @@ REFUND_REASONS = {
         "that time meanwhile."
     ),
 }
-
-
-def format_amount(amount_minor: int, currency: str) -> str:
-    code = currency.upper()
-    if currency.lower() in ZERO_DECIMAL:
-        return f"{amount_minor} {code}"
-    return f"{amount_minor / 100:,.2f} {code}"
 
 
 def format_when(moment: datetime, time_zone: str) -> str:
@@ -100,7 +92,7 @@ def notify_refund(session: Session, booking: Booking, *, amount_minor: int) -> N
             "host_name": host.name,
             "booking_title": booking_type.title,
             "when": format_when(booking.start_at, booking.lead_time_zone),
-            "amount": format_amount(amount_minor, booking.currency),
+            "amount": format_money(amount_minor, booking.currency),
             "reason": _refund_reason(session, booking),
         },
         dedupe_key=f"mail:refund:{booking.id}",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.payment_checks import payment_mismatch, refuse_unmatched_payment
 from leadscalendar.bookings.service import accept, enqueue_refund, move, note
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
@@ -84,8 +85,11 @@ def _on_paid(
     if booking.paid_at is not None:
         note(session, booking, "payment_duplicate", f"{event.type} for an already paid booking")
         return
-    if event.amount_minor is not None and event.amount_minor != booking.amount_minor:
-        logger.error("payment amount mismatch on booking %s", booking.id)
+    mismatch = payment_mismatch(booking, event)
+    if mismatch is not None:
+        logger.error("payment event %s does not match booking %s", event.event_id, booking.id)
+        refuse_unmatched_payment(session, booking, event, mismatch)
+        return
     booking.paid_at = now
     booking.payment_intent_id = event.payment_intent_id
     booking.checkout_session_id = booking.checkout_session_id or event.checkout_session_id

@@ -37,6 +37,7 @@ from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus, check_transition
 from leadscalendar.google import repository as google_repository
 from leadscalendar.jobs import enqueue
+from leadscalendar.payments.money import format_money
 from leadscalendar.payments.provider import CheckoutSession
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ def record_checkout(
     if booking.status is BookingStatus.HELD:
         booking.checkout_session_id = checkout.id
         booking.checkout_url = checkout.url
+        booking.checkout_livemode = checkout.livemode
         booking.hold_expires_at = max(booking.hold_expires_at or now, checkout.expires_at)
         move(session, booking, BookingStatus.AWAITING_PAYMENT, f"checkout {checkout.id}")
     return booking
@@ -266,7 +268,8 @@ def record_refund(
     booking = repository.get_booking(session, booking_id, for_update=True)
     if booking is None:
         return
-    note(session, booking, "refunded", f"refund {refund_id} of {amount_minor} {booking.currency}")
+    amount = format_money(amount_minor, booking.currency)
+    note(session, booking, "refunded", f"refund {refund_id} of {amount}")
     notify_refund(session, booking, amount_minor=amount_minor)
     if booking.status in (BookingStatus.AWAITING_PAYMENT, BookingStatus.EXPIRED):
         move(session, booking, BookingStatus.REFUNDED)

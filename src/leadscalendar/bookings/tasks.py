@@ -28,10 +28,12 @@ from leadscalendar.bookings.job_kinds import (
     DELETE_EVENT,
     EXPIRE_CHECKOUT,
     REFUND_PAYMENT,
+    REFUND_UNMATCHED_PAYMENT,
     UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import BookingEvent
 from leadscalendar.bookings.notices import notify_on_park
+from leadscalendar.bookings.payment_checks import refund_unmatched_payment
 from leadscalendar.bookings.service import enqueue_event_deletion, record_refund
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.google.calendar import CalendarClient, CalendarEvent
@@ -337,4 +339,8 @@ def build_registry(deps: TaskDependencies) -> JobRegistry:
     registry.register(DELETE_EVENT, notify_on_park(lambda ctx: delete_calendar_event(ctx, deps)))
     registry.register(REFUND_PAYMENT, notify_on_park(lambda ctx: refund_payment(ctx, deps)))
     registry.register(EXPIRE_CHECKOUT, notify_on_park(lambda ctx: expire_checkout(ctx, deps)))
+    registry.register(
+        REFUND_UNMATCHED_PAYMENT,
+        notify_on_park(lambda ctx: refund_unmatched_payment(ctx, deps.payments)),
+    )
     return registry

@@ -28,6 +28,7 @@ class MailTemplate(enum.StrEnum):
     NEEDS_REAUTH = "needs_reauth"
     BOOKING_PARKED = "booking_parked"
     REFUND = "refund"
+    PAYMENT_MISMATCH = "payment_mismatch"
 
 
 class MailContentError(Exception):

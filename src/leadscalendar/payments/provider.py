@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Protocol
 
+from leadscalendar.payments import money
+
 # Stripe's documented bounds for Checkout Session ``expires_at``.
 MIN_CHECKOUT_LIFETIME = timedelta(minutes=30)
 MAX_CHECKOUT_LIFETIME = timedelta(hours=24)
@@ -60,6 +62,8 @@ class CheckoutRequest:
             raise ValueError("amount_minor must be positive; free bookings skip checkout")
         if not _CURRENCY.fullmatch(self.currency):
             raise ValueError("currency must be a lowercase ISO 4217 code such as 'eur'")
+        # Never send an amount the provider reads differently from us (KWD in tens).
+        money.check_charge(self.amount_minor, self.currency)
         if not self.description.strip():
             raise ValueError("description must not be empty (it is the line item's name)")
         if self.expires_at.tzinfo is None:
@@ -124,6 +128,8 @@ class CheckoutSession:
     client_reference_id: str | None
     amount_total: int | None
     currency: str | None
+    # Live or test mode: a paid event for this session must be in the same mode.
+    livemode: bool = False
 
 
 @dataclass(frozen=True)

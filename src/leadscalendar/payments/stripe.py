@@ -187,6 +187,7 @@ def _checkout_session(session: stripe.checkout.Session) -> CheckoutSession:
         client_reference_id=session.client_reference_id,
         amount_total=session.amount_total,
         currency=session.currency,
+        livemode=session.livemode,
     )
 
 

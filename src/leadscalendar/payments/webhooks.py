@@ -10,10 +10,11 @@ does, after verification has succeeded.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import stripe
@@ -25,6 +26,17 @@ from leadscalendar.payments.stripe import PROVIDER_NAME
 
 #: Stripe's default: a signature older than five minutes is a replay.
 WEBHOOK_TOLERANCE_SECONDS = 300
+# Bounds of a believable event. A valid signature proves who sent a body, not that
+# its fields fit our columns: an oversized value would fail the insert (a 500 on
+# PostgreSQL, a silent truncation nowhere) instead of being refused up front.
+MAX_ID_LENGTH = 255  # Stripe's documented maximum for object ids; our id columns
+MAX_TYPE_LENGTH = 100
+MAX_STATUS_LENGTH = 32
+MAX_EVENT_AMOUNT = 10**12  # far above any charge Stripe accepts, far below BIGINT
+# Stripe did not exist before 2010; an event from tomorrow is not one of its events.
+EARLIEST_EVENT = datetime(2010, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
+_CURRENCY = re.compile(r"[a-z]{3}")
 
 _CHECKOUT_KINDS = {
     "checkout.session.async_payment_succeeded": PaymentEventKind.ASYNC_SUCCEEDED,
@@ -107,8 +119,15 @@ def verify_stripe_webhook(
     return normalize_stripe_event(document, raw)
 
 
-def normalize_stripe_event(document: Any, raw: str) -> VerifiedPaymentEvent:
-    """Map a Stripe event document onto ``VerifiedPaymentEvent``."""
+def normalize_stripe_event(
+    document: Any, raw: str, *, now: datetime | None = None
+) -> VerifiedPaymentEvent:
+    """Map a Stripe event document onto ``VerifiedPaymentEvent``.
+
+    Refuses (``WebhookVerificationError``, a 400) an event whose fields are not
+    what Stripe sends: ids longer than Stripe's 255 characters, a currency that
+    is not three lowercase letters, an amount or ``created`` out of all reason.
+    """
     if not isinstance(document, dict) or document.get("object") != "event":
         raise WebhookVerificationError("Webhook rejected: not a Stripe event object.")
     event_id, event_type = document.get("id"), document.get("type")
@@ -118,8 +137,8 @@ def normalize_stripe_event(document: Any, raw: str) -> VerifiedPaymentEvent:
         raise WebhookVerificationError("Webhook rejected: event has no id or type.")
     if not isinstance(obj, dict):
         raise WebhookVerificationError("Webhook rejected: event has no data.object.")
+    _check_shape(document, obj, now or datetime.now(UTC))
     is_session = obj.get("object") == "checkout.session"
-    amount_key = "amount_total" if is_session else "amount"
     raw_metadata = obj.get("metadata")
     metadata: Mapping[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     booking_ref = obj.get("client_reference_id") if is_session else None
@@ -132,13 +151,50 @@ def normalize_stripe_event(document: Any, raw: str) -> VerifiedPaymentEvent:
         checkout_session_id=_str(obj.get("id")) if is_session else None,
         payment_intent_id=_payment_intent_id(obj),
         payment_status=_str(obj.get("payment_status")) if is_session else _str(obj.get("status")),
-        amount_minor=_int(obj.get(amount_key)),
+        amount_minor=_int(obj.get(_amount_key(obj))),
         currency=_str(obj.get("currency")),
         livemode=document.get("livemode") is True,
         created_at=_timestamp(document.get("created")),
         data_object=obj,
         raw=raw,
     )
+
+
+def _check_shape(document: Mapping[str, Any], obj: Mapping[str, Any], now: datetime) -> None:
+    """Every field we store fits its column and is believable, or the event is refused."""
+    lengths = {
+        "id": (document.get("id"), MAX_ID_LENGTH),
+        "type": (document.get("type"), MAX_TYPE_LENGTH),
+        "data.object.id": (obj.get("id"), MAX_ID_LENGTH),
+        "payment_intent": (_payment_intent_value(obj), MAX_ID_LENGTH),
+        "payment_status": (obj.get("payment_status"), MAX_STATUS_LENGTH),
+        "status": (obj.get("status"), MAX_STATUS_LENGTH),
+    }
+    for name, (value, limit) in lengths.items():
+        if value is not None and not (isinstance(value, str) and len(value) <= limit):
+            raise WebhookVerificationError(f"Webhook rejected: {name} is not a plausible value.")
+    currency = obj.get("currency")
+    if currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
+        raise WebhookVerificationError("Webhook rejected: currency is not an ISO 4217 code.")
+    key = _amount_key(obj)
+    amount = obj.get(key)
+    if amount is not None and not (_int(amount) is not None and abs(amount) <= MAX_EVENT_AMOUNT):
+        raise WebhookVerificationError(f"Webhook rejected: {key} is not a plausible amount.")
+    created = document.get("created")
+    if created is not None and not (
+        _int(created) is not None
+        and EARLIEST_EVENT.timestamp() <= created <= (now + CLOCK_SKEW).timestamp()
+    ):
+        raise WebhookVerificationError("Webhook rejected: created is not a plausible time.")
+
+
+def _amount_key(obj: Mapping[str, Any]) -> str:
+    return "amount_total" if obj.get("object") == "checkout.session" else "amount"
+
+
+def _payment_intent_value(obj: Mapping[str, Any]) -> Any:
+    value = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
+    return value.get("id") if isinstance(value, dict) else value
 
 
 def _kind(event_type: str, obj: Mapping[str, Any]) -> PaymentEventKind:

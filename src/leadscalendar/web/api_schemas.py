@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from leadscalendar.bookings.booking_types import BookingTypeIn
 from leadscalendar.bookings.schemas import BookingOut, Guest, LeadDetails
@@ -47,6 +47,17 @@ class BookingTypeOut(BookingTypeIn):
     id: str
     created_at: datetime
     updated_at: datetime
+
+    # A type saved under older money rules (a currency since withdrawn from ISO 4217)
+    # is listed as it is; the input rules apply when it is saved again.
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return value
+
+    @model_validator(mode="after")
+    def _price_the_provider_can_charge(self) -> BookingTypeOut:
+        return self
 
 
 class BookingTypeList(BaseModel):

@@ -13,9 +13,13 @@ from sqlalchemy.orm import Session
 from leadscalendar.availability.display import format_local_time
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository
+from leadscalendar.bookings.changes import has_started, refund_deadline
+from leadscalendar.bookings.errors import BookingStartedError
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import SlotsOut
 from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import utcnow
+from leadscalendar.payments.money import format_price
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow, lead_views
 
@@ -51,6 +55,24 @@ CANCELLABLE = frozenset(
 RESCHEDULABLE = frozenset(
     {BookingStatus.AWAITING_APPROVAL, BookingStatus.PAID, BookingStatus.SCHEDULED}
 )
+# How the refund deadline is counted, in the words the README uses too.
+DEADLINE_RULE = (
+    "The deadline is counted from the time you booked and paid for: picking another "
+    "time can bring it earlier, never later."
+)
+
+
+def refund_policy(booking: Booking, cutoff_hours: int, time_zone: str, now: datetime) -> str | None:
+    """The refund rule as the lead's pages state it, for a paid booking still ahead."""
+    if booking.paid_at is None or booking.amount_minor <= 0 or booking.status not in RESCHEDULABLE:
+        return None
+    deadline = refund_deadline(booking, cutoff_hours)
+    when = f"{lead_views.slot_label(deadline, time_zone)} ({time_zone})"
+    if now > deadline:
+        rule = f"The refund deadline, {when}, has passed: cancelling now refunds nothing."
+    else:
+        rule = f"Cancel before {when} for a full refund; after that, nothing is refunded."
+    return f"{rule} {DEADLINE_RULE}"
 
 
 def status_url(booking_id: uuid.UUID, token: str, **flags: str) -> str:
@@ -92,6 +114,8 @@ def booking_context(
         else ""
     )
     when = lead_views.moment(booking.start_at, booking.end_at, time_zone)
+    now = utcnow()
+    started = has_started(booking, now)
     quoted = quote(token)
     base = f"/bookings/{booking.id}"
     title = f"{out.booking_type} with {out.host_name}"
@@ -105,7 +129,7 @@ def booking_context(
         "title": title,
         "when": when,
         "time_zone": time_zone,
-        "price": lead_views.price_label(booking.amount_minor, booking.currency),
+        "price": format_price(booking.amount_minor, booking.currency),
         "token": token,
         "hold_until": hold_until,
         "pick_again_url": f"/{host.slug}/{booking_type.slug}?tz={quote(time_zone)}",
@@ -121,8 +145,14 @@ def booking_context(
             end=booking.end_at,
             details="\n".join(details_lines),
         ),
-        "can_cancel": booking.status in CANCELLABLE,
-        "can_reschedule": booking.status in RESCHEDULABLE,
+        "can_cancel": booking.status in CANCELLABLE and not started,
+        "can_reschedule": booking.status in RESCHEDULABLE and not started,
+        "started_message": BookingStartedError().message
+        if started and booking.status in RESCHEDULABLE
+        else None,
+        "refund_policy": None
+        if started
+        else refund_policy(booking, booking_type.refund_cutoff_hours, time_zone, now),
         "final": booking.status in FINAL_STATUSES,
     }
 

@@ -15,9 +15,6 @@ from leadscalendar.availability.zone_names import canonical_zone, canonical_zone
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.web.ics import utc_stamp
 
-# ISO 4217 currencies without a minor unit: 5000 JPY is 5000 yen, not 50.00.
-ZERO_DECIMAL_CURRENCIES = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"})
-ZERO_DECIMAL_CURRENCIES |= frozenset({"pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"})
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
 
 
@@ -31,16 +28,6 @@ def resolve_zone(requested: str | None, fallback: str) -> str:
     """The lead's zone (a link such as ``US/Eastern`` by its canonical name) if it is one,
     else ``fallback`` (host or booking zone): a page follows a stale link rather than fail."""
     return (canonical_zone(requested) if requested else None) or fallback
-
-
-def price_label(amount_minor: int, currency: str) -> str:
-    """``90.00 EUR``, ``5000 JPY`` or ``Free``."""
-    if amount_minor <= 0:
-        return "Free"
-    code = currency.lower()
-    if code in ZERO_DECIMAL_CURRENCIES:
-        return f"{amount_minor} {code.upper()}"
-    return f"{amount_minor // 100}.{amount_minor % 100:02d} {code.upper()}"
 
 
 def duration_label(minutes: int) -> str:

@@ -1,4 +1,4 @@
-"""The dashboard's form parsing, without a server: money, hours, local times."""
+"""The dashboard's form parsing, without a server: hours, local times (money: payments)."""
 
 from __future__ import annotations
 
@@ -8,43 +8,8 @@ import pytest
 
 from leadscalendar.web.dashboard import hours_form, type_form
 from leadscalendar.web.dashboard.display import datetime_local_value, parse_datetime_local
-from leadscalendar.web.dashboard.forms import FormInvalidError, format_money, parse_amount
+from leadscalendar.web.dashboard.forms import FormInvalidError
 from leadscalendar.web.routes.dashboard_hours import known_zones
-
-
-@pytest.mark.parametrize(
-    ("text", "currency", "minor"),
-    [
-        ("90", "eur", 9000),
-        ("90.00", "EUR", 9000),
-        ("120,5", "eur", 12050),
-        ("", "eur", 0),
-        ("500", "jpy", 500),
-        (" 0.99 ", "usd", 99),
-    ],
-)
-def test_amounts_become_minor_units(text: str, currency: str, minor: int) -> None:
-    assert parse_amount(text, currency) == minor
-
-
-@pytest.mark.parametrize(
-    ("text", "currency", "message"),
-    [
-        ("ninety", "eur", "such as 90.00"),
-        ("-1", "eur", "zero or more"),
-        ("1.005", "eur", "2 decimal places"),
-        ("500.5", "jpy", "no decimal places"),
-        ("inf", "eur", "zero or more"),
-    ],
-)
-def test_bad_amounts_say_why(text: str, currency: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        parse_amount(text, currency)
-
-
-def test_money_is_shown_in_major_units_with_the_code() -> None:
-    assert format_money(9000, "eur") == "90.00 EUR"
-    assert format_money(500, "jpy") == "500 JPY"
 
 
 def test_a_new_type_form_starts_from_the_models_defaults() -> None:

@@ -119,7 +119,7 @@ def test_validation_errors_rerender_the_form_with_a_message_per_field(
     # The model's own rule (Stripe's minimum charge) lands on the price field too.
     too_cheap = submit(google_app.client, NEW, "/dashboard/types", type_form(price="0.20"))
     assert too_cheap.status_code == 400
-    assert "at least 50 minor units" in field_error(too_cheap.text, "price")
+    assert "smallest charge in EUR is 0.50 EUR" in field_error(too_cheap.text, "price")
 
     holidays_only = submit(
         google_app.client,
@@ -192,3 +192,38 @@ def test_control_characters_in_type_fields_are_refused_beside_the_field(
     assert booking_type(google_app.services, "deep-dive").description == (
         "Ninety minutes.\r\nOn one problem."
     )
+
+
+def test_a_three_decimal_price_is_stored_in_thousandths_and_shown_back(
+    google_app: ConnectedApp,
+) -> None:
+    google_app.connect()
+    created = submit(
+        google_app.client, NEW, "/dashboard/types", type_form(price="12.340", currency="KWD")
+    )
+    assert created.status_code == 303, created.text
+    stored = booking_type(google_app.services, "deep-dive")
+    # 12.340 KWD is 12340 fils at Stripe; read as two-decimal it was 1234, ten times too low.
+    assert (stored.price_minor, stored.currency) == (12340, "kwd")
+    assert "12.340 KWD" in google_app.client.get("/dashboard/types").text
+    assert 'value="12.340"' in google_app.client.get(f"/dashboard/types/{stored.id}").text
+
+    off_step = submit(
+        google_app.client,
+        NEW,
+        "/dashboard/types",
+        type_form(slug="x", price="1.005", currency="kwd"),
+    )
+    assert off_step.status_code == 400
+    assert "multiples of 0.010" in field_error(off_step.text, "price")
+
+
+def test_a_currency_stripe_cannot_charge_in_is_refused_on_the_currency_field(
+    google_app: ConnectedApp,
+) -> None:
+    google_app.connect()
+    for code in ("XYZ", "BGN", "12a"):
+        refused = submit(google_app.client, NEW, "/dashboard/types", type_form(currency=code))
+        assert refused.status_code == 400
+        assert "not a currency we can charge in" in field_error(refused.text, "currency")
+    assert "deep-dive" not in google_app.client.get("/dashboard/types").text

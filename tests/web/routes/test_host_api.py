@@ -7,7 +7,9 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from leadscalendar.bookings.models import Booking
+from leadscalendar.accounts.models import Host
+from leadscalendar.bookings.models import Booking, BookingType
+from leadscalendar.db.session import unit_of_work
 from tests.support.api_env import LEAD, api_client, create_key
 from tests.support.app_env import HOST_EMAIL
 from tests.support.booking_env import BookingEnv
@@ -220,3 +222,51 @@ def test_control_characters_far_dates_and_non_zones_get_a_400(booking_env: Booki
         listed_far = api.get("/bookings", params={"start_from": "0001-01-01T00:00:00+14:00"})
         assert listed_far.status_code == 400
         assert "between the years" in listed_far.json()["error"]["message"]
+
+
+def test_booking_type_prices_follow_the_currencys_rules(booking_env: BookingEnv) -> None:
+    with api_client(booking_env.url, create_key(booking_env.services, HOST_EMAIL)) as api:
+        refused = {
+            "xyz": ({"currency": "xyz", "price_minor": 9000}, "not a currency we can charge in"),
+            "fils": ({"currency": "kwd", "price_minor": 5125}, "multiples of 0.010"),
+            "minimum": ({"currency": "gbp", "price_minor": 29}, "0.30 GBP"),
+            "isk": ({"currency": "isk", "price_minor": 500050}, "whole amounts"),
+        }
+        for slug, (price, message) in refused.items():
+            response = api.post("/booking-types", json={**APPROVAL_TYPE, "slug": slug, **price})
+            assert response.status_code == 400, response.text
+            assert message in response.text
+        kwd = api.post(
+            "/booking-types",
+            json={**APPROVAL_TYPE, "slug": "kwd", "currency": "KWD", "price_minor": 5120},
+        )
+        assert kwd.status_code == 201, kwd.text
+        assert (kwd.json()["currency"], kwd.json()["price_minor"]) == ("kwd", 5120)
+        slugs = {t["slug"] for t in api.get("/booking-types").json()["data"]}
+        assert slugs == {"intro", "session", "kwd"}
+
+
+def test_a_type_saved_under_older_money_rules_is_still_listed(booking_env: BookingEnv) -> None:
+    with unit_of_work(booking_env.services.session_factory) as session:
+        host = session.scalar(select(Host).where(Host.email == HOST_EMAIL))
+        assert host is not None
+        # Bulgaria's lev left ISO 4217 when Bulgaria joined the euro.
+        session.add(
+            BookingType(
+                host_id=host.id,
+                slug="lev",
+                title="Old",
+                duration_minutes=30,
+                price_minor=1000,
+                currency="bgn",
+            )
+        )
+    with api_client(booking_env.url, create_key(booking_env.services, HOST_EMAIL)) as api:
+        listed = api.get("/booking-types")
+        assert listed.status_code == 200, listed.text
+        (old,) = [t for t in listed.json()["data"] if t["slug"] == "lev"]
+        assert (old["currency"], old["price_minor"]) == ("bgn", 1000)
+        resaved = api.put(
+            f"/booking-types/{old['id']}", json={**APPROVAL_TYPE, "slug": "lev", "currency": "bgn"}
+        )
+        assert resaved.status_code == 400 and "not a currency we can charge in" in resaved.text

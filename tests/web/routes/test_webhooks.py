@@ -284,6 +284,52 @@ def test_untrusted_webhooks_get_a_json_400_and_write_nothing(
     assert handler.events == []
 
 
+def _odd(field: str, value: Any) -> dict[str, Any]:
+    event = session_event()
+    if field in ("id", "created", "type"):
+        event[field] = value
+    else:
+        event["data"]["object"][field] = value
+    return event
+
+
+ODD_EVENTS = {
+    "created_far_future": ("created", 10**11),
+    "created_beyond_any_date": ("created", 10**20),
+    "created_negative": ("created", -(10**12)),
+    "created_not_a_number": ("created", "yesterday"),
+    "event_id_too_long": ("id", "evt_" + "x" * 300),
+    "type_too_long": ("type", "checkout.session." + "x" * 200),
+    "session_id_too_long": ("id_of_object", "cs_" + "x" * 300),
+    "payment_intent_too_long": ("payment_intent", "pi_" + "x" * 300),
+    "currency_too_long": ("currency", "euro"),
+    "currency_not_a_code": ("currency", "EU1"),
+    "amount_beyond_bigint": ("amount_total", 10**20),
+    "amount_not_a_number": ("amount_total", "5000"),
+    "payment_status_too_long": ("payment_status", "paid" * 20),
+}
+
+
+@pytest.mark.parametrize("case", list(ODD_EVENTS))
+def test_validly_signed_but_implausible_events_get_a_400_and_write_nothing(
+    client: httpx.Client,
+    handler: Handler,
+    session_factory: sessionmaker[Session],
+    case: str,
+) -> None:
+    field, value = ODD_EVENTS[case]
+    event = _odd("id" if field == "id_of_object" else field, value)
+    if field == "id_of_object":
+        event = session_event(session_id=value)
+    body, headers = signed(event)
+    response = post(client, body, headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "webhook_verification"
+    assert "Webhook rejected" in response.json()["error"]["message"]
+    assert rows(session_factory) == []
+    assert handler.events == []
+
+
 def test_a_get_is_not_allowed_and_answers_json(client: httpx.Client) -> None:
     response = client.get("/webhooks/stripe")
     assert response.status_code == 405

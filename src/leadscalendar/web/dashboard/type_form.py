@@ -12,12 +12,11 @@ from pydantic import ValidationError
 
 from leadscalendar.bookings.booking_types import MAX_REMINDERS, BookingTypeIn
 from leadscalendar.bookings.models import BookingType, SendUpdates
+from leadscalendar.payments.money import format_amount, is_supported, parse_amount
 from leadscalendar.web.dashboard.forms import (
     FieldErrors,
     FormInvalidError,
     FormValues,
-    format_amount,
-    parse_amount,
     parse_int,
     pydantic_errors,
 )
@@ -116,10 +115,12 @@ def parse(values: FormValues) -> BookingTypeIn:
         raw[name] = parse_int(values, errors, name)
     raw["daily_limit"] = parse_int(values, errors, "daily_limit", optional=True)
     currency = values.get("currency", "").strip().lower() or "eur"
-    try:
-        raw["price_minor"] = parse_amount(values.get("price", ""), currency)
-    except ValueError as error:
-        errors["price"] = str(error)
+    # An unknown currency is the currency field's error; the price cannot be read without it.
+    if is_supported(currency):
+        try:
+            raw["price_minor"] = parse_amount(values.get("price", ""), currency)
+        except ValueError as error:
+            errors["price"] = str(error)
     kind = values.get("location_kind", "none")
     if kind not in LOCATION_KINDS:
         errors["location"] = "choose where the meeting happens"

@@ -17,8 +17,12 @@ from fastapi.responses import RedirectResponse, Response
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository as bookings_repository
 from leadscalendar.bookings import service as booking_service
-from leadscalendar.bookings.changes import CancelledBy, refund_due
-from leadscalendar.bookings.errors import NotTakingBookingsError, SlotTakenError
+from leadscalendar.bookings.changes import CancelledBy, has_started, refund_due
+from leadscalendar.bookings.errors import (
+    BookingStartedError,
+    NotTakingBookingsError,
+    SlotTakenError,
+)
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
@@ -171,6 +175,8 @@ def _reschedule_page(
 ) -> Response:
     if booking.status not in RESCHEDULABLE:
         raise ConflictError("This booking can no longer be moved.")
+    if has_started(booking, utcnow()):
+        raise BookingStartedError()
     host, booking_type = bookings_repository.host_and_type_of(session, booking)
     context = booking_context(services, session, booking, token, time_zone)
     today = utcnow().astimezone(load_zone(time_zone)).date()
@@ -247,7 +253,9 @@ def reschedule(
             status_code=400,
         )
     try:
-        booking = booking_flow.reschedule(services, session, booking_id, new_start)
+        booking = booking_flow.reschedule(
+            services, session, booking_id, new_start, CancelledBy.LEAD
+        )
     except SlotTakenError as exc:
         session.rollback()
         booking = booking_service.get_booking(session, booking_id)

@@ -18,11 +18,12 @@ from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError, NotFoundError
+from leadscalendar.payments.money import format_money
 from leadscalendar.web import booking_flow
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard.common import form_values, parse_uuid, render
 from leadscalendar.web.dashboard.display import datetime_local_value, parse_datetime_local
-from leadscalendar.web.dashboard.forms import FormValues, format_money
+from leadscalendar.web.dashboard.forms import FormValues
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
 from leadscalendar.web.routes.dashboard import flash
 
@@ -118,6 +119,7 @@ def booking_detail(
             "can_decide": booking.status is BookingStatus.AWAITING_APPROVAL,
             "can_cancel": booking.status in ACTIVE_STATUSES,
             "can_reschedule": booking.status in RESCHEDULABLE,
+            "started": changes.has_started(booking, utcnow()),
             "start_value": datetime_local_value(booking.start_at, host.timezone),
         },
     )
@@ -167,13 +169,20 @@ def decline(
 
 @router.post("/{booking_id}/cancel", dependencies=[Depends(require_csrf)])
 def cancel(
-    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID, form: Form
 ) -> Response:
     booking = _own_booking(session, host, booking_id)
 
     def run() -> str:
         if booking.status not in ACTIVE_STATUSES:
             raise LeadsCalendarError(f"This booking is already {booking.status.value}.", 409)
+        # Cancelling a meeting that has taken place refunds it: ask once more.
+        if changes.has_started(booking, utcnow()) and form.get("confirm_started") != "yes":
+            raise LeadsCalendarError(
+                "This booking's time has already come. To cancel it and refund the lead "
+                "anyway, tick the confirmation box and cancel again.",
+                409,
+            )
         changes.cancel(session, booking, by=changes.CancelledBy.HOST, now=utcnow())
         return "Booking cancelled; any payment is refunded in full."
 
@@ -197,7 +206,7 @@ def reschedule(
             new_start = parse_datetime_local(form.get("start", ""), zone)
         except ValueError as error:
             raise LeadsCalendarError(f"New time: {error}.") from None
-        booking_flow.reschedule(services, session, booking_id, new_start)
+        booking_flow.reschedule(services, session, booking_id, new_start, changes.Actor.HOST)
         return "Booking moved to the new time."
 
     return _act(request, session, booking_id, run)

@@ -15,6 +15,7 @@ from leadscalendar.bookings.booking_types import MAX_REMINDERS, BookingTypeIn
 from leadscalendar.bookings.errors import BookingTypeNotFoundError
 from leadscalendar.bookings.models import BookingType
 from leadscalendar.errors import ConflictError
+from leadscalendar.payments.money import format_money
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import type_form
 from leadscalendar.web.dashboard.common import (
@@ -27,7 +28,6 @@ from leadscalendar.web.dashboard.forms import (
     FieldErrors,
     FormInvalidError,
     FormValues,
-    format_money,
 )
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
 from leadscalendar.web.routes.dashboard import flash

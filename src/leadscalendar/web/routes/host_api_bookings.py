@@ -176,7 +176,7 @@ def reschedule(
 ) -> HostBookingOut:
     """Move a booking to another free start; an existing calendar event is moved with it."""
     owned_booking(session, host, booking_id)
-    booking = booking_flow.reschedule(services, session, booking_id, body.start)
+    booking = booking_flow.reschedule(services, session, booking_id, body.start, changes.Actor.HOST)
     return host_booking_out(services, session, booking)
 
 

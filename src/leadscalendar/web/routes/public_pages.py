@@ -36,6 +36,7 @@ from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.idempotency.models import Surface
 from leadscalendar.idempotency.service import IdempotencyKeyReusedError
 from leadscalendar.inputs import BookableDate, bounded_moment
+from leadscalendar.payments.money import format_price
 from leadscalendar.web import (
     booking_flow,
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
@@ -73,7 +74,7 @@ def _type_context(host: Host, booking_type: BookingType, time_zone: str) -> dict
         "host_slug": host.slug,
         "booking_type": booking_type,
         "duration": lead_views.duration_label(booking_type.duration_minutes),
-        "price": lead_views.price_label(booking_type.price_minor, booking_type.currency),
+        "price": format_price(booking_type.price_minor, booking_type.currency),
         "time_zone": time_zone,
         "zone_names": lead_views.zone_names(),
     }
