@@ -68,6 +68,7 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         settings, cipher, session_factory, on_needs_reauth=notify_needs_reauth
     )
     calendars = GoogleCalendarClients(settings, credentials)
+    links = BookingLinks(settings.secret_key)
     return Services(
         settings=settings,
         engine=engine,
@@ -78,6 +79,6 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         payment_provider=build_payment_provider(settings),
         payment_event_handler=BookingPaymentHandler(),
         busy=BusyTimes(calendars),
-        links=BookingLinks(settings.secret_key),
-        mailer=build_mailer(settings),
+        links=links,
+        mailer=build_mailer(settings, booking_token=links.token_for),
     )

@@ -154,7 +154,11 @@ def cancel(session: Session, booking_id: uuid.UUID, by: changes.CancelledBy) -> 
 
 
 def reschedule(
-    services: Services, session: Session, booking_id: uuid.UUID, new_start: datetime
+    services: Services,
+    session: Session,
+    booking_id: uuid.UUID,
+    new_start: datetime,
+    by: changes.CancelledBy = changes.CancelledBy.HOST,
 ) -> Booking:
     booking = service.get_booking(session, booking_id)
     host, booking_type = repository.host_and_type_of(session, booking)
@@ -169,7 +173,7 @@ def reschedule(
     )
     booking = service.get_booking(session, booking_id, for_update=True)
     return changes.reschedule(
-        session, booking, host=host, new_start=new_start, busy=busy, now=utcnow()
+        session, booking, host=host, new_start=new_start, busy=busy, now=utcnow(), by=by
     )
 
 

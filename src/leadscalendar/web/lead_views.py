@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from leadscalendar.availability.display import EN_DASH, format_local_time
 from leadscalendar.availability.zones import load_zone
-from leadscalendar.web.ics import utc_stamp
+from leadscalendar.notifications.ics import utc_stamp
 
 # ISO 4217 currencies without a minor unit: 5000 JPY is 5000 yen, not 50.00.
 ZERO_DECIMAL_CURRENCIES = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"})

@@ -24,10 +24,10 @@ from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import ConflictError, NotFoundError
 from leadscalendar.google.events import event_id_for
+from leadscalendar.notifications.ics import IcsEvent, event_uid, render_ics
 from leadscalendar.web import booking_flow, lead_views
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import DbSession, ServicesDep
-from leadscalendar.web.ics import IcsEvent, event_uid, render_ics
 from leadscalendar.web.lead_context import (
     HOLD_EXPIRED,
     POLLED_STATUSES,
@@ -248,7 +248,9 @@ def reschedule(
             status_code=400,
         )
     try:
-        booking = booking_flow.reschedule(services, session, booking_id, new_start)
+        booking = booking_flow.reschedule(
+            services, session, booking_id, new_start, CancelledBy.LEAD
+        )
     except SlotTakenError as exc:
         session.rollback()
         booking = booking_service.get_booking(session, booking_id)

@@ -137,5 +137,5 @@ def reschedule(
     body: RescheduleRequest,
 ) -> BookingOut:
     services.links.verify(booking_id, token)
-    booking = booking_flow.reschedule(services, session, booking_id, body.start)
+    booking = booking_flow.reschedule(services, session, booking_id, body.start, CancelledBy.LEAD)
     return _answer(services, session, booking, with_token=False)
