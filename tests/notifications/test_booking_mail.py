@@ -21,9 +21,9 @@ from leadscalendar.google.models import GoogleConnection
 from leadscalendar.jobs import Job, JobStatus, retry_job
 from leadscalendar.notifications import SEND_EMAIL
 from tests.notifications.conftest import MAIL_FROM
-from tests.notifications.mail_server import MailServer, text_of
 from tests.support.app_env import HOST_EMAIL
 from tests.support.booking_env import LEAD, BookingEnv, wait_for
+from tests.support.mail_server import MailServer, text_of
 
 
 def confirmed_booking(env: BookingEnv) -> tuple[str, str, str]:

@@ -22,6 +22,8 @@ from leadscalendar.jobs import Job, JobStatus
 from leadscalendar.payments.models import PaymentEvent, PaymentEventKind
 from tests.support.booking_env import LEAD, BookingEnv, wait_for
 
+MAIL_KINDS = ("send_email", "send_reminder")
+
 API = "/api/v1/public"
 
 
@@ -128,9 +130,12 @@ def all_bookings(env: BookingEnv) -> list[Booking]:
 
 
 def jobs_of(env: BookingEnv, booking_id: str | uuid.UUID) -> list[tuple[str, JobStatus]]:
+    """The booking's own work (calendar, refund), not the mails and reminders about it."""
     with unit_of_work(env.services.session_factory) as session:
         jobs = session.scalars(
-            select(Job).where(Job.subject_key == str(booking_id)).order_by(Job.created_at)
+            select(Job)
+            .where(Job.subject_key == str(booking_id), Job.kind.not_in(MAIL_KINDS))
+            .order_by(Job.created_at)
         ).all()
         return [(job.kind, job.status) for job in jobs]
 

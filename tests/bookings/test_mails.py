@@ -1,0 +1,231 @@
+"""Who is told what about a booking: the whole product on loopback with a real SMTP server.
+
+Each mail is read as a lead's or a host's mail client would: recipients,
+subject, times in the lead's zone, links followed over HTTP, and the attached
+invitation parsed with the ``icalendar`` library.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import httpx
+import icalendar
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from leadscalendar.bookings import changes
+from leadscalendar.bookings.booking_types import BookingTypeIn
+from leadscalendar.bookings.service import get_booking
+from leadscalendar.config import Settings
+from leadscalendar.db.session import unit_of_work
+from leadscalendar.google.events import event_id_for
+from leadscalendar.jobs import Job, JobStatus
+from leadscalendar.notifications import SEND_EMAIL
+from tests.support.app_env import HOST_EMAIL
+from tests.support.booking_env import LEAD, BookingEnv, wait_for
+from tests.support.booking_flow import (
+    API,
+    Held,
+    add_booking_type,
+    checkout,
+    days_ahead,
+    slot_starts,
+)
+from tests.support.mail_server import MailServer, text_of
+
+MAIL_FROM = "LeadsCalendar <bookings@leadscalendar.test>"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def booking_settings(booking_settings: Settings, mail_server: MailServer) -> Settings:
+    return booking_settings.model_copy(
+        update={"smtp_url": SecretStr(mail_server.url), "mail_from": MAIL_FROM}
+    )
+
+
+def mails(server: MailServer, to: str, word: str) -> list[EmailMessage]:
+    return [
+        m
+        for m in server.inbox.received()
+        if m["To"].addresses[0].addr_spec == to and word.lower() in str(m["Subject"]).lower()
+    ]
+
+
+def wait_mail(server: MailServer, to: str, word: str, count: int = 1) -> EmailMessage:
+    found = wait_for(
+        lambda: (lambda got: got if len(got) >= count else None)(mails(server, to, word)),
+        what=f"{count} '{word}' mail(s) to {to}",
+    )
+    return found[count - 1]
+
+
+def settled(env: BookingEnv) -> None:
+    def done() -> bool:
+        with env.services.session_factory() as session:
+            jobs = session.scalars(select(Job).where(Job.kind == SEND_EMAIL)).all()
+            return all(job.status in (JobStatus.SUCCEEDED, JobStatus.PARKED) for job in jobs)
+
+    wait_for(done, what="mail jobs settled")
+    time.sleep(0.3)
+
+
+def invitation(message: EmailMessage) -> icalendar.Calendar:
+    [attachment] = [
+        a for a in message.iter_attachments() if a.get_content_type() == "text/calendar"
+    ]
+    return icalendar.Calendar.from_ical(attachment.get_content())
+
+
+def event_of(calendar: icalendar.Calendar) -> icalendar.Event:
+    [event] = calendar.walk("VEVENT")
+    return event
+
+
+def manage_link(message: EmailMessage) -> str:
+    match = re.search(
+        r"(http://127\.0\.0\.1:\d+/bookings/[0-9a-f-]+\?token=[^\s\"<]+)", text_of(message)
+    )
+    assert match, "no manage link in the mail"
+    return match.group(1)
+
+
+def paid(env: BookingEnv, type_slug: str, start: str, status: str = "scheduled") -> Held:
+    booking, session_id = checkout(env, type_slug, start)
+    env.pay(f"{env.payments_url}/checkout/{session_id}")
+    env.wait_status(booking.id, booking.token, status)
+    return booking
+
+
+def paris(start: str) -> str:
+    local = datetime.fromisoformat(start).astimezone(PARIS)
+    return f"{local:%A %d %B %Y, %H:%M} (Europe/Paris)"
+
+
+def test_a_paid_booking_mails_the_lead_a_confirmation_and_the_host_a_notice(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    env = booking_env
+    start = slot_starts(env, "session", days_ahead(3))[0]
+    booking = paid(env, "session", start)
+
+    mail = wait_mail(mail_server, LEAD["email"], "confirmed")
+    assert mail["From"].addresses[0].display_name == "Coach"
+    assert mail["Reply-To"].addresses[0].addr_spec == HOST_EMAIL
+    assert mail["Message-ID"] and mail["Date"]
+    body = text_of(mail)
+    assert paris(start) in body
+    assert "60 minutes" in body and "90.00 EUR" in body
+    assert "24 hours before the start for a full refund" in body
+    page = httpx.get(manage_link(mail), timeout=10)
+    assert page.status_code == 200 and "Coaching session" in page.text
+    assert booking.id in manage_link(mail)
+
+    event = event_of(cal := invitation(mail))
+    assert cal["METHOD"] == "REQUEST"
+    assert str(event["UID"]) == f"{event_id_for(booking.uuid)}@leadscalendar"
+    assert int(event["SEQUENCE"]) == 0
+    assert event.decoded("DTSTART") == datetime.fromisoformat(start)
+    assert str(event["ATTENDEE"]) == f"mailto:{LEAD['email']}"
+
+    notice = wait_mail(mail_server, HOST_EMAIL, "new booking")
+    assert LEAD["name"] in str(notice["Subject"])
+    assert notice["Reply-To"].addresses[0].addr_spec == LEAD["email"]
+    assert booking.token not in notice.as_string()
+    settled(env)
+    assert len(mails(mail_server, LEAD["email"], "confirmed")) == 1
+    assert len(mail_server.inbox.received()) == 2
+
+
+def test_the_lead_reschedules_then_cancels_and_each_change_updates_their_calendar(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    env = booking_env
+    offered = slot_starts(env, "session", days_ahead(3))
+    booking = paid(env, "session", offered[0])
+    confirmed = event_of(invitation(wait_mail(mail_server, LEAD["email"], "confirmed")))
+
+    moved = env.lead.post(
+        f"{API}/bookings/{booking.id}/reschedule",
+        params={"token": booking.token},
+        json={"start": offered[3]},
+    )
+    assert moved.status_code == 200, moved.text
+    update = wait_mail(mail_server, LEAD["email"], "moved")
+    body = text_of(update)
+    assert paris(offered[0]) in body and paris(offered[3]) in body
+    event = event_of(invitation(update))
+    assert event["UID"] == confirmed["UID"]
+    assert int(event["SEQUENCE"]) == int(confirmed["SEQUENCE"]) + 1
+    assert event.decoded("DTSTART") == datetime.fromisoformat(offered[3])
+    host_moved = wait_mail(mail_server, HOST_EMAIL, "moved by")
+    assert LEAD["name"] in str(host_moved["Subject"])
+
+    cancelled = env.lead.post(
+        f"{API}/bookings/{booking.id}/cancel", params={"token": booking.token}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    notice = wait_mail(mail_server, LEAD["email"], "cancelled")
+    assert "90.00 EUR is being refunded" in text_of(notice)
+    cal = invitation(notice)
+    assert cal["METHOD"] == "CANCEL"
+    gone = event_of(cal)
+    assert gone["UID"] == confirmed["UID"] and gone["STATUS"] == "CANCELLED"
+    assert int(gone["SEQUENCE"]) > int(event["SEQUENCE"])
+    wait_mail(mail_server, HOST_EMAIL, "cancelled by")
+    settled(env)
+    assert len(mails(mail_server, LEAD["email"], "moved")) == 1
+    assert len(mails(mail_server, LEAD["email"], "cancelled")) == 1
+
+
+def test_an_approval_booking_tells_both_sides_then_confirms_or_declines(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    env = booking_env
+    add_booking_type(
+        env,
+        BookingTypeIn(
+            slug="vip",
+            title="VIP session",
+            duration_minutes=60,
+            price_minor=9000,
+            min_notice_minutes=60,
+            requires_approval=True,
+        ),
+    )
+    offered = slot_starts(env, "vip", days_ahead(3))
+    approved = paid(env, "vip", offered[0], "awaiting_approval")
+    declined = paid(env, "vip", offered[4], "awaiting_approval")
+
+    waiting = wait_mail(mail_server, LEAD["email"], "waiting for coach", count=2)
+    assert "refunded in full" in text_of(waiting)
+    ask = wait_mail(mail_server, HOST_EMAIL, "approve or decline", count=2)
+    links = re.findall(r"http://127\.0\.0\.1:\d+/dashboard/bookings/[0-9a-f-]+", text_of(ask))
+    assert links and any(b.id in links[0] for b in (approved, declined))
+    assert env.host.client.get(links[0]).status_code == 200
+
+    with unit_of_work(env.services.session_factory) as session:
+        changes.approve(session, get_booking(session, approved.uuid, for_update=True))
+        changes.decline(session, get_booking(session, declined.uuid, for_update=True))
+    confirmed = wait_mail(mail_server, LEAD["email"], "confirmed")
+    assert approved.id in manage_link(confirmed)
+    assert invitation(confirmed)["METHOD"] == "REQUEST"
+    no = wait_mail(mail_server, LEAD["email"], "not accepted")
+    assert "90.00 EUR is refunded in full" in text_of(no)
+    settled(env)
+    assert len(mails(mail_server, LEAD["email"], "confirmed")) == 1
