@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.bookings.busy import BusyTimes
 from leadscalendar.bookings.links import BookingLinks
+from leadscalendar.bookings.mails import note_undeliverable
 from leadscalendar.bookings.payment_events import BookingPaymentHandler
+from leadscalendar.bookings.reminders import register_reminder_tasks
 from leadscalendar.bookings.tasks import TaskDependencies, build_registry
 from leadscalendar.config import Settings
 from leadscalendar.db.engine import build_engine
@@ -50,7 +52,8 @@ class Services:
 
     def job_registry(self) -> JobRegistry:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
-        return register_mail_tasks(registry, self.mailer)
+        register_reminder_tasks(registry)
+        return register_mail_tasks(registry, self.mailer, on_undeliverable=note_undeliverable)
 
 
 def build_services(settings: Settings, *, pool_size: int | None = None) -> Services:

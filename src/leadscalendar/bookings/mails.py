@@ -12,7 +12,7 @@ in the host's for the host); the lead's manage link is signed at send time.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,13 +20,18 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository
+from leadscalendar.bookings.job_kinds import SEND_REMINDER
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
 from leadscalendar.bookings.notices import format_amount, format_when
+from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google.events import event_id_for
+from leadscalendar.jobs import cancel_pending_for_subject, enqueue
 from leadscalendar.notifications import MailTemplate, enqueue_mail
 from leadscalendar.notifications.ics import event_uid
 
+# Bookings that will happen: the ones reminders are for.
+REMINDED_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
 REFUND_DELAY = "Depending on your bank, it appears on your statement within 5 to 10 business days."
 
 
@@ -160,6 +165,7 @@ def booking_confirmed(session: Session, booking: Booking) -> None:
         invitation=_invitation(session, booking),
     )
     _to_host(session, booking, MailTemplate.HOST_NEW_BOOKING, "host_new")
+    plan_reminders(session, booking, utcnow())
 
 
 def awaiting_approval(session: Session, booking: Booking) -> None:
@@ -184,6 +190,7 @@ def booking_declined(session: Session, booking: Booking) -> None:
         "declined",
         extra={"refund": format_amount(booking.amount_minor, booking.currency) if refund else ""},
     )
+    drop_reminders(session, booking)
 
 
 def _refund_words(session: Session, booking: Booking) -> str:
@@ -215,6 +222,7 @@ def booking_cancelled(session: Session, booking: Booking, *, by: str, had_event:
         },
         invitation=invitation,
     )
+    drop_reminders(session, booking)
     if by == "lead":
         _to_host(
             session,
@@ -241,6 +249,8 @@ def booking_rescheduled(
         },
         invitation=_invitation(session, booking),
     )
+    if booking.status in REMINDED_STATUSES:
+        plan_reminders(session, booking, utcnow())
     if by == "lead":
         host = session.get(Host, booking.host_id)
         _to_host(
@@ -253,6 +263,60 @@ def booking_rescheduled(
                 "old_when": format_when(old_start, host.timezone if host else "UTC"),
             },
         )
+
+
+def plan_reminders(session: Session, booking: Booking, now: datetime) -> None:
+    """One reminder job per offset still ahead, due at its moment; earlier plans dropped.
+
+    Keyed by the booking's version, so a reschedule plans afresh for the new
+    time, and an offset already past (a booking made or moved close to its
+    start) is skipped rather than sent late.
+    """
+    drop_reminders(session, booking)
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    if booking_type is None:
+        return
+    seq = version(session, booking)
+    for minutes in booking_type.mail_reminder_minutes or []:
+        due = booking.start_at - timedelta(minutes=int(minutes))
+        if due <= now:
+            continue
+        enqueue(
+            session,
+            SEND_REMINDER,
+            {
+                "booking_id": str(booking.id),
+                "start": booking.start_at.isoformat(),
+                "minutes": minutes,
+            },
+            subject_key=str(booking.id),
+            host_id=booking.host_id,
+            dedupe_key=f"{SEND_REMINDER}:{booking.id}:{seq}:{minutes}",
+            run_after=due,
+        )
+
+
+def drop_reminders(session: Session, booking: Booking) -> None:
+    """Cancel the booking's waiting reminders; a running one re-checks the booking itself."""
+    cancel_pending_for_subject(session, str(booking.id), kinds=[SEND_REMINDER])
+
+
+def lead_in(minutes: int) -> str:
+    """``in 24 hours``, ``in 1 hour``, ``in 90 minutes``: how far ahead, in words."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"in {hours} hour{'s' if hours != 1 else ''}"
+    return f"in {minutes} minutes"
+
+
+def reminder(session: Session, booking: Booking, minutes: int) -> None:
+    """The reminder mails of one offset (the lead's; the host's if the type says so)."""
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    key = f"reminder:{minutes}:{version(session, booking)}"
+    extra = {"lead_in": lead_in(minutes)}
+    _to_lead(session, booking, MailTemplate.REMINDER, key, extra=extra)
+    if booking_type is not None and booking_type.remind_host:
+        _to_host(session, booking, MailTemplate.HOST_REMINDER, f"host_{key}", extra)
 
 
 def note_undeliverable(session: Session, subject_key: str, to: str, reason: str) -> None:

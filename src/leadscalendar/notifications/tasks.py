@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from email.utils import parseaddr
+
+from sqlalchemy.orm import Session
 
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
@@ -31,6 +34,10 @@ OPERATION = "smtp.send"
 # Park codes of this domain (the column is free text; see jobs.ParkCode).
 MAIL_INVALID = "mail_invalid"
 MAIL_REJECTED = "mail_rejected"
+
+# Told when a mail is refused for good: (session, job subject, recipient, the server's words).
+# The bookings domain writes it on the booking's timeline; the booking itself is untouched.
+UndeliverableHook = Callable[[Session, str, str, str], None]
 
 
 def _message_id(job_id: uuid.UUID, mail_from: str) -> str:
@@ -53,7 +60,9 @@ def _no_longer_needed(ctx: JobContext, mail: OutgoingMail) -> str | None:
     return None
 
 
-def send_email(ctx: JobContext, mailer: Mailer) -> Outcome:
+def send_email(
+    ctx: JobContext, mailer: Mailer, on_undeliverable: UndeliverableHook | None = None
+) -> Outcome:
     """Send one queued message; 4xx and network trouble retry, 5xx parks with the reason."""
     try:
         mail = OutgoingMail.from_payload(ctx.job.payload)
@@ -80,10 +89,17 @@ def send_email(ctx: JobContext, mailer: Mailer) -> Outcome:
         )
         if error.temporary:
             return Retry(reason=error.message, operation=OPERATION)
+        subject, reason = ctx.job.subject_key, error.message
+
+        def record(session: Session) -> None:
+            if on_undeliverable is not None:
+                on_undeliverable(session, subject, mail.to, reason)
+
         return Park(
             MAIL_REJECTED,
             f"The mail server would not deliver the e-mail to {mail.to}: {error.message}",
             operation=OPERATION,
+            apply=record,
         )
     verb = "sent" if mailer.sends else "recorded, not sent (no SMTP configured)"
     logger.info(
@@ -96,7 +112,9 @@ def send_email(ctx: JobContext, mailer: Mailer) -> Outcome:
     return Succeeded(f"{mail.template.value} mail {verb}", operation=OPERATION)
 
 
-def register_mail_tasks(registry: JobRegistry, mailer: Mailer) -> JobRegistry:
+def register_mail_tasks(
+    registry: JobRegistry, mailer: Mailer, *, on_undeliverable: UndeliverableHook | None = None
+) -> JobRegistry:
     """Add the ``send_email`` handler to a worker's registry."""
-    registry.register(SEND_EMAIL, lambda ctx: send_email(ctx, mailer))
+    registry.register(SEND_EMAIL, lambda ctx: send_email(ctx, mailer, on_undeliverable))
     return registry
