@@ -8,7 +8,6 @@ invitation parsed with the ``icalendar`` library.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import EmailMessage
@@ -18,7 +17,6 @@ import httpx
 import icalendar
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
 
 from leadscalendar.bookings import changes
 from leadscalendar.bookings.booking_types import BookingTypeIn
@@ -26,18 +24,15 @@ from leadscalendar.bookings.service import get_booking
 from leadscalendar.config import Settings
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.events import event_id_for
-from leadscalendar.jobs import Job, JobStatus
-from leadscalendar.notifications import SEND_EMAIL
 from tests.support.app_env import HOST_EMAIL
-from tests.support.booking_env import LEAD, BookingEnv, wait_for
+from tests.support.booking_env import LEAD, BookingEnv
 from tests.support.booking_flow import (
     API,
-    Held,
     add_booking_type,
-    checkout,
     days_ahead,
     slot_starts,
 )
+from tests.support.mail_env import mails, paid, settled, wait_mail
 from tests.support.mail_server import MailServer, text_of
 
 MAIL_FROM = "LeadsCalendar <bookings@leadscalendar.test>"
@@ -59,32 +54,6 @@ def booking_settings(booking_settings: Settings, mail_server: MailServer) -> Set
     )
 
 
-def mails(server: MailServer, to: str, word: str) -> list[EmailMessage]:
-    return [
-        m
-        for m in server.inbox.received()
-        if m["To"].addresses[0].addr_spec == to and word.lower() in str(m["Subject"]).lower()
-    ]
-
-
-def wait_mail(server: MailServer, to: str, word: str, count: int = 1) -> EmailMessage:
-    found = wait_for(
-        lambda: (lambda got: got if len(got) >= count else None)(mails(server, to, word)),
-        what=f"{count} '{word}' mail(s) to {to}",
-    )
-    return found[count - 1]
-
-
-def settled(env: BookingEnv) -> None:
-    def done() -> bool:
-        with env.services.session_factory() as session:
-            jobs = session.scalars(select(Job).where(Job.kind == SEND_EMAIL)).all()
-            return all(job.status in (JobStatus.SUCCEEDED, JobStatus.PARKED) for job in jobs)
-
-    wait_for(done, what="mail jobs settled")
-    time.sleep(0.3)
-
-
 def invitation(message: EmailMessage) -> icalendar.Calendar:
     [attachment] = [
         a for a in message.iter_attachments() if a.get_content_type() == "text/calendar"
@@ -103,13 +72,6 @@ def manage_link(message: EmailMessage) -> str:
     )
     assert match, "no manage link in the mail"
     return match.group(1)
-
-
-def paid(env: BookingEnv, type_slug: str, start: str, status: str = "scheduled") -> Held:
-    booking, session_id = checkout(env, type_slug, start)
-    env.pay(f"{env.payments_url}/checkout/{session_id}")
-    env.wait_status(booking.id, booking.token, status)
-    return booking
 
 
 def paris(start: str) -> str:
@@ -229,3 +191,23 @@ def test_an_approval_booking_tells_both_sides_then_confirms_or_declines(
     assert "90.00 EUR is refunded in full" in text_of(no)
     settled(env)
     assert len(mails(mail_server, LEAD["email"], "confirmed")) == 1
+
+
+def test_an_address_the_server_refuses_leaves_the_booking_and_tells_the_host(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    env = booking_env
+    mail_server.inbox.refuse[LEAD["email"]] = "550 5.1.1 No such user here"
+    booking = paid(env, "session", slot_starts(env, "session", days_ahead(3))[0])
+    wait_mail(mail_server, HOST_EMAIL, "new booking")
+    settled(env)
+
+    assert env.booking(booking.id, booking.token)["status"] == "scheduled"
+    assert mails(mail_server, LEAD["email"], "") == []
+    page = env.host.client.get(f"/dashboard/bookings/{booking.id}")
+    assert page.status_code == 200
+    assert "Mail undeliverable" in page.text
+    assert f"An e-mail to {LEAD['email']} could not be delivered" in page.text
+    assert "No such user here" in page.text
+    operations = env.host.client.get("/dashboard/operations")
+    assert "would not deliver the e-mail" in operations.text
