@@ -7,6 +7,7 @@ policy that forbids scripts and remote loads, as a careful mail client would.
 from __future__ import annotations
 
 import html
+import re
 
 import uvicorn
 from fastapi import FastAPI, HTTPException
@@ -20,6 +21,7 @@ table{{border-collapse:collapse;width:100%}}
 td,th{{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd}}
 pre{{white-space:pre-wrap;background:#f6f6f6;padding:1em}}
 iframe{{width:100%;height:36em;border:1px solid #ccc}}</style></head><body>{body}</body></html>"""
+HREF = re.compile(r'href="(https?://[^"]+)"')
 MAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
 
@@ -62,6 +64,11 @@ def create_mailbox_app(mailbox: Mailbox) -> FastAPI:
             f"({html.escape(a.content_type)})</li>"
             for n, a in enumerate(mail.attachments())
         )
+        # The frame below may not navigate; its links are listed here to follow them.
+        links = "".join(
+            f'<li><a href="{html.escape(link)}">{html.escape(link)}</a></li>'
+            for link in dict.fromkeys(HREF.findall(html.unescape(mail.body("html"))))
+        )
         headers = "".join(
             f"<tr><th>{name}</th><td>{html.escape(str(mail.message[name] or ''))}</td></tr>"
             for name in ("From", "Reply-To", "To", "Subject", "Date", "Message-ID")
@@ -70,8 +77,9 @@ def create_mailbox_app(mailbox: Mailbox) -> FastAPI:
             mail.subject,
             f'<p><a href="/">All mail</a></p><table>{headers}</table>'
             f'<h2>HTML</h2><iframe sandbox src="/mail/{mail.id}/html" title="HTML"></iframe>'
+            f'<h2>Links in this mail</h2><ul id="links">{links or "<li>none</li>"}</ul>'
             f"<h2>Text</h2><pre>{html.escape(mail.body('plain'))}</pre>"
-            f"<h2>Attachments</h2><ul>{files or '<li>none</li>'}</ul>"
+            f'<h2>Attachments</h2><ul id="attachments">{files or "<li>none</li>"}</ul>'
             f'<p><a href="/mail/{mail.id}/raw">Raw message</a></p>',
         )
 

@@ -104,6 +104,7 @@ class MailSink:
 
     def __init__(self, mailbox: Mailbox, host: str, port: int) -> None:
         self.host, self.port = host, port
+        self.mailbox = mailbox
         self._controller = Controller(_Handler(mailbox), hostname=host, port=port, ready_timeout=10)
 
     @property
