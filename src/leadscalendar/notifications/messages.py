@@ -49,6 +49,7 @@ class MailTemplate(enum.StrEnum):
     HOST_APPROVAL_NEEDED = "host_approval_needed"
     HOST_BOOKING_CHANGED = "host_booking_changed"
     HOST_REMINDER = "host_reminder"
+    HOST_DIGEST = "host_digest"
 
 
 class MailContentError(Exception):

@@ -15,9 +15,11 @@ from email.utils import parseaddr
 
 from sqlalchemy.orm import Session
 
+from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, Retry, Succeeded
+from leadscalendar.notifications.digest import plan_digest, register_digest_tasks
 from leadscalendar.notifications.mailer import Mailer
 from leadscalendar.notifications.messages import (
     MailContentError,
@@ -94,6 +96,7 @@ def send_email(
         def record(session: Session) -> None:
             if on_undeliverable is not None:
                 on_undeliverable(session, subject, mail.to, reason)
+            plan_digest(session, ctx.job.host_id, utcnow())
 
         return Park(
             MAIL_REJECTED,
@@ -115,6 +118,6 @@ def send_email(
 def register_mail_tasks(
     registry: JobRegistry, mailer: Mailer, *, on_undeliverable: UndeliverableHook | None = None
 ) -> JobRegistry:
-    """Add the ``send_email`` handler to a worker's registry."""
+    """Add the ``send_email`` and ``host_digest`` handlers to a worker's registry."""
     registry.register(SEND_EMAIL, lambda ctx: send_email(ctx, mailer, on_undeliverable))
-    return registry
+    return register_digest_tasks(registry)
