@@ -29,7 +29,10 @@ from tests.support.booking_env import LEAD, BookingEnv
 from tests.support.booking_flow import (
     API,
     add_booking_type,
+    checkout,
     days_ahead,
+    expire_hold,
+    held,
     slot_starts,
 )
 from tests.support.mail_env import mails, paid, settled, wait_mail
@@ -211,3 +214,22 @@ def test_an_address_the_server_refuses_leaves_the_booking_and_tells_the_host(
     assert "No such user here" in page.text
     operations = env.host.client.get("/dashboard/operations")
     assert "would not deliver the e-mail" in operations.text
+
+
+def test_a_payment_too_late_for_its_slot_mails_the_lead_the_refund_and_the_true_reason(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    env = booking_env
+    start = slot_starts(env, "session", days_ahead(2))[0]
+    late, late_session = checkout(env, "session", start)
+    expire_hold(env, late.id)
+    held(env, "session", start)  # someone else takes the time meanwhile
+
+    env.pay(f"{env.payments_url}/checkout/{late_session}")
+    env.wait_status(late.id, late.token, "refunded")
+    mail = wait_mail(mail_server, LEAD["email"], "refunded")
+    body = text_of(mail)
+    assert "90.00 EUR" in body
+    assert "after your hold had expired and someone else had booked" in body
+    settled(env)
+    assert mails(mail_server, LEAD["email"], "confirmed") == []
