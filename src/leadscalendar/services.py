@@ -16,7 +16,7 @@ from leadscalendar.bookings.busy import BusyTimes
 from leadscalendar.bookings.links import BookingLinks
 from leadscalendar.bookings.mails import note_undeliverable
 from leadscalendar.bookings.payment_events import BookingPaymentHandler
-from leadscalendar.bookings.reminders import register_reminder_tasks
+from leadscalendar.bookings.reminders import register_reminder_tasks, reminder_mail_stale
 from leadscalendar.bookings.tasks import TaskDependencies, build_registry
 from leadscalendar.config import Settings
 from leadscalendar.db.engine import build_engine
@@ -53,7 +53,12 @@ class Services:
     def job_registry(self) -> JobRegistry:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
         register_reminder_tasks(registry)
-        return register_mail_tasks(registry, self.mailer, on_undeliverable=note_undeliverable)
+        return register_mail_tasks(
+            registry,
+            self.mailer,
+            on_undeliverable=note_undeliverable,
+            is_stale=reminder_mail_stale,
+        )
 
 
 def build_services(settings: Settings, *, pool_size: int | None = None) -> Services:

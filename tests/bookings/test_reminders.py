@@ -166,3 +166,22 @@ def test_an_offset_already_past_is_skipped_and_a_rerun_mails_once(
     wait_mail(mail_server, LEAD["email"], "reminder")
     settled(env)
     assert len(mails_to(mail_server, LEAD["email"], "reminder")) == 1
+
+
+def test_a_reminder_held_up_by_an_smtp_outage_is_dropped_once_the_booking_is_cancelled(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    env = booking_env
+    booking = paid(env, "session", slot_starts(env, "session", days_ahead(3))[0])
+    start = start_of(env, booking)
+    settled(env)
+    mail_server.stop()
+    run(env, claim_at(env, start - timedelta(hours=23)))  # the reminder mail is queued
+    cancelled = env.lead.post(
+        f"{API}/bookings/{booking.id}/cancel", params={"token": booking.token}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    mail_server.start()
+    wait_mail(mail_server, LEAD["email"], "cancelled")
+    settled(env)
+    assert mails_to(mail_server, LEAD["email"], "reminder") == []

@@ -313,7 +313,8 @@ def reminder(session: Session, booking: Booking, minutes: int) -> None:
     """The reminder mails of one offset (the lead's; the host's if the type says so)."""
     booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
     key = f"reminder:{minutes}:{version(session, booking)}"
-    extra = {"lead_in": lead_in(minutes)}
+    # starts_at: send_email re-checks it, so a reminder held up past a change is dropped.
+    extra = {"lead_in": lead_in(minutes), "starts_at": booking.start_at.isoformat()}
     _to_lead(session, booking, MailTemplate.REMINDER, key, extra=extra)
     if booking_type is not None and booking_type.remind_host:
         _to_host(session, booking, MailTemplate.HOST_REMINDER, f"host_{key}", extra)

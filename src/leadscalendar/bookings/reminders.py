@@ -23,6 +23,7 @@ from leadscalendar.bookings.job_kinds import SEND_REMINDER
 from leadscalendar.bookings.models import Booking
 from leadscalendar.db.base import utcnow
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, Succeeded
+from leadscalendar.notifications import MailTemplate, OutgoingMail
 
 
 def stale_because(booking: Booking | None, payload: dict[str, Any], now: datetime) -> str | None:
@@ -59,6 +60,17 @@ def send_reminder(ctx: JobContext) -> Outcome:
     if reason is not None:
         return Succeeded(f"reminder not sent: {reason}")
     return Succeeded(f"reminder {mails.lead_in(minutes)} queued", apply=apply)
+
+
+def reminder_mail_stale(session: Session, subject_key: str, mail: OutgoingMail) -> str | None:
+    """Asked by ``send_email`` just before sending: a reminder held up (SMTP down) may be stale."""
+    if mail.template not in (MailTemplate.REMINDER, MailTemplate.HOST_REMINDER):
+        return None
+    try:
+        booking = repository.get_booking(session, uuid.UUID(subject_key))
+        return stale_because(booking, {"start": mail.context["starts_at"]}, utcnow())
+    except (KeyError, ValueError):
+        return "the reminder names no booking"
 
 
 def register_reminder_tasks(registry: JobRegistry) -> JobRegistry:

@@ -40,6 +40,9 @@ MAIL_REJECTED = "mail_rejected"
 # Told when a mail is refused for good: (session, job subject, recipient, the server's words).
 # The bookings domain writes it on the booking's timeline; the booking itself is untouched.
 UndeliverableHook = Callable[[Session, str, str, str], None]
+# Asked before sending: (session, job subject, the mail) -> why it is stale by now, or None.
+# The bookings domain answers for reminders (a cancelled or moved booking, a start passed).
+StaleHook = Callable[[Session, str, OutgoingMail], str | None]
 
 
 def _message_id(job_id: uuid.UUID, mail_from: str) -> str:
@@ -47,8 +50,15 @@ def _message_id(job_id: uuid.UUID, mail_from: str) -> str:
     return f"<{job_id}@{domain}>"
 
 
-def _no_longer_needed(ctx: JobContext, mail: OutgoingMail) -> str | None:
+def _no_longer_needed(
+    ctx: JobContext, mail: OutgoingMail, is_stale: StaleHook | None = None
+) -> str | None:
     """Why the mail would be stale by now (the host already reconnected), or None."""
+    if is_stale is not None:
+        with ctx.read() as session:
+            reason = is_stale(session, ctx.job.subject_key, mail)
+        if reason:
+            return reason
     if mail.template is not MailTemplate.NEEDS_REAUTH or ctx.job.host_id is None:
         return None
     with ctx.read() as session:
@@ -63,12 +73,15 @@ def _no_longer_needed(ctx: JobContext, mail: OutgoingMail) -> str | None:
 
 
 def send_email(
-    ctx: JobContext, mailer: Mailer, on_undeliverable: UndeliverableHook | None = None
+    ctx: JobContext,
+    mailer: Mailer,
+    on_undeliverable: UndeliverableHook | None = None,
+    is_stale: StaleHook | None = None,
 ) -> Outcome:
     """Send one queued message; 4xx and network trouble retry, 5xx parks with the reason."""
     try:
         mail = OutgoingMail.from_payload(ctx.job.payload)
-        stale = _no_longer_needed(ctx, mail)
+        stale = _no_longer_needed(ctx, mail, is_stale)
         if stale:
             return Succeeded(f"not sent: {stale}")
         message = mailer.renderer.render(
@@ -116,8 +129,12 @@ def send_email(
 
 
 def register_mail_tasks(
-    registry: JobRegistry, mailer: Mailer, *, on_undeliverable: UndeliverableHook | None = None
+    registry: JobRegistry,
+    mailer: Mailer,
+    *,
+    on_undeliverable: UndeliverableHook | None = None,
+    is_stale: StaleHook | None = None,
 ) -> JobRegistry:
     """Add the ``send_email`` and ``host_digest`` handlers to a worker's registry."""
-    registry.register(SEND_EMAIL, lambda ctx: send_email(ctx, mailer, on_undeliverable))
+    registry.register(SEND_EMAIL, lambda ctx: send_email(ctx, mailer, on_undeliverable, is_stale))
     return register_digest_tasks(registry)
