@@ -76,6 +76,11 @@ CONTEXTS = {
     MailTemplate.HOST_APPROVAL_NEEDED: HOST_MAIL,
     MailTemplate.HOST_BOOKING_CHANGED: {**HOST_MAIL, "change": "cancelled", "old_when": ""},
     MailTemplate.HOST_REMINDER: {**HOST_MAIL, "lead_in": "in 1 hour"},
+    MailTemplate.HOST_DIGEST: {
+        "host_name": "Coach",
+        "count": 1,
+        "items": [{"what": "Create calendar event", "since": "", "reason": "Read-only."}],
+    },
 }
 
 
