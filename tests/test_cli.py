@@ -52,6 +52,7 @@ def test_the_required_commands_exist() -> None:
         "keys rotate",
         "sandbox google",
         "sandbox payments",
+        "sandbox mail",
         "jobs list",
     }
     assert required <= names

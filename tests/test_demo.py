@@ -16,7 +16,10 @@ import httpx
 URL = re.compile(r"(http://127\.0\.0\.1:\d+/\S*)")
 
 
-def three_free_ports() -> int:
+DEMO_PORTS = 5  # app, Google sandbox, payments sandbox, mailbox page, SMTP sink
+
+
+def free_ports() -> int:
     for _ in range(50):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -25,7 +28,7 @@ def three_free_ports() -> int:
             continue
         sockets = []
         try:
-            for port in (base, base + 1, base + 2):
+            for port in range(base, base + DEMO_PORTS):
                 sock = socket.socket()
                 sockets.append(sock)
                 sock.bind(("127.0.0.1", port))
@@ -35,11 +38,11 @@ def three_free_ports() -> int:
             for sock in sockets:
                 sock.close()
         return base
-    raise RuntimeError("no three consecutive free ports")
+    raise RuntimeError(f"no {DEMO_PORTS} consecutive free ports")
 
 
 def test_demo_prints_urls_that_work_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = three_free_ports()
+    port = free_ports()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LEADSCALENDAR_")}
     process = subprocess.Popen(
         [
@@ -70,7 +73,8 @@ def test_demo_prints_urls_that_work_and_stops_on_ctrl_c(tmp_path: Path) -> None:
                 break
         text = "".join(output)
         urls = URL.findall(text)
-        assert len(urls) >= 6, text
+        assert len(urls) >= 7, text
+        assert f"Mailbox (every mail):  http://127.0.0.1:{port + 3}/" in text
         with httpx.Client(timeout=15) as client:
             for url in urls:
                 response = client.get(url, follow_redirects=True)

@@ -264,6 +264,22 @@ def sandbox_payments(
     run_payments_sandbox(config, host, port)
 
 
+@sandbox_app.command("mail")
+def sandbox_mail(
+    port: Annotated[int, typer.Option(help="Port of the mailbox page.")] = 8003,
+    smtp_port: Annotated[int, typer.Option(help="Port of the SMTP sink.")] = 8004,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run a local SMTP sink and a page listing every mail it caught; nothing is relayed."""
+    from leadscalendar.sandbox.mail import run_mail_sandbox
+
+    typer.echo(
+        f"Mail sandbox: SMTP on {host}:{smtp_port} "
+        f"(LEADSCALENDAR_SMTP_URL=smtp://{host}:{smtp_port}), mailbox on http://{host}:{port}/"
+    )
+    run_mail_sandbox(host, port, smtp_port)
+
+
 def main() -> None:
     try:
         app()

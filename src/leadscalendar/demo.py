@@ -1,7 +1,9 @@
 """``leadscalendar demo``: the whole product on loopback, offline, in one command.
 
-One process runs four things: the app, a job worker, the Google sandbox and
-the payments sandbox, with SQLite in a data directory. A demo host is created
+One process runs five things: the app, a job worker, the Google sandbox, the
+payments sandbox and the mail sandbox (an SMTP sink on port + 4 and its
+mailbox page on port + 3, so every mail can be read and none leaves the
+machine), with SQLite in a data directory. A demo host is created
 and connected to the sandbox Google account through the real OAuth flow (the
 very requests a browser would make), with a free and a paid booking type.
 """
@@ -35,6 +37,7 @@ from leadscalendar.db.session import unit_of_work
 from leadscalendar.google import repository as google_repository
 from leadscalendar.runtime import run_worker_process
 from leadscalendar.sandbox.google import SandboxConfig, create_sandbox_app
+from leadscalendar.sandbox.mail import Mailbox, MailSink, create_mailbox_app
 from leadscalendar.sandbox.payments import PaymentsSandboxConfig, create_payments_sandbox_app
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.app import create_app
@@ -64,6 +67,8 @@ def demo_settings(port: int, data_dir: str) -> Settings:
         google_api_base=f"{google}/",
         payment_provider="sandbox",
         payments_sandbox_url=f"http://127.0.0.1:{port + 2}",
+        smtp_url=f"smtp://127.0.0.1:{port + 4}",
+        mail_from="LeadsCalendar <bookings@leadscalendar.demo>",
         jobs_poll_interval_seconds=0.2,
     )
 
@@ -182,7 +187,11 @@ def run_demo(port: int, data_dir: str) -> None:
     services = build_services(settings)
     _seed(services)
     app_url = settings.public_url
+    mailbox = Mailbox()
+    sink = MailSink(mailbox, "127.0.0.1", port + 4)
+    sink.start()
     servers = [
+        _serve_in_thread(create_mailbox_app(mailbox), port + 3),
         _serve_in_thread(
             create_sandbox_app(
                 SandboxConfig(
@@ -224,6 +233,7 @@ def run_demo(port: int, data_dir: str) -> None:
         f"                         log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
         f"  Sandbox calendar:      http://127.0.0.1:{port + 1}/_sandbox/calendar\n"
         f"  Payments sandbox:      {settings.payments_sandbox_url}/_sandbox/sessions\n"
+        f"  Mailbox (every mail):  http://127.0.0.1:{port + 3}/\n"
         f"  OpenAPI document:      {app_url}/openapi.json\n",
         flush=True,
     )
@@ -237,4 +247,5 @@ def run_demo(port: int, data_dir: str) -> None:
         worker.join(timeout=30)
         for server in reversed(servers):
             server.should_exit = True
+        sink.stop()
         services.engine.dispose()

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.bookings.busy import BusyTimes
 from leadscalendar.bookings.links import BookingLinks
+from leadscalendar.bookings.mails import note_undeliverable
 from leadscalendar.bookings.payment_events import BookingPaymentHandler
+from leadscalendar.bookings.reminders import register_reminder_tasks, reminder_mail_stale
 from leadscalendar.bookings.tasks import TaskDependencies, build_registry
 from leadscalendar.config import Settings
 from leadscalendar.db.engine import build_engine
@@ -50,7 +52,13 @@ class Services:
 
     def job_registry(self) -> JobRegistry:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
-        return register_mail_tasks(registry, self.mailer)
+        register_reminder_tasks(registry)
+        return register_mail_tasks(
+            registry,
+            self.mailer,
+            on_undeliverable=note_undeliverable,
+            is_stale=reminder_mail_stale,
+        )
 
 
 def build_services(settings: Settings, *, pool_size: int | None = None) -> Services:
@@ -68,6 +76,7 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         settings, cipher, session_factory, on_needs_reauth=notify_needs_reauth
     )
     calendars = GoogleCalendarClients(settings, credentials)
+    links = BookingLinks(settings.secret_key)
     return Services(
         settings=settings,
         engine=engine,
@@ -78,6 +87,6 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         payment_provider=build_payment_provider(settings),
         payment_event_handler=BookingPaymentHandler(),
         busy=BusyTimes(calendars),
-        links=BookingLinks(settings.secret_key),
-        mailer=build_mailer(settings),
+        links=links,
+        mailer=build_mailer(settings, booking_token=links.token_for),
     )

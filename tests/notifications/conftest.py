@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from leadscalendar.config import Settings
-from tests.notifications.mail_server import MailServer
+from tests.support.mail_server import MailServer
 
 MAIL_FROM = "LeadsCalendar <bookings@leadscalendar.test>"
 

@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+import icalendar
 import pytest
 
 from leadscalendar.notifications import MailContentError, MailRenderer, MailTemplate, OutgoingMail
+
+BOOKING_ID = "5b0e9a4e-8c1f-4f55-9a0d-0d6c3e7e2a11"
+SUMMARY = {
+    "lead_name": "Lena",
+    "lead_email": "lena@example.com",
+    "host_name": "Coach",
+    "booking_title": "Coaching session",
+    "when": "Thursday 26 November 2026, 10:00 (Europe/Paris)",
+    "ends": "11:00",
+    "duration": "60 minutes",
+    "location": "Rue de Rivoli 1, Paris",
+    "price": "90.00 EUR",
+    "refund_policy": "Cancel at least 24 hours before the start for a full refund.",
+}
+LEAD_MAIL = {**SUMMARY, "lead_booking_id": BOOKING_ID}
+HOST_MAIL = {**SUMMARY, "booking_id": BOOKING_ID}
+INVITATION = {
+    "uid": "abc@leadscalendar",
+    "method": "REQUEST",
+    "sequence": 2,
+    "start": "2026-11-26T09:00:00+00:00",
+    "end": "2026-11-26T10:00:00+00:00",
+    "stamp": "2026-11-20T09:00:00+00:00",
+    "summary": "Coaching session with Coach",
+    "location": "Rue de Rivoli 1, Paris",
+}
 
 CONTEXTS = {
     MailTemplate.NEEDS_REAUTH: {
@@ -42,11 +72,50 @@ CONTEXTS = {
         "refund": "it is being refunded in full.",
         "booking_id": "b1",
     },
+    MailTemplate.BOOKING_CONFIRMED: LEAD_MAIL,
+    MailTemplate.AWAITING_APPROVAL: {**LEAD_MAIL, "paid": True},
+    MailTemplate.BOOKING_RESCHEDULED: {
+        **LEAD_MAIL,
+        "old_when": "Wednesday 25 November 2026, 10:00 (Europe/Paris)",
+        "by_lead": True,
+    },
+    MailTemplate.BOOKING_CANCELLED: {**LEAD_MAIL, "by_lead": False, "refund": "90.00 EUR back"},
+    MailTemplate.BOOKING_DECLINED: {**LEAD_MAIL, "refund": "90.00 EUR"},
+    MailTemplate.REMINDER: {**LEAD_MAIL, "lead_in": "in 24 hours"},
+    MailTemplate.HOST_NEW_BOOKING: HOST_MAIL,
+    MailTemplate.HOST_APPROVAL_NEEDED: HOST_MAIL,
+    MailTemplate.HOST_BOOKING_CHANGED: {**HOST_MAIL, "change": "cancelled", "old_when": ""},
+    MailTemplate.HOST_REMINDER: {**HOST_MAIL, "lead_in": "in 1 hour"},
+    MailTemplate.HOST_DIGEST: {
+        "host_name": "Coach",
+        "count": 1,
+        "items": [{"what": "Create calendar event", "since": "", "reason": "Read-only."}],
+    },
 }
 
+
+def token_for(booking_id: uuid.UUID) -> str:
+    return f"signed.{booking_id.hex}"
+
+
 renderer = MailRenderer(
-    mail_from="LeadsCalendar <no-reply@example.com>", public_url="https://lc.example.com/"
+    mail_from="LeadsCalendar <no-reply@example.com>",
+    public_url="https://lc.example.com/",
+    booking_token=token_for,
 )
+
+
+def lead_mail(**overrides: Any) -> OutgoingMail:
+    values: dict[str, Any] = {
+        "template": MailTemplate.BOOKING_CONFIRMED,
+        "to": "Lena <lena@example.com>",
+        "context": LEAD_MAIL,
+        "sender_name": "Coach",
+        "reply_to": "Coach <coach@example.com>",
+        "invitation": INVITATION,
+    }
+    values.update(overrides)
+    return OutgoingMail(**values)
 
 
 @pytest.mark.parametrize("template", list(MailTemplate))
@@ -121,3 +190,78 @@ def test_a_missing_context_value_is_a_content_error() -> None:
 def test_a_payload_that_is_not_a_mail_is_refused() -> None:
     with pytest.raises(MailContentError):
         OutgoingMail.from_payload({"template": "no_such_template", "to": "x@example.com"})
+
+
+def test_a_lead_mail_comes_from_the_host_and_answers_go_to_the_host() -> None:
+    message = renderer.render(lead_mail())
+    assert message["From"].addresses[0].display_name == "Coach"
+    assert message["From"].addresses[0].addr_spec == "no-reply@example.com"
+    assert message["Reply-To"].addresses[0].addr_spec == "coach@example.com"
+    assert message["Date"].datetime.tzinfo is not None
+
+
+def test_a_host_name_with_a_newline_cannot_add_a_header() -> None:
+    message = renderer.render(
+        lead_mail(sender_name="Coach\r\nBcc: victim@example.com", reply_to="")
+    )
+    headers = message.as_string().split("\n\n", 1)[0].splitlines()
+    assert not [line for line in headers if line.lower().startswith("bcc")]
+    assert message["Reply-To"] is None
+
+
+def test_the_manage_link_is_signed_at_send_time() -> None:
+    message = renderer.render(lead_mail())
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    expected = (
+        f"https://lc.example.com/bookings/{BOOKING_ID}?token=signed.{uuid.UUID(BOOKING_ID).hex}"
+    )
+    assert expected in text
+    assert f'href="{expected}"' in message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_lead_mail_without_a_link_signer_is_a_content_error() -> None:
+    unsigned = MailRenderer(mail_from="LC <lc@example.com>", public_url="https://lc.example.com")
+    with pytest.raises(MailContentError):
+        unsigned.render(lead_mail())
+
+
+def test_the_invitation_is_an_attachment_that_parses() -> None:
+    message = renderer.render(lead_mail())
+    assert message.get_content_type() == "multipart/mixed"
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_param("method") == "REQUEST"
+    calendar = icalendar.Calendar.from_ical(attachment.get_content())
+    assert calendar["METHOD"] == "REQUEST"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "abc@leadscalendar"
+    assert int(event["SEQUENCE"]) == 2
+    assert event.decoded("DTSTART").isoformat() == "2026-11-26T09:00:00+00:00"
+    assert str(event["ORGANIZER"]) == "mailto:coach@example.com"
+    assert str(event["ATTENDEE"]) == "mailto:lena@example.com"
+    assert f"/bookings/{BOOKING_ID}?token=" in str(event["URL"])
+
+
+def test_a_cancel_invitation_says_cancelled() -> None:
+    message = renderer.render(
+        lead_mail(
+            template=MailTemplate.BOOKING_CANCELLED,
+            context=CONTEXTS[MailTemplate.BOOKING_CANCELLED],
+            invitation={**INVITATION, "method": "CANCEL", "sequence": 3},
+        )
+    )
+    [attachment] = list(message.iter_attachments())
+    calendar = icalendar.Calendar.from_ical(attachment.get_content())
+    assert calendar["METHOD"] == "CANCEL"
+    [event] = calendar.walk("VEVENT")
+    assert event["STATUS"] == "CANCELLED"
+    assert int(event["SEQUENCE"]) == 3
+
+
+@pytest.mark.parametrize("template", list(MailTemplate))
+def test_html_has_its_css_inline_and_no_remote_images(template: MailTemplate) -> None:
+    message = renderer.render(OutgoingMail(template, "s@example.com", CONTEXTS[template]))
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<style" not in html
+    assert 'style="' in html
+    assert "<img" not in html and "url(" not in html

@@ -27,7 +27,7 @@ from leadscalendar.notifications import (
     notify_needs_reauth,
     register_mail_tasks,
 )
-from tests.notifications.mail_server import MailServer, text_of
+from tests.support.mail_server import MailServer, text_of
 
 REFUND_CONTEXT = {
     "lead_name": "Lena",

@@ -22,6 +22,10 @@ from leadscalendar.jobs import Job, JobStatus
 from leadscalendar.payments.models import PaymentEvent, PaymentEventKind
 from tests.support.booking_env import LEAD, BookingEnv, wait_for
 
+MAIL_KINDS = ("send_email", "send_reminder")
+# Jobs planned for a moment ahead (reminders, the host's morning digest): not work in flight.
+PLANNED_KINDS = ("send_reminder", "host_digest")
+
 API = "/api/v1/public"
 
 
@@ -128,9 +132,12 @@ def all_bookings(env: BookingEnv) -> list[Booking]:
 
 
 def jobs_of(env: BookingEnv, booking_id: str | uuid.UUID) -> list[tuple[str, JobStatus]]:
+    """The booking's own work (calendar, refund), not the mails and reminders about it."""
     with unit_of_work(env.services.session_factory) as session:
         jobs = session.scalars(
-            select(Job).where(Job.subject_key == str(booking_id)).order_by(Job.created_at)
+            select(Job)
+            .where(Job.subject_key == str(booking_id), Job.kind.not_in(MAIL_KINDS))
+            .order_by(Job.created_at)
         ).all()
         return [(job.kind, job.status) for job in jobs]
 
@@ -145,14 +152,20 @@ def payment_events_of(env: BookingEnv, booking_id: str | uuid.UUID) -> list[Paym
 
 
 def wait_jobs_idle(env: BookingEnv, timeout: float = 20.0) -> None:
-    """Until no job is queued or running (parked and finished jobs are settled)."""
+    """Until no job is queued or running (parked and finished jobs are settled).
+
+    Reminders and digests wait for their moment, hours ahead: they are not counted.
+    """
 
     def idle() -> bool:
         with unit_of_work(env.services.session_factory) as session:
             busy = session.scalar(
                 select(func.count())
                 .select_from(Job)
-                .where(Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+                .where(
+                    Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+                    Job.kind.not_in(PLANNED_KINDS),
+                )
             )
             return busy == 0
 

@@ -65,6 +65,8 @@ ENGINE_OVERRIDES: dict[str, object] = {
     "jobs_lease_seconds": 5.0,
 }
 PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
+# Jobs planned for a moment ahead (reminders, the host's morning digest): not work in flight.
+PLANNED_KINDS = ("send_reminder", "host_digest")
 DEFAULT_WAIT_SECONDS = 20.0
 # Small transactions: the session's identity map stays small and workers get turns.
 BOOKINGS_PER_TRANSACTION = 25
@@ -301,7 +303,11 @@ class BookingsEnv:
     def pending_jobs(self) -> int:
         with self.services.session_factory() as session:
             return int(
-                session.scalar(select(func.count()).select_from(Job).where(Job.status.in_(PENDING)))
+                session.scalar(
+                    select(func.count())
+                    .select_from(Job)
+                    .where(Job.status.in_(PENDING), Job.kind.not_in(PLANNED_KINDS))
+                )
                 or 0
             )
 

@@ -42,6 +42,11 @@ class BookingTypeIn(BaseModel):
     calendar_id: SingleLineText | None = Field(default=None, max_length=1024)
     send_updates: SendUpdates = SendUpdates.ALL
     reminders: list[tuple[str, int]] | None = None
+    # Our own reminder e-mails, in minutes before the start (default 24 h and 1 h).
+    mail_reminder_minutes: list[int] = Field(
+        default_factory=lambda: [1440, 60], max_length=MAX_REMINDERS
+    )
+    remind_host: bool = False
     hold_minutes: int = Field(default=30, ge=5, le=24 * 60)
     refund_cutoff_hours: int = Field(default=24, ge=0, le=24 * 365)
     requires_approval: bool = False
@@ -72,6 +77,13 @@ class BookingTypeIn(BaseModel):
             if not 0 <= minutes <= MAX_REMINDER_MINUTES:
                 raise ValueError(f"reminders are 0 to {MAX_REMINDER_MINUTES} minutes before")
         return value
+
+    @field_validator("mail_reminder_minutes")
+    @classmethod
+    def _mail_reminders(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= minutes <= MAX_REMINDER_MINUTES for minutes in value):
+            raise ValueError(f"reminders are 1 to {MAX_REMINDER_MINUTES} minutes before")
+        return sorted(set(value), reverse=True)
 
     @model_validator(mode="after")
     def _price_the_provider_can_charge(self) -> BookingTypeIn:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval
-from leadscalendar.bookings import repository
+from leadscalendar.bookings import mails, repository
 from leadscalendar.bookings.errors import BookingStartedError, SlotTakenError
 from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
 from leadscalendar.bookings.models import Booking
@@ -45,6 +45,7 @@ def approve(session: Session, booking: Booking) -> Booking:
     booking.status_reason = None
     move(session, booking, BookingStatus.PAID, "approved by the host")
     enqueue_event_creation(session, booking)
+    mails.booking_confirmed(session, booking)
     return booking
 
 
@@ -52,6 +53,7 @@ def decline(session: Session, booking: Booking) -> Booking:
     move(session, booking, BookingStatus.DECLINED, "declined by the host")
     booking.status_reason = "The host declined this booking; any payment is refunded in full."
     enqueue_refund(session, booking, "declined by the host")
+    mails.booking_declined(session, booking)
     return booking
 
 
@@ -105,6 +107,7 @@ def cancel(session: Session, booking: Booking, *, by: Actor, now: datetime) -> B
             enqueue_refund(session, booking, f"cancelled by the {by.value}")
         else:
             note(session, booking, "no_refund", "cancelled after the refund cut-off")
+    mails.booking_cancelled(session, booking, by=by.value, had_event=had_event)
     return booking
 
 
@@ -161,4 +164,5 @@ def reschedule(
             host_id=booking.host_id,
         )
     # A PAID booking's pending create job reads the new times when it runs.
+    mails.booking_rescheduled(session, booking, old_start=old_start, by=by.value)
     return booking

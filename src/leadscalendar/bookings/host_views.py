@@ -113,6 +113,7 @@ _EVENT_TONES = {
     "calendar_event_created": "ok",
     "refunded": "ok",
     "calendar_parked": "error",
+    "mail_undeliverable": "error",
     "status_cancelled": "warning",
     "status_declined": "warning",
     "status_expired": "warning",

@@ -8,3 +8,4 @@ REFUND_PAYMENT = "refund_payment"
 EXPIRE_CHECKOUT = "expire_checkout"
 # A payment that did not match its booking's checkout goes back; the booking is untouched.
 REFUND_UNMATCHED_PAYMENT = "refund_unmatched_payment"
+SEND_REMINDER = "send_reminder"

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadscalendar.bookings.states import BookingStatus
@@ -51,6 +51,12 @@ class BookingType(IdMixin, TimestampMixin, Base):
     )
     # [[method, minutes], ...]; None keeps the calendar's default reminders.
     reminders: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    # Minutes before the start at which we e-mail the lead a reminder (and the host,
+    # with remind_host); our own mail, apart from Google's reminders above.
+    mail_reminder_minutes: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: [1440, 60], server_default=text("'[1440, 60]'")
+    )
+    remind_host: Mapped[bool] = mapped_column(default=False, server_default=false())
     hold_minutes: Mapped[int] = mapped_column(default=30)
     # Cancelling at least this long before the start refunds in full; later, nothing.
     refund_cutoff_hours: Mapped[int] = mapped_column(default=24)

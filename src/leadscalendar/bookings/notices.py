@@ -25,6 +25,7 @@ from leadscalendar.bookings.job_kinds import (
     UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import Booking
+from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.jobs import (
@@ -38,6 +39,7 @@ from leadscalendar.jobs import (
     Retry,
 )
 from leadscalendar.notifications import MailTemplate, enqueue_mail, notify_needs_reauth
+from leadscalendar.notifications.digest import plan_digest
 from leadscalendar.payments.money import format_money
 
 ACTIONS = {
@@ -154,6 +156,15 @@ def _then(first: Effect | None, second: Effect) -> Effect:
     return apply
 
 
+def _digest(host_id: uuid.UUID | None) -> Effect:
+    """Whatever parked, the host's next morning summary lists it while it waits."""
+
+    def apply(session: Session) -> None:
+        plan_digest(session, host_id, utcnow())
+
+    return apply
+
+
 def with_park_notice(job: ClaimedJob, outcome: Outcome) -> Outcome:
     """Add the host's e-mail to an outcome that parks the job (or will, attempts spent).
 
@@ -168,13 +179,13 @@ def with_park_notice(job: ClaimedJob, outcome: Outcome) -> Outcome:
             notice = _needs_reauth_notice(job.host_id)
         else:
             notice = _parked_notice(job, uuid.UUID(booking_id), outcome.reason)
+        notice = _then(notice, _digest(job.host_id))  # needs_reauth work waits too
         return replace(outcome, apply=_then(outcome.apply, notice))
     if isinstance(outcome, Retry) and job.attempt >= job.max_attempts:
         # The runner will park it as attempts_exhausted right after this apply.
         reason = f"Gave up after {job.attempt} attempts; the last one said: {outcome.reason}"
-        return replace(
-            outcome, apply=_then(outcome.apply, _parked_notice(job, uuid.UUID(booking_id), reason))
-        )
+        notice = _then(_parked_notice(job, uuid.UUID(booking_id), reason), _digest(job.host_id))
+        return replace(outcome, apply=_then(outcome.apply, notice))
     return outcome
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval, SlotRejection, SlotUnavailableError
-from leadscalendar.bookings import repository
+from leadscalendar.bookings import mails, repository
 from leadscalendar.bookings.errors import (
     BookingNotFoundError,
     SlotNotOfferedError,
@@ -188,9 +188,11 @@ def accept(
     if booking_type.requires_approval:
         move(session, booking, BookingStatus.AWAITING_APPROVAL, detail)
         booking.status_reason = "Waiting for the host to approve."
+        mails.awaiting_approval(session, booking)
         return
     move(session, booking, BookingStatus.PAID, detail)
     enqueue_event_creation(session, booking)
+    mails.booking_confirmed(session, booking)
 
 
 def enqueue_event_creation(session: Session, booking: Booking) -> None:

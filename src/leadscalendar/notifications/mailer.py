@@ -9,6 +9,8 @@ and its job succeeds.
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
@@ -53,9 +55,17 @@ class Mailer:
         return not isinstance(self.transport, LogOnlyTransport)
 
 
-def build_mailer(settings: Settings) -> Mailer:
-    """Parse the SMTP setting at start-up, so a typo stops the process, not the first mail."""
-    renderer = MailRenderer(mail_from=settings.mail_from, public_url=settings.public_url)
+def build_mailer(
+    settings: Settings, *, booking_token: Callable[[uuid.UUID], str] | None = None
+) -> Mailer:
+    """Parse the SMTP setting at start-up, so a typo stops the process, not the first mail.
+
+    ``booking_token`` signs the manage link of a lead's mail (the bookings
+    domain owns those links; this domain must not import it).
+    """
+    renderer = MailRenderer(
+        mail_from=settings.mail_from, public_url=settings.public_url, booking_token=booking_token
+    )
     url = settings.smtp_url.get_secret_value()
     if not url:
         return Mailer(renderer, LogOnlyTransport())

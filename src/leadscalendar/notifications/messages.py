@@ -4,22 +4,31 @@ Each message is a folder under ``templates/`` holding ``subject.txt``,
 ``body.txt`` and ``body.html`` (Jinja2; HTML autoescaped). A queued message
 stores only the template name, the recipient and a JSON context of plain
 strings, so a job row never holds anything that could not be shown to its
-recipient; links are built at send time from ``LEADSCALENDAR_PUBLIC_URL``.
+recipient; links are built at send time from ``LEADSCALENDAR_PUBLIC_URL``,
+and a lead's manage link is signed at send time too (the job row names the
+booking, never its token). A lead's mail may carry an invitation: the fields
+of an ``.ics`` file (``notifications.ics``) attached as ``text/calendar``.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import css_inline
 import jinja2
+
+from leadscalendar.notifications.ics import IcsEvent, render_ics
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -29,6 +38,19 @@ class MailTemplate(enum.StrEnum):
     BOOKING_PARKED = "booking_parked"
     REFUND = "refund"
     PAYMENT_MISMATCH = "payment_mismatch"
+    # To the lead.
+    BOOKING_CONFIRMED = "booking_confirmed"
+    AWAITING_APPROVAL = "awaiting_approval"
+    BOOKING_RESCHEDULED = "booking_rescheduled"
+    BOOKING_CANCELLED = "booking_cancelled"
+    BOOKING_DECLINED = "booking_declined"
+    REMINDER = "reminder"
+    # To the host.
+    HOST_NEW_BOOKING = "host_new_booking"
+    HOST_APPROVAL_NEEDED = "host_approval_needed"
+    HOST_BOOKING_CHANGED = "host_booking_changed"
+    HOST_REMINDER = "host_reminder"
+    HOST_DIGEST = "host_digest"
 
 
 class MailContentError(Exception):
@@ -40,9 +62,22 @@ class OutgoingMail:
     template: MailTemplate
     to: str
     context: Mapping[str, Any]
+    # The From display name (a lead's mail comes from the host, at our address).
+    sender_name: str = ""
+    # Where the recipient's answer goes (a lead answers the host, not us).
+    reply_to: str = ""
+    # The fields of an IcsEvent to attach (start/end as ISO 8601 strings), or None.
+    invitation: Mapping[str, Any] | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {"template": self.template.value, "to": self.to, "context": dict(self.context)}
+        payload = {"template": self.template.value, "to": self.to, "context": dict(self.context)}
+        if self.sender_name:
+            payload["sender_name"] = self.sender_name
+        if self.reply_to:
+            payload["reply_to"] = self.reply_to
+        if self.invitation is not None:
+            payload["invitation"] = dict(self.invitation)
+        return payload
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> OutgoingMail:
@@ -52,9 +87,17 @@ class OutgoingMail:
             context = payload.get("context") or {}
         except (KeyError, ValueError) as error:
             raise MailContentError(f"not a mail job payload: {error}") from None
-        if not isinstance(context, Mapping):
+        invitation = payload.get("invitation")
+        if not isinstance(context, Mapping) or not isinstance(invitation, Mapping | None):
             raise MailContentError("the mail context is not a mapping")
-        return cls(template, to, context)
+        return cls(
+            template,
+            to,
+            context,
+            sender_name=str(payload.get("sender_name") or ""),
+            reply_to=str(payload.get("reply_to") or ""),
+            invitation=invitation,
+        )
 
 
 def mask_address(address: str) -> str:
@@ -66,9 +109,17 @@ def mask_address(address: str) -> str:
 class MailRenderer:
     """Renders a queued message into an ``EmailMessage`` (plain text + HTML alternative)."""
 
-    def __init__(self, *, mail_from: str, public_url: str) -> None:
+    def __init__(
+        self,
+        *,
+        mail_from: str,
+        public_url: str,
+        booking_token: Callable[[uuid.UUID], str] | None = None,
+    ) -> None:
         self.mail_from = mail_from
         self._public_url = public_url.rstrip("/")
+        # Signs a lead's manage link; given by the composition root (bookings owns the links).
+        self._booking_token = booking_token
 
     @cached_property
     def _environment(self) -> jinja2.Environment:
@@ -85,6 +136,7 @@ class MailRenderer:
             "public_url": self._public_url,
             "dashboard_url": f"{self._public_url}/dashboard",
             "operations_url": f"{self._public_url}/dashboard/operations",
+            **self._lead_links(mail.context),
         }
         try:
             subject = self._render(mail.template, "subject.txt", context)
@@ -95,20 +147,87 @@ class MailRenderer:
         message = EmailMessage()
         try:
             message["To"] = _address(mail.to)
-            message["From"] = self.mail_from
+            message["From"] = self._sender(mail.sender_name)
+            if mail.reply_to:
+                message["Reply-To"] = _address(mail.reply_to)
         except (ValueError, IndexError) as error:
             raise MailContentError(f"invalid address: {error}") from None
         # One line, however the context was written: no header injection.
-        message["Subject"] = " ".join(subject.split())
-        message["Date"] = formatdate(localtime=False)
+        message["Subject"] = _one_line(subject)
+        message["Date"] = formatdate(localtime=False, usegmt=True)
         if message_id:
             message["Message-ID"] = message_id
         message.set_content(text)
-        message.add_alternative(html, subtype="html")
+        # Many mail clients drop <style> blocks: every rule goes into style="" attributes.
+        message.add_alternative(css_inline.inline(html), subtype="html")
+        if mail.invitation is not None:
+            self._attach_invitation(message, mail, context.get("manage_url", ""))
         return message
+
+    def _lead_links(self, context: Mapping[str, Any]) -> dict[str, str]:
+        """The lead's status, cancel and reschedule links, signed now for the booking named."""
+        raw = context.get("lead_booking_id")
+        if not raw:
+            return {}
+        if self._booking_token is None:
+            raise MailContentError("this mail needs booking links, and no signer was given")
+        try:
+            booking_id = uuid.UUID(str(raw))
+        except ValueError:
+            raise MailContentError("the mail names no valid booking") from None
+        token = quote(self._booking_token(booking_id))
+        base = f"{self._public_url}/bookings/{booking_id}"
+        return {
+            "manage_url": f"{base}?token={token}",
+            "cancel_url": f"{base}/cancel?token={token}",
+            "reschedule_url": f"{base}/reschedule?token={token}",
+        }
+
+    def _sender(self, name: str) -> Address:
+        address = _address(self.mail_from)
+        display = _one_line(name)
+        if not display:
+            return address
+        return Address(display_name=display, addr_spec=address.addr_spec)
+
+    def _attach_invitation(self, message: EmailMessage, mail: OutgoingMail, manage: str) -> None:
+        fields = dict(mail.invitation or {})
+        try:
+            event = IcsEvent(
+                uid=str(fields["uid"]),
+                start=datetime.fromisoformat(str(fields["start"])),
+                end=datetime.fromisoformat(str(fields["end"])),
+                stamp=datetime.fromisoformat(str(fields["stamp"])),
+                summary=str(fields["summary"]),
+                description="\n".join(
+                    part for part in (str(fields.get("description") or ""), manage) if part
+                ),
+                location=str(fields.get("location") or ""),
+                url=manage,
+                sequence=int(fields.get("sequence") or 0),
+                method=str(fields.get("method") or "REQUEST"),
+                organizer=_address(mail.reply_to).addr_spec if mail.reply_to else "",
+                organizer_name=mail.sender_name,
+                attendee=_address(mail.to).addr_spec,
+                attendee_name=_address(mail.to).display_name,
+            )
+            body = render_ics(event)
+        except (KeyError, ValueError, TypeError) as error:
+            raise MailContentError(f"the calendar invitation cannot be built: {error}") from None
+        message.add_attachment(
+            body.encode("utf-8"),
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics" if event.method != "CANCEL" else "cancel.ics",
+            params={"method": event.method, "charset": "utf-8"},
+        )
 
     def _render(self, template: MailTemplate, part: str, context: Mapping[str, Any]) -> str:
         return self._environment.get_template(f"{template.value}/{part}").render(context)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _address(raw: str) -> Address:
@@ -116,4 +235,4 @@ def _address(raw: str) -> Address:
     local, at, domain = addr.rpartition("@")
     if not at or not local or not domain or any(c.isspace() for c in addr):
         raise ValueError(f"{mask_address(raw)} is not an e-mail address")
-    return Address(display_name=name, username=local, domain=domain)
+    return Address(display_name=_one_line(name), username=local, domain=domain)

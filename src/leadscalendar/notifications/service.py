@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,13 +37,19 @@ def enqueue_mail(
     dedupe_key: str,
     subject_key: str,
     host_id: uuid.UUID | None,
+    sender_name: str = "",
+    reply_to: str = "",
+    invitation: Mapping[str, Any] | None = None,
+    run_after: datetime | None = None,
 ) -> Job:
     """Queue one message in the caller's transaction; a second call with the same key is a no-op.
 
     ``context`` must be JSON of plain values and must hold nothing the
     recipient may not read: it is stored in the job row as is.
     """
-    mail = OutgoingMail(template, to, context)
+    mail = OutgoingMail(
+        template, to, context, sender_name=sender_name, reply_to=reply_to, invitation=invitation
+    )
     job = enqueue(
         session,
         SEND_EMAIL,
@@ -51,6 +58,7 @@ def enqueue_mail(
         host_id=host_id,
         dedupe_key=dedupe_key,
         max_attempts=MAIL_MAX_ATTEMPTS,
+        run_after=run_after,
     )
     logger.info(
         "mail.queued template=%s to=%s key=%s", template.value, mask_address(to), dedupe_key

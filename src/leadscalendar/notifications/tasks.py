@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from email.utils import parseaddr
 
+from sqlalchemy.orm import Session
+
+from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, Retry, Succeeded
+from leadscalendar.notifications.digest import plan_digest, register_digest_tasks
 from leadscalendar.notifications.mailer import Mailer
 from leadscalendar.notifications.messages import (
     MailContentError,
@@ -32,14 +37,28 @@ OPERATION = "smtp.send"
 MAIL_INVALID = "mail_invalid"
 MAIL_REJECTED = "mail_rejected"
 
+# Told when a mail is refused for good: (session, job subject, recipient, the server's words).
+# The bookings domain writes it on the booking's timeline; the booking itself is untouched.
+UndeliverableHook = Callable[[Session, str, str, str], None]
+# Asked before sending: (session, job subject, the mail) -> why it is stale by now, or None.
+# The bookings domain answers for reminders (a cancelled or moved booking, a start passed).
+StaleHook = Callable[[Session, str, OutgoingMail], str | None]
+
 
 def _message_id(job_id: uuid.UUID, mail_from: str) -> str:
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "leadscalendar.invalid"
     return f"<{job_id}@{domain}>"
 
 
-def _no_longer_needed(ctx: JobContext, mail: OutgoingMail) -> str | None:
+def _no_longer_needed(
+    ctx: JobContext, mail: OutgoingMail, is_stale: StaleHook | None = None
+) -> str | None:
     """Why the mail would be stale by now (the host already reconnected), or None."""
+    if is_stale is not None:
+        with ctx.read() as session:
+            reason = is_stale(session, ctx.job.subject_key, mail)
+        if reason:
+            return reason
     if mail.template is not MailTemplate.NEEDS_REAUTH or ctx.job.host_id is None:
         return None
     with ctx.read() as session:
@@ -53,11 +72,16 @@ def _no_longer_needed(ctx: JobContext, mail: OutgoingMail) -> str | None:
     return None
 
 
-def send_email(ctx: JobContext, mailer: Mailer) -> Outcome:
+def send_email(
+    ctx: JobContext,
+    mailer: Mailer,
+    on_undeliverable: UndeliverableHook | None = None,
+    is_stale: StaleHook | None = None,
+) -> Outcome:
     """Send one queued message; 4xx and network trouble retry, 5xx parks with the reason."""
     try:
         mail = OutgoingMail.from_payload(ctx.job.payload)
-        stale = _no_longer_needed(ctx, mail)
+        stale = _no_longer_needed(ctx, mail, is_stale)
         if stale:
             return Succeeded(f"not sent: {stale}")
         message = mailer.renderer.render(
@@ -80,10 +104,18 @@ def send_email(ctx: JobContext, mailer: Mailer) -> Outcome:
         )
         if error.temporary:
             return Retry(reason=error.message, operation=OPERATION)
+        subject, reason = ctx.job.subject_key, error.message
+
+        def record(session: Session) -> None:
+            if on_undeliverable is not None:
+                on_undeliverable(session, subject, mail.to, reason)
+            plan_digest(session, ctx.job.host_id, utcnow())
+
         return Park(
             MAIL_REJECTED,
             f"The mail server would not deliver the e-mail to {mail.to}: {error.message}",
             operation=OPERATION,
+            apply=record,
         )
     verb = "sent" if mailer.sends else "recorded, not sent (no SMTP configured)"
     logger.info(
@@ -96,7 +128,13 @@ def send_email(ctx: JobContext, mailer: Mailer) -> Outcome:
     return Succeeded(f"{mail.template.value} mail {verb}", operation=OPERATION)
 
 
-def register_mail_tasks(registry: JobRegistry, mailer: Mailer) -> JobRegistry:
-    """Add the ``send_email`` handler to a worker's registry."""
-    registry.register(SEND_EMAIL, lambda ctx: send_email(ctx, mailer))
-    return registry
+def register_mail_tasks(
+    registry: JobRegistry,
+    mailer: Mailer,
+    *,
+    on_undeliverable: UndeliverableHook | None = None,
+    is_stale: StaleHook | None = None,
+) -> JobRegistry:
+    """Add the ``send_email`` and ``host_digest`` handlers to a worker's registry."""
+    registry.register(SEND_EMAIL, lambda ctx: send_email(ctx, mailer, on_undeliverable, is_stale))
+    return register_digest_tasks(registry)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from leadscalendar.availability.display import EN_DASH, format_local_time
 from leadscalendar.availability.zone_names import canonical_zone, canonical_zone_names
 from leadscalendar.availability.zones import load_zone
-from leadscalendar.web.ics import utc_stamp
+from leadscalendar.notifications.ics import utc_stamp
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
 

@@ -29,10 +29,10 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.errors import ConflictError, NotFoundError
 from leadscalendar.google.events import event_id_for
 from leadscalendar.inputs import BookableDate, bounded_moment
+from leadscalendar.notifications.ics import IcsEvent, event_uid, render_ics
 from leadscalendar.web import booking_flow, lead_views
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import DbSession, ServicesDep
-from leadscalendar.web.ics import IcsEvent, event_uid, render_ics
 from leadscalendar.web.lead_context import (
     HOLD_EXPIRED,
     POLLED_STATUSES,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadscalendar.web.ics import (
+from leadscalendar.notifications.ics import (
     IcsEvent,
     escape_text,
     event_uid,

@@ -31,12 +31,25 @@ class IcsEvent:
     location: str = ""
     url: str = ""
     sequence: int = 0
+    # PUBLISH for a download; REQUEST or CANCEL for an invitation by e-mail.
+    method: str = "PUBLISH"
+    # iTIP REQUEST needs an organizer (the host) and the attendee it is sent to.
+    organizer: str = ""
+    organizer_name: str = ""
+    attendee: str = ""
+    attendee_name: str = ""
 
 
 def escape_text(value: str) -> str:
     """Escape a TEXT value (RFC 5545 3.3.11); CR LF, CR and LF all become ``\\n``."""
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+def _param(value: str) -> str:
+    """A parameter value (RFC 5545 3.2): quoted, without the characters quoting cannot hold."""
+    cleaned = " ".join(value.replace('"', "'").split())
+    return f'"{cleaned}"'
 
 
 def utc_stamp(value: datetime) -> str:
@@ -73,7 +86,7 @@ def _lines(event: IcsEvent) -> Iterable[str]:
     yield "VERSION:2.0"
     yield f"PRODID:{PRODID}"
     yield "CALSCALE:GREGORIAN"
-    yield "METHOD:PUBLISH"
+    yield f"METHOD:{event.method}"
     yield "BEGIN:VEVENT"
     yield f"UID:{event.uid}"
     yield f"DTSTAMP:{utc_stamp(event.stamp)}"
@@ -88,7 +101,14 @@ def _lines(event: IcsEvent) -> Iterable[str]:
     if event.url:
         # URI values are not TEXT: they are written as they are, never escaped.
         yield f"URL:{event.url}"
-    yield "STATUS:CONFIRMED"
+    if event.organizer:
+        yield f"ORGANIZER;CN={_param(event.organizer_name)}:mailto:{event.organizer}"
+    if event.attendee:
+        yield (
+            f"ATTENDEE;CN={_param(event.attendee_name)};ROLE=REQ-PARTICIPANT;"
+            f"PARTSTAT=ACCEPTED:mailto:{event.attendee}"
+        )
+    yield "STATUS:CANCELLED" if event.method == "CANCEL" else "STATUS:CONFIRMED"
     yield "END:VEVENT"
     yield "END:VCALENDAR"
 

@@ -1,0 +1,338 @@
+"""Which booking change mails whom: the lead's and the host's messages, and their invitations.
+
+``service`` and ``changes`` call one function here per change, in the
+transaction of that change, so a mail exists if and only if its change
+commits. Each mail's ``dedupe_key`` names the booking and its version (the
+number of reschedules so far), so a replayed webhook or a double click mails
+nobody twice, while each real change mails once. The context is written in
+the recipient's words at enqueue time (times in the lead's zone for the lead,
+in the host's for the host); the lead's manage link is signed at send time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.accounts.models import Host
+from leadscalendar.availability.zones import load_zone
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.job_kinds import SEND_REMINDER
+from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
+from leadscalendar.bookings.notices import format_when
+from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.db.base import utcnow
+from leadscalendar.google.events import event_id_for
+from leadscalendar.jobs import cancel_pending_for_subject, enqueue
+from leadscalendar.notifications import MailTemplate, enqueue_mail
+from leadscalendar.notifications.ics import event_uid
+from leadscalendar.payments.money import format_money
+
+# Bookings that will happen: the ones reminders are for.
+REMINDED_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
+REFUND_DELAY = "Depending on your bank, it appears on your statement within 5 to 10 business days."
+
+
+def version(session: Session, booking: Booking) -> int:
+    """How many times the booking moved: the ``SEQUENCE`` of its calendar invitation."""
+    return sum(
+        1 for entry in repository.timeline(session, booking.id) if entry.kind == "rescheduled"
+    )
+
+
+def _location(booking: Booking, booking_type: BookingType) -> str:
+    if booking_type.location:
+        return booking_type.location
+    if booking.meet_link:
+        return f"Google Meet: {booking.meet_link}"
+    if booking_type.google_meet:
+        return "Google Meet (the link is on your booking page and in the calendar invitation)"
+    return ""
+
+
+def refund_policy(booking: Booking, booking_type: BookingType) -> str:
+    """The cancellation rule in one sentence, or nothing for a free booking."""
+    if booking.amount_minor <= 0:
+        return ""
+    hours = booking_type.refund_cutoff_hours
+    if hours <= 0:
+        return "You can cancel until the start for a full refund."
+    return (
+        f"Cancel at least {hours} hours before the start for a full refund; "
+        "later cancellations are not refunded."
+    )
+
+
+def _summary(session: Session, booking: Booking, zone: str) -> dict[str, Any]:
+    host, booking_type = repository.host_and_type_of(session, booking)
+    return {
+        "lead_name": booking.lead_name,
+        "lead_email": booking.lead_email,
+        "host_name": host.name,
+        "booking_title": booking_type.title,
+        "when": format_when(booking.start_at, zone),
+        "ends": f"{booking.end_at.astimezone(load_zone(zone)):%H:%M}",
+        "duration": f"{booking_type.duration_minutes} minutes",
+        "location": _location(booking, booking_type),
+        "price": format_money(booking.amount_minor, booking.currency)
+        if booking.amount_minor > 0
+        else "Free",
+        "refund_policy": refund_policy(booking, booking_type),
+    }
+
+
+def _invitation(
+    session: Session, booking: Booking, *, method: str = "REQUEST", bump: int = 0
+) -> dict[str, Any]:
+    host, booking_type = repository.host_and_type_of(session, booking)
+    return {
+        "uid": event_uid(booking.google_event_id or event_id_for(booking.id)),
+        "method": method,
+        "sequence": version(session, booking) + bump,
+        "start": booking.start_at.isoformat(),
+        "end": booking.end_at.isoformat(),
+        "stamp": utcnow().isoformat(),
+        "summary": f"{booking_type.title} with {host.name}",
+        "location": _location(booking, booking_type),
+    }
+
+
+def _to_lead(
+    session: Session,
+    booking: Booking,
+    template: MailTemplate,
+    key: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    invitation: dict[str, Any] | None = None,
+) -> None:
+    host = session.get(Host, booking.host_id)
+    if host is None or not booking.lead_email:
+        return
+    enqueue_mail(
+        session,
+        template=template,
+        to=booking.lead_email,
+        context={
+            **_summary(session, booking, booking.lead_time_zone),
+            "lead_booking_id": str(booking.id),
+            **(extra or {}),
+        },
+        dedupe_key=f"mail:{key}:{booking.id}",
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+        sender_name=host.name,
+        reply_to=host.email,
+        invitation=invitation,
+    )
+
+
+def _to_host(
+    session: Session,
+    booking: Booking,
+    template: MailTemplate,
+    key: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    host = session.get(Host, booking.host_id)
+    if host is None:
+        return
+    enqueue_mail(
+        session,
+        template=template,
+        to=host.email,
+        context={
+            **_summary(session, booking, host.timezone),
+            "booking_id": str(booking.id),
+            **(extra or {}),
+        },
+        dedupe_key=f"mail:{key}:{booking.id}",
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+        reply_to=booking.lead_email,
+    )
+
+
+def booking_confirmed(session: Session, booking: Booking) -> None:
+    """Paid (or approved, or free): the lead's confirmation with the invitation; the host told."""
+    _to_lead(
+        session,
+        booking,
+        MailTemplate.BOOKING_CONFIRMED,
+        "confirmed",
+        invitation=_invitation(session, booking),
+    )
+    _to_host(session, booking, MailTemplate.HOST_NEW_BOOKING, "host_new")
+    plan_reminders(session, booking, utcnow())
+
+
+def awaiting_approval(session: Session, booking: Booking) -> None:
+    """Paid, waiting for the host: the lead learns what a decline means; the host is asked."""
+    paid = booking.amount_minor > 0 and booking.paid_at is not None
+    _to_lead(
+        session,
+        booking,
+        MailTemplate.AWAITING_APPROVAL,
+        "awaiting_approval",
+        extra={"paid": paid},
+    )
+    _to_host(session, booking, MailTemplate.HOST_APPROVAL_NEEDED, "host_approval")
+
+
+def booking_declined(session: Session, booking: Booking) -> None:
+    refund = booking.paid_at is not None and booking.amount_minor > 0
+    _to_lead(
+        session,
+        booking,
+        MailTemplate.BOOKING_DECLINED,
+        "declined",
+        extra={"refund": format_money(booking.amount_minor, booking.currency) if refund else ""},
+    )
+    drop_reminders(session, booking)
+
+
+def _refund_words(session: Session, booking: Booking) -> str:
+    """What the cancellation does to the lead's money, from what ``cancel`` noted."""
+    if booking.paid_at is None or booking.amount_minor <= 0:
+        return ""
+    kinds = {entry.kind for entry in repository.timeline(session, booking.id)}
+    if "refund_requested" in kinds:
+        amount = format_money(booking.amount_minor, booking.currency)
+        return f"{amount} is being refunded to your original payment method. {REFUND_DELAY}"
+    return "This cancellation came after the refund cut-off, so the payment is not refunded."
+
+
+def booking_cancelled(session: Session, booking: Booking, *, by: str, had_event: bool) -> None:
+    """The lead's notice (a CANCEL for the invitation they were sent); the host's if by the lead."""
+    invitation = (
+        _invitation(session, booking, method="CANCEL", bump=1)
+        if had_event or booking.paid_at is not None
+        else None
+    )
+    _to_lead(
+        session,
+        booking,
+        MailTemplate.BOOKING_CANCELLED,
+        "cancelled",
+        extra={
+            "by_lead": by == "lead",
+            "refund": _refund_words(session, booking),
+        },
+        invitation=invitation,
+    )
+    drop_reminders(session, booking)
+    if by == "lead":
+        _to_host(
+            session,
+            booking,
+            MailTemplate.HOST_BOOKING_CHANGED,
+            "host_cancelled",
+            {"change": "cancelled", "old_when": ""},
+        )
+
+
+def booking_rescheduled(
+    session: Session, booking: Booking, *, old_start: datetime, by: str
+) -> None:
+    """The lead's update (an invitation one ``SEQUENCE`` higher); the host if by the lead."""
+    seq = version(session, booking)
+    _to_lead(
+        session,
+        booking,
+        MailTemplate.BOOKING_RESCHEDULED,
+        f"rescheduled:{seq}",
+        extra={
+            "old_when": format_when(old_start, booking.lead_time_zone),
+            "by_lead": by == "lead",
+        },
+        invitation=_invitation(session, booking),
+    )
+    if booking.status in REMINDED_STATUSES:
+        plan_reminders(session, booking, utcnow())
+    if by == "lead":
+        host = session.get(Host, booking.host_id)
+        _to_host(
+            session,
+            booking,
+            MailTemplate.HOST_BOOKING_CHANGED,
+            f"host_rescheduled:{seq}",
+            {
+                "change": "rescheduled",
+                "old_when": format_when(old_start, host.timezone if host else "UTC"),
+            },
+        )
+
+
+def plan_reminders(session: Session, booking: Booking, now: datetime) -> None:
+    """One reminder job per offset still ahead, due at its moment; earlier plans dropped.
+
+    Keyed by the booking's version, so a reschedule plans afresh for the new
+    time, and an offset already past (a booking made or moved close to its
+    start) is skipped rather than sent late.
+    """
+    drop_reminders(session, booking)
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    if booking_type is None:
+        return
+    seq = version(session, booking)
+    for minutes in booking_type.mail_reminder_minutes or []:
+        due = booking.start_at - timedelta(minutes=int(minutes))
+        if due <= now:
+            continue
+        enqueue(
+            session,
+            SEND_REMINDER,
+            {
+                "booking_id": str(booking.id),
+                "start": booking.start_at.isoformat(),
+                "minutes": minutes,
+            },
+            subject_key=str(booking.id),
+            host_id=booking.host_id,
+            dedupe_key=f"{SEND_REMINDER}:{booking.id}:{seq}:{minutes}",
+            run_after=due,
+        )
+
+
+def drop_reminders(session: Session, booking: Booking) -> None:
+    """Cancel the booking's waiting reminders; a running one re-checks the booking itself."""
+    cancel_pending_for_subject(session, str(booking.id), kinds=[SEND_REMINDER])
+
+
+def lead_in(minutes: int) -> str:
+    """``in 24 hours``, ``in 1 hour``, ``in 90 minutes``: how far ahead, in words."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"in {hours} hour{'s' if hours != 1 else ''}"
+    return f"in {minutes} minutes"
+
+
+def reminder(session: Session, booking: Booking, minutes: int) -> None:
+    """The reminder mails of one offset (the lead's; the host's if the type says so)."""
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    key = f"reminder:{minutes}:{version(session, booking)}"
+    # starts_at: send_email re-checks it, so a reminder held up past a change is dropped.
+    extra = {"lead_in": lead_in(minutes), "starts_at": booking.start_at.isoformat()}
+    _to_lead(session, booking, MailTemplate.REMINDER, key, extra=extra)
+    if booking_type is not None and booking_type.remind_host:
+        _to_host(session, booking, MailTemplate.HOST_REMINDER, f"host_{key}", extra)
+
+
+def note_undeliverable(session: Session, subject_key: str, to: str, reason: str) -> None:
+    """A mail the server refused for good: said on the booking's timeline, booking untouched."""
+    try:
+        booking_id = uuid.UUID(subject_key)
+    except ValueError:
+        return
+    if repository.get_booking(session, booking_id) is None:
+        return
+    session.add(
+        BookingEvent(
+            booking_id=booking_id,
+            kind="mail_undeliverable",
+            detail=f"An e-mail to {to} could not be delivered: {reason}",
+        )
+    )
