@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import secrets
-
 import pytest
 
 from leadscalendar.config import Settings, load_settings
@@ -83,7 +81,7 @@ def production(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     "secret_key",
     [
         "s3cr3t-value-from-a-vault-0123456789",  # 36 characters, far from 32 random bytes
-        secrets.token_urlsafe(31),
+        "nVDmEljcDvVNVlP1y2KeLVv2wy4p90tmuNNA4EPfnw",  # token_urlsafe(31): 31 bytes
         "a1" * 40,  # long, but two characters repeated
         "correct horse battery staple and more words",
     ],
@@ -97,7 +95,12 @@ def test_production_refuses_a_secret_key_weaker_than_32_random_bytes(
 
 
 @pytest.mark.parametrize(
-    "secret_key", [secrets.token_urlsafe(32), secrets.token_hex(32), STRONG_SECRET_KEY]
+    "secret_key",
+    [
+        STRONG_SECRET_KEY,  # secrets.token_urlsafe(32)
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",  # token_hex(32)
+        "kQ0vUMe3Jmm5s4M0Yb1gQmR8ZK4dOQ5m8x8Jb6l0Tn0=",  # openssl rand -base64 32
+    ],
 )
 def test_production_accepts_generated_secret_keys(
     production: pytest.MonkeyPatch, secret_key: str
