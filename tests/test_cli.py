@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from leadscalendar.accounts.models import Host
-from leadscalendar.cli import app
+from leadscalendar.cli import app, uvicorn_options
+from leadscalendar.config import Settings
 from leadscalendar.db.engine import build_engine
 from leadscalendar.db.session import build_session_factory
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
 from leadscalendar.google.tokens import StoredTokens, TokenCipher, generate_key
+from leadscalendar.web.app import create_app
+from tests.support.app_env import csrf_from
+from tests.support.live_server import free_port, live_server
+from tests.test_config import PRODUCTION
 
 runner = CliRunner()
 
@@ -165,3 +176,95 @@ def test_keys_rotate_moves_every_token_to_the_new_key(
         assert TokenCipher([new_key]).decrypt_tokens(connection.token_ciphertext) == tokens
     engine.dispose()
     get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("command", "runner_path"),
+    [
+        (["sandbox", "google"], "leadscalendar.sandbox.google.run_sandbox"),
+        (["sandbox", "payments"], "leadscalendar.sandbox.payments.run_payments_sandbox"),
+        (["demo"], "leadscalendar.demo.run_demo"),
+    ],
+)
+def test_the_sandboxes_and_the_demo_refuse_to_run_in_production(
+    monkeypatch: pytest.MonkeyPatch, command: list[str], runner_path: str
+) -> None:
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    started: list[object] = []
+    monkeypatch.setattr(runner_path, lambda *args, **kwargs: started.append(args))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert "does not run with LEADSCALENDAR_ENVIRONMENT=production" in result.output
+    assert not started
+
+
+def fail_login(client: httpx.Client, forwarded_for: str) -> int:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": "nobody@example.com",
+            "password": "wrong password!",
+            "csrf_token": csrf_from(page.text),
+        },
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+    return response.status_code
+
+
+@pytest.mark.parametrize(("trusted", "believed"), [("", False), ("127.0.0.1", True)])
+def test_forwarded_addresses_are_believed_only_from_configured_proxies(
+    database_url: str, tmp_path: Path, trusted: str, believed: bool
+) -> None:
+    """One failed login allowed per address: a second client is only new if it is believed."""
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        token_keys=[generate_key()],
+        forwarded_allow_ips=trusted,
+        login_failures_per_window=1,
+    )
+    options = {**uvicorn_options(settings), "log_level": "warning"}
+    web = create_app(settings)
+    try:
+        with live_server(web, **options) as url, httpx.Client(base_url=url, timeout=10) as client:
+            assert fail_login(client, "203.0.113.1") == 401
+            assert fail_login(client, "203.0.113.2") == (401 if believed else 429)
+    finally:
+        web.state.services.engine.dispose()
+
+
+def test_serve_writes_its_access_log_with_tokens_masked(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "LEADSCALENDAR_DATA_DIR": str(tmp_path),
+        "LEADSCALENDAR_DATABASE_URL": f"sqlite:///{(tmp_path / 'serve.sqlite3').as_posix()}",
+        "LEADSCALENDAR_TOKEN_KEYS": generate_key(),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leadscalendar", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.2)
+        for _ in range(3):
+            assert httpx.get(f"{base}/healthz?token=IjEi.secret-signature").status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert "Logging error" not in output and "Traceback" not in output
+    assert output.count('"GET /healthz?token=[redacted] HTTP/1.1" 200') == 3
+    assert "secret-signature" not in output

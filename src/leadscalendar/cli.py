@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -43,6 +43,32 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=2)
 
 
+def _refuse_in_production(what: str) -> Settings:
+    """The stand-ins accept any card and any Google login: never next to real data."""
+    settings = _settings()
+    if settings.is_production:
+        _fail(
+            f"{what} is for development and testing only; it does not run with "
+            "LEADSCALENDAR_ENVIRONMENT=production."
+        )
+    return settings
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``serve`` runs uvicorn: forwarded addresses believed only from configured proxies.
+
+    Uvicorn alone would trust 127.0.0.1 (or its FORWARDED_ALLOW_IPS variable);
+    here nothing is trusted unless LEADSCALENDAR_FORWARDED_ALLOW_IPS names the
+    proxies, since the limits key clients by the address uvicorn reports.
+    """
+    trusted = [part.strip() for part in settings.forwarded_allow_ips.split(",") if part.strip()]
+    return {
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted,
+        "log_level": settings.log_level.lower(),
+    }
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -61,8 +87,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        log_level=settings.log_level.lower(),
+        **uvicorn_options(settings),
     )
 
 
@@ -111,6 +136,7 @@ def demo(
     """Start the whole product offline: the app plus the Google sandbox, with a demo host."""
     from leadscalendar.demo import run_demo
 
+    _refuse_in_production("The demo")
     run_demo(port=port, data_dir=data_dir)
 
 
@@ -235,7 +261,7 @@ def sandbox_google(
     """Run the local stand-in for Google OAuth 2.0 and Calendar API v3."""
     from leadscalendar.sandbox.google import SandboxConfig, run_sandbox
 
-    settings = _settings()
+    settings = _refuse_in_production("The Google sandbox")
     config = SandboxConfig(
         client_id=settings.google_client_id,
         client_secret=settings.google_client_secret,
@@ -253,7 +279,7 @@ def sandbox_payments(
     """Run the local stand-in for Stripe: API, hosted checkout page, signed webhooks."""
     from leadscalendar.sandbox.payments import PaymentsSandboxConfig, run_payments_sandbox
 
-    settings = _settings()
+    settings = _refuse_in_production("The payments sandbox")
     config = PaymentsSandboxConfig(
         api_key=settings.stripe_api_key,
         webhook_secret=settings.stripe_webhook_secret,

@@ -7,6 +7,7 @@ same code talks to the real services or to the local sandbox.
 from __future__ import annotations
 
 import enum
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -27,6 +28,38 @@ PLACEHOLDER_SECRETS = frozenset(
     | {DEV_SECRET_KEY, DEV_GOOGLE_CLIENT_ID, DEV_GOOGLE_CLIENT_SECRET}
     | {DEV_STRIPE_API_KEY, DEV_STRIPE_WEBHOOK_SECRET, "sk_test_xxx", "whsec_xxx"}
 )
+
+
+STRIPE_API_BASE = "https://api.stripe.com"
+STRIPE_TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
+# Itsdangerous signs sessions and booking links with SECRET_KEY: 32 random bytes is
+# what ``secrets.token_urlsafe(32)`` (43 characters) or ``openssl rand -hex 32`` give.
+MIN_SECRET_KEY_BYTES = 32
+# Fewer distinct characters than this is a pattern ("aaaa...", "abab..."), not randomness.
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+BASE64_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
+
+
+def estimated_random_bytes(secret: str) -> float:
+    """How many random bytes ``secret`` can hold at most, judged by its alphabet and length.
+
+    A heuristic that cannot prove randomness, but refuses what is clearly too
+    little: short keys, words, and repetitions of a few characters.
+    """
+    text = secret.strip().rstrip("=")
+    if len(set(text)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS:
+        return 0.0
+    if len(text.split()) > 1:
+        # Words: at best each is one of a 7,776-word diceware list (12.9 bits).
+        return len(text.split()) * math.log2(7776) / 8
+    if set(text) <= HEX_DIGITS:
+        alphabet = 16
+    elif set(text) <= BASE64_CHARACTERS:
+        alphabet = 64
+    else:
+        alphabet = 94  # printable ASCII
+    return len(text) * math.log2(alphabet) / 8
 
 
 class Environment(enum.StrEnum):
@@ -60,7 +93,7 @@ class Settings(BaseSettings):
     payment_provider: Literal["stripe", "sandbox"] = "sandbox"
     stripe_api_key: str = DEV_STRIPE_API_KEY
     stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
-    stripe_api_base: str = "https://api.stripe.com"
+    stripe_api_base: str = STRIPE_API_BASE
     payments_sandbox_url: str = "http://127.0.0.1:8002"
     stripe_http_timeout_seconds: float = 20.0
     # The SDK retries connection errors, 409 and 5xx with backoff, reusing our idempotency key.
@@ -107,6 +140,18 @@ class Settings(BaseSettings):
     mail_from: str = "LeadsCalendar <no-reply@localhost>"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # Production hardening (see _refuse_placeholders_outside_development) and shared state.
+    # Production refuses Stripe test-mode keys unless this says the deployment is a rehearsal.
+    allow_stripe_test_mode: bool = False
+    # Comma-separated proxy addresses or networks whose X-Forwarded-For/-Proto are believed;
+    # empty: none, every client is the address that connected (``leadscalendar serve``).
+    forwarded_allow_ips: str = ""
+    # redis://host:port/db: login and hold limits shared by every web process through Redis;
+    # unset, they are shared through the database.
+    redis_url: SecretStr = SecretStr("")
+    # Failed logins per client address per window, whatever e-mails it tries.
+    login_failures_per_address_per_window: int = Field(default=50, ge=0)
+
     @field_validator("token_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
@@ -144,7 +189,38 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"LEADSCALENDAR_{name.upper()} must be set to a real secret in production"
                 )
+        self._refuse_weak_production_settings()
         return self
+
+    def _refuse_weak_production_settings(self) -> None:
+        """What a production deployment must not run with, beyond placeholders."""
+        if estimated_random_bytes(self.secret_key) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"LEADSCALENDAR_SECRET_KEY must hold at least {MIN_SECRET_KEY_BYTES} random "
+                "bytes in production; generate one with: "
+                'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+            )
+        if not self.public_url.startswith("https://"):
+            raise ValueError(
+                "LEADSCALENDAR_PUBLIC_URL must be an https:// address in production: "
+                "session cookies and booking links must not travel in clear text"
+            )
+        # Another base would send card payments and the API key to whoever answers there.
+        if self.stripe_api_base != STRIPE_API_BASE:
+            raise ValueError(
+                f"LEADSCALENDAR_STRIPE_API_BASE must be {STRIPE_API_BASE} in production"
+            )
+        if self.stripe_api_key.startswith(STRIPE_TEST_KEY_PREFIXES) and not (
+            self.allow_stripe_test_mode
+        ):
+            raise ValueError(
+                "LEADSCALENDAR_STRIPE_API_KEY is a test-mode key, which takes no real money; "
+                "use a live key, or set LEADSCALENDAR_ALLOW_STRIPE_TEST_MODE=true on purpose"
+            )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
 
     @property
     def resolved_database_url(self) -> str:

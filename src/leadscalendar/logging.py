@@ -4,7 +4,9 @@ Our code never logs tokens on purpose, but libraries do at DEBUG (requests-
 oauthlib logs the whole token response; uvicorn logs callback URLs carrying
 ``code=``). A log record factory masks anything shaped like a token, a bearer
 header or a client secret when the record is created, so no handler, ours or a
-test's, ever sees the secret.
+test's, ever sees the secret. Lead details get the same treatment where they
+have a shape: e-mail addresses, and the parts of database errors that quote
+rows or parameters (engines also run with ``hide_parameters``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,21 @@ SECRET_PATTERNS = (
         # word starts: tried at every character, this pattern cost ~90 us per log line.
         r"(?i)((?:(?<![A-Za-z0-9_-])[A-Za-z0-9_-]*(?:token|secret|password|password_hash)"
         r"|code_verifier"
-        r"|(?<![A-Za-z0-9_])code)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"
+        # The separator may be URL-encoded (%3D, or %253D twice over): a booking link
+        # inside another URL's query (``next=/bookings/1%3Ftoken%3D...``) is a token too.
+        r"|(?<![A-Za-z0-9_])code)[\"']?\s*(?:[:=]|%(?:25)?3[dD])\s*[\"']?)[^\"'&\s,}]+"
     ),
     re.compile(r"()ya29\.[A-Za-z0-9._-]+"),
     re.compile(r"()1//[A-Za-z0-9._-]+"),
     re.compile(r"()whsec_[A-Za-z0-9]+"),
     re.compile(r"()sk_(?:test|live)_[A-Za-z0-9]+"),
+    # Lead details: e-mail addresses (plain or URL-encoded), the DETAIL line of a
+    # PostgreSQL error (it quotes the offending row or key) and statement parameters.
+    re.compile(
+        r"()(?<![A-Za-z0-9._%+-])[A-Za-z0-9._+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    ),
+    re.compile(r"(DETAIL:\s*)[^\n]+"),
+    re.compile(r"(\[parameters:\s*)[^\n]+"),
 )
 
 # Libraries whose DEBUG output is mostly request and token dumps.
@@ -62,6 +73,46 @@ def redact(text: str) -> str:
     return _ANY_SECRET.sub(_keep_prefix, text)
 
 
+def _redact_record(record: logging.LogRecord) -> None:
+    """Mask the message, and the traceback a handler would print, before any handler runs.
+
+    The arguments are kept whenever masking each of them is enough: some
+    formatters read ``record.args`` themselves (uvicorn's access formatter
+    unpacks the client, method, path, version and status from it), and a
+    record without them made that formatter fail on every request.
+    """
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):
+        return
+    clean = redact(message)
+    if clean != message:
+        masked = _masked_args(record)
+        if masked is not None:
+            record.args = masked
+        else:
+            record.msg, record.args = clean, None
+    if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+        # Formatters reuse exc_text when it is set: exception messages (a database
+        # error quoting a lead's row) are masked like the message is.
+        record.exc_text = redact(_TRACEBACKS.formatException(record.exc_info))
+
+
+_TRACEBACKS = logging.Formatter()
+
+
+def _masked_args(record: logging.LogRecord) -> tuple[object, ...] | None:
+    """The arguments with each string masked, if that masks the whole message; else None."""
+    if not isinstance(record.args, tuple) or not isinstance(record.msg, str):
+        return None
+    masked = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+    try:
+        rendered = record.msg % masked
+    except (TypeError, ValueError):
+        return None
+    return masked if redact(rendered) == rendered else None
+
+
 def _install_redacting_record_factory() -> None:
     global _installed
     if _installed:
@@ -70,12 +121,7 @@ def _install_redacting_record_factory() -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return record
-        record.msg = redact(message)
-        record.args = None
+        _redact_record(record)
         return record
 
     logging.setLogRecordFactory(factory)

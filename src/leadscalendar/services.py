@@ -34,6 +34,7 @@ from leadscalendar.notifications import (
 from leadscalendar.payments.factory import build_payment_provider
 from leadscalendar.payments.provider import PaymentProvider
 from leadscalendar.payments.webhooks import PaymentEventHandler
+from leadscalendar.ratelimits import DatabaseWindowStore, RedisWindowStore, WindowStore
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Services:
     busy: BusyTimes
     links: BookingLinks
     mailer: Mailer
+    # Where the web processes' abuse limits count, shared by all of them.
+    window_store: WindowStore
 
     def job_registry(self) -> JobRegistry:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
@@ -89,4 +92,13 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         busy=BusyTimes(calendars),
         links=links,
         mailer=build_mailer(settings, booking_token=links.token_for),
+        window_store=build_window_store(settings, session_factory),
     )
+
+
+def build_window_store(settings: Settings, session_factory: sessionmaker[Session]) -> WindowStore:
+    """Redis when configured (no table writes per login and hold), else the database."""
+    redis_url = settings.redis_url.get_secret_value()
+    if redis_url:
+        return RedisWindowStore.from_url(redis_url)
+    return DatabaseWindowStore(session_factory)

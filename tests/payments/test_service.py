@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadscalendar.bookings.links import BookingLinks
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.payments import repository
 from leadscalendar.payments.models import AppendOnlyViolationError, PaymentEventKind
@@ -132,3 +134,33 @@ def test_two_concurrent_deliveries_of_one_event_record_one_row(
     assert len(handler.events) == 1
     with session_factory() as session:
         assert repository.count_events(session) == 1
+
+
+def test_the_stored_payload_keeps_no_working_booking_link(
+    session_factory: sessionmaker[Session],
+) -> None:
+    booking = uuid.uuid4()
+    links = BookingLinks("test-secret-key-0123456789abcdef")
+    token = links.token_for(booking)
+    document = session_event(booking_id=booking, event_id="evt_links")
+    document["data"]["object"]["success_url"] = (
+        f"https://book.example.com/bookings/{booking}?token={token}&paid=1"
+    )
+    document["data"]["object"]["cancel_url"] = (
+        f"https://book.example.com/bookings/{booking}?token={token}"
+    )
+    body, headers = signed(document)
+    event = verify_stripe_webhook(body, headers["Stripe-Signature"], TEST_WEBHOOK_SECRET)
+    assert token in event.raw
+    with unit_of_work(session_factory) as session:
+        record_webhook_event(session, event, NoopPaymentEventHandler())
+    with session_factory() as session:
+        (row,) = repository.events_for_booking(session, booking)
+    assert token not in row.raw
+    stored = json.loads(row.raw)["data"]["object"]
+    assert (
+        stored["success_url"]
+        == f"https://book.example.com/bookings/{booking}?token=[redacted]&paid=1"
+    )
+    assert stored["cancel_url"] == f"https://book.example.com/bookings/{booking}?token=[redacted]"
+    assert stored["metadata"]["booking_id"] == str(booking), "the rest is kept for audits"

@@ -13,7 +13,9 @@ from leadscalendar.sandbox.payments import PaymentsSandboxConfig
 
 REAL = {
     "LEADSCALENDAR_ENVIRONMENT": "production",
-    "LEADSCALENDAR_SECRET_KEY": "s3cr3t-value-from-a-vault-0123456789",
+    # Production also wants an https public URL and 32 random bytes of secret key.
+    "LEADSCALENDAR_SECRET_KEY": "q3Zr8Xw-LpT0vN6yHc2JmB9sKd4fGa1eUi7oWtRxYzE",
+    "LEADSCALENDAR_PUBLIC_URL": "https://book.example.com",
     "LEADSCALENDAR_GOOGLE_CLIENT_ID": "123-abc.apps.googleusercontent.com",
     "LEADSCALENDAR_GOOGLE_CLIENT_SECRET": "GOCSPX-real-looking-secret",
     "LEADSCALENDAR_TOKEN_KEYS": "k" * 43 + "=",

@@ -25,6 +25,16 @@ from leadscalendar.logging import redact
         ("password: hunter2-long", "hunter2-long"),
         ("password_hash=$argon2id$v=19$m=65536", "$argon2id$v=19$m=65536"),
         ("/bookings/1?token=signed.value", "signed.value"),
+        # A booking link inside another URL's query: the separators are %-escaped.
+        ("/login?next=%2Fbookings%2F1%3Ftoken%3DIjEi.sig-nat_ure%26paid%3D1", "IjEi.sig-nat_ure"),
+        ("/x?next=%252Fbookings%253Ftoken%253DIjEi.twice", "IjEi.twice"),
+        ("/x?token=IjEi%2Esig", "IjEi%2Esig"),
+        # Lead details with a shape: e-mail addresses, plain or URL-encoded.
+        ("hold for lena.lead+cal@example.co.uk failed", "lena.lead+cal@example.co.uk"),
+        ("GET /?email=lena%40example.com", "lena%40example.com"),
+        # What PostgreSQL and SQLAlchemy quote of the row in a database error.
+        ("DETAIL:  Key (email)=(Lena Lead) already exists.", "Lena Lead"),
+        ("[parameters: ('Lena Lead', 'call me after 5')]", "call me after 5"),
     ],
 )
 def test_secrets_are_masked(line: str, secret: str) -> None:
@@ -38,6 +48,8 @@ def test_secrets_are_masked(line: str, secret: str) -> None:
         "job.finished status=succeeded park_code=calendar_not_found latency_ms=5",
         "message='Stripe API response' response_code=200",
         "HTTP status_code=409 token_version=3 max_tokens: 5",
+        "mail.queued template=booking_confirmed to=l***@example.com key=mail:1",
+        '127.0.0.1:5000 - "GET /healthz HTTP/1.1" 200',
     ],
 )
 def test_ordinary_fields_stay_readable(line: str) -> None:

@@ -22,12 +22,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app: Any, port: int | None = None) -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields its base URL (no trailing slash)."""
+def live_server(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
+    """Serve ``app`` until the block ends; yields its base URL (no trailing slash).
+
+    ``options`` go to ``uvicorn.Config`` (e.g. ``leadscalendar serve``'s proxy options).
+    """
     port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
+    config = {"log_level": "warning", "lifespan": "off", **options}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **config))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS

@@ -12,5 +12,12 @@ class InvalidCredentialsError(LeadsCalendarError):
         super().__init__("That e-mail and password do not match an account.")
 
 
+class WrongPasswordError(LeadsCalendarError):
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__("Your current password is not right, so nothing was changed.")
+
+
 class HostAlreadyExistsError(ConflictError):
     pass

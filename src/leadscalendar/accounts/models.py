@@ -37,3 +37,22 @@ class ApiKey(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class HostSession(IdMixin, Base):
+    """A logged-in browser. Its cookie holds a random id; only the id's SHA-256 is here.
+
+    The row is the session: deleting it logs that browser out, and every copy
+    of its cookie with it, which a self-contained signed cookie cannot do.
+    """
+
+    __tablename__ = "host_sessions"
+
+    host_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hosts.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "Firefox on Linux": enough for a host to recognise a session, nothing more.
+    user_agent: Mapped[str] = mapped_column(String(100))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from leadscalendar.accounts.models import ApiKey, Host
+from leadscalendar.accounts.models import ApiKey, Host, HostSession
 
 
 def get_host(session: Session, host_id: uuid.UUID) -> Host | None:
@@ -38,3 +39,38 @@ def list_api_keys(session: Session, host_id: uuid.UUID) -> list[ApiKey]:
     return list(
         session.scalars(select(ApiKey).where(ApiKey.host_id == host_id).order_by(ApiKey.created_at))
     )
+
+
+def get_session_by_hash(session: Session, token_hash: str) -> HostSession | None:
+    return session.scalar(select(HostSession).where(HostSession.token_hash == token_hash))
+
+
+def list_sessions(session: Session, host_id: uuid.UUID) -> list[HostSession]:
+    return list(
+        session.scalars(
+            select(HostSession)
+            .where(HostSession.host_id == host_id)
+            .order_by(HostSession.last_seen_at.desc())
+        )
+    )
+
+
+def delete_sessions(
+    session: Session,
+    host_id: uuid.UUID,
+    *,
+    except_id: uuid.UUID | None = None,
+    idle_since: datetime | None = None,
+) -> int:
+    """Delete the host's sessions (all, all but one, or those idle since a time); the count."""
+    statement = delete(HostSession).where(HostSession.host_id == host_id)
+    if except_id is not None:
+        statement = statement.where(HostSession.id != except_id)
+    if idle_since is not None:
+        statement = statement.where(HostSession.last_seen_at < idle_since)
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_session_by_hash(session: Session, token_hash: str) -> None:
+    session.execute(delete(HostSession).where(HostSession.token_hash == token_hash))

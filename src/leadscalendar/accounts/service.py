@@ -1,14 +1,19 @@
-"""Host accounts: creation and password login."""
+"""Host accounts: creation, password login and password change."""
 
 from __future__ import annotations
 
 import re
+import uuid
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts import repository
-from leadscalendar.accounts.errors import HostAlreadyExistsError, InvalidCredentialsError
+from leadscalendar.accounts.errors import (
+    HostAlreadyExistsError,
+    InvalidCredentialsError,
+    WrongPasswordError,
+)
 from leadscalendar.accounts.models import Host
 from leadscalendar.accounts.passwords import DUMMY_HASH, hash_password, verify_password
 from leadscalendar.errors import LeadsCalendarError
@@ -48,10 +53,7 @@ def create_host(
             "The slug must be 1 to 64 lowercase letters, digits or dashes, "
             "not starting or ending with a dash."
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise LeadsCalendarError(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
-        )
+    _check_new_password(password)
     try:
         timezone = iana_time_zone(timezone)
     except ValueError:
@@ -81,3 +83,30 @@ def authenticate(session: Session, *, email: str, password: str) -> Host:
     if not verify_password(host.password_hash, password):
         raise InvalidCredentialsError()
     return host
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise LeadsCalendarError(
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
+        )
+
+
+def change_password(
+    session: Session,
+    host: Host,
+    *,
+    current_password: str,
+    new_password: str,
+    keep_session_id: uuid.UUID | None,
+) -> int:
+    """Set a new password and log out every other session; the number of sessions ended.
+
+    Whoever knew the old password may be logged in somewhere: changing it must
+    end that too, while the browser making the change stays logged in.
+    """
+    if not verify_password(host.password_hash, current_password):
+        raise WrongPasswordError()
+    _check_new_password(new_password)
+    host.password_hash = hash_password(new_password)
+    return repository.delete_sessions(session, host.id, except_id=keep_session_id)

@@ -16,8 +16,12 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
 
     SQLite gets WAL (readers never block the writer), enforced foreign keys and a
     generous busy timeout, and every transaction starts with ``BEGIN IMMEDIATE``
-    so writers serialise up front instead of failing on lock upgrade.
+    so writers serialise up front instead of failing on lock upgrade. Both hide
+    statement parameters from error messages.
     """
+    # A failed statement's parameters (lead names, e-mails, notes) would otherwise be
+    # part of the exception's text, and so of every log line and traceback showing it.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

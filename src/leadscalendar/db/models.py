@@ -1,12 +1,13 @@
 """Every ORM model, imported in one place so metadata and Alembic see them all."""
 
-from leadscalendar.accounts.models import ApiKey, Host
+from leadscalendar.accounts.models import ApiKey, Host, HostSession
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
 from leadscalendar.idempotency.models import IdempotencyKey
 from leadscalendar.jobs.models import Job, JobAttempt
 from leadscalendar.payments.models import PaymentEvent
+from leadscalendar.ratelimits.models import RateLimitHit
 
 __all__ = [
     "ApiKey",
@@ -16,10 +17,12 @@ __all__ = [
     "BookingType",
     "GoogleConnection",
     "Host",
+    "HostSession",
     "IdempotencyKey",
     "Job",
     "JobAttempt",
     "OAuthState",
     "PaymentEvent",
+    "RateLimitHit",
     "Schedule",
 ]

@@ -54,7 +54,8 @@ class PaymentEvent(IdMixin, Base):
     livemode: Mapped[bool] = mapped_column(Boolean, default=False)
     provider_created_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The exact body that was signed, kept verbatim for audits and replays.
+    # The body that was signed, kept for audits, with booking-link tokens masked
+    # (payments.service.without_booking_tokens): not re-verifiable, never a working link.
     raw: Mapped[str] = mapped_column(Text)
 
 

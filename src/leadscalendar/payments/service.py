@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,18 @@ from leadscalendar.payments import repository
 from leadscalendar.payments.webhooks import PaymentEventHandler, VerifiedPaymentEvent
 
 logger = logging.getLogger(__name__)
+
+# A Checkout Session carries our success and cancel URLs, and they carry the
+# booking's signed link token (``?token=...``): whoever reads the log must not
+# get a working "see, cancel, reschedule" link from it. Plain, JSON-escaped and
+# URL-encoded query separators alike.
+BOOKING_LINK_TOKEN = re.compile(r"((?:[?&]|\\u0026|%3[fF]|%26)token(?:=|%3[dD]))[^\"&\s\\%]+")
+REDACTED = "[redacted]"
+
+
+def without_booking_tokens(raw: str) -> str:
+    """The provider payload as stored: the same text with every booking-link token masked."""
+    return BOOKING_LINK_TOKEN.sub(lambda match: match.group(1) + REDACTED, raw)
 
 
 class RecordOutcome(enum.StrEnum):
@@ -40,7 +53,7 @@ def record_webhook_event(
         "currency": event.currency,
         "livemode": event.livemode,
         "provider_created_at": event.created_at,
-        "raw": event.raw,
+        "raw": without_booking_tokens(event.raw),
     }
     if not repository.insert_event_once(session, row):
         logger.info("payment event %s (%s) already recorded", event.event_id, event.type)

@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         redoc_url=None,
     )
     app.state.services = services
-    app.state.rate_limits = RateLimits.from_settings(settings)
+    app.state.rate_limits = RateLimits.from_services(services)
     app.state.security_policy = SecurityPolicy.from_settings(settings)
     app.state.webhook_limiter = anyio.CapacityLimiter(settings.webhook_concurrency)
     app.add_middleware(

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts import repository as accounts_repository
-from leadscalendar.accounts.models import Host
+from leadscalendar.accounts import sessions as host_sessions
+from leadscalendar.accounts.models import Host, HostSession
+from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.services import Services
 
-HOST_ID_KEY = "host_id"
+# The signed cookie names the server-side session (accounts.sessions) by a random
+# token; which host it is, and whether it is still logged in, live in the database.
+SESSION_TOKEN_KEY = "session_token"  # noqa: S105 - a cookie field name
 NONCE_KEY = "nonce"
 
 
@@ -48,23 +52,34 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_current_host(request: Request, session: DbSession) -> Host:
-    raw_id = request.session.get(HOST_ID_KEY)
-    if not isinstance(raw_id, str):
+def _max_idle(services: Services) -> timedelta:
+    return timedelta(seconds=services.settings.session_max_age_seconds)
+
+
+def get_current_host(request: Request, session: DbSession, services: ServicesDep) -> Host:
+    """The host of the request's server-side session; ended sessions are logged out."""
+    token = request.session.get(SESSION_TOKEN_KEY)
+    if not isinstance(token, str):
         raise LoginRequiredError()
-    try:
-        host_id = uuid.UUID(raw_id)
-    except ValueError:
-        request.session.clear()
-        raise LoginRequiredError() from None
-    host = accounts_repository.get_host(session, host_id)
-    if host is None:
+    row = host_sessions.resolve_session(session, token, now=utcnow(), max_idle=_max_idle(services))
+    host = accounts_repository.get_host(session, row.host_id) if row else None
+    if row is None or host is None:
         request.session.clear()
         raise LoginRequiredError()
+    request.state.host_session = row
     return host
 
 
 CurrentHost = Annotated[Host, Depends(get_current_host)]
+
+
+def current_session(request: Request, host: CurrentHost) -> HostSession:
+    """The server-side session of the logged-in host (set by ``get_current_host``)."""
+    row: HostSession = request.state.host_session
+    return row
+
+
+CurrentSession = Annotated[HostSession, Depends(current_session)]
 
 
 def session_nonce(request: Request) -> str:

@@ -1,19 +1,18 @@
-"""Abuse limits: hold attempts per client address, failed logins per address and e-mail.
+"""Abuse limits: hold attempts per client address, failed logins per address and e-mail
+and per address alone.
 
-Both are sliding windows kept in this process's memory. With several web
-processes each keeps its own window, so the effective limit is the setting
-times the number of processes (and a restart forgets the counts). A limit
-shared by every process would need a store they all reach with an atomic
-"add and count within the window" (a Redis sorted set with ZADD,
-ZREMRANGEBYSCORE and ZCARD in one MULTI; or a table with one row per attempt,
-counted under a row lock). The per-e-mail limit on active holds needs none of
-this: it is counted in the database under the per-host lock, in
+The limits count in a store every web process shares (``ratelimits``: the
+database by default, Redis when ``LEADSCALENDAR_REDIS_URL`` is set, chosen in
+``services.py``), so a limit is the same with one process or ten, and survives
+restarts. ``SlidingWindowLimiter`` is the same window in one process's memory,
+for code that needs no sharing. The per-e-mail limit on active holds needs
+neither: it is counted in the database under the per-host lock, in
 ``bookings.service.create_hold``, so it is exact across processes.
 
 Clients are told apart by ``request.client.host``. Behind a reverse proxy that
-is the proxy's address unless uvicorn runs with ``--proxy-headers`` and
-``--forwarded-allow-ips`` naming the proxy (``leadscalendar serve`` passes
-``proxy_headers=True``; set ``FORWARDED_ALLOW_IPS``). We never read
+is the proxy's address unless ``LEADSCALENDAR_FORWARDED_ALLOW_IPS`` names the
+proxy: ``leadscalendar serve`` then lets uvicorn take the client from
+``X-Forwarded-For``, from those addresses only. We never read
 ``X-Forwarded-For`` ourselves: any client can write it. IPv6 clients are
 keyed by their /64, the block one subscriber usually gets.
 """
@@ -31,18 +30,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from leadscalendar.config import Settings
 from leadscalendar.errors import RateLimitedError
+from leadscalendar.ratelimits import Decision, WindowStore
+from leadscalendar.services import Services
 
 # Forget idle keys every so many calls, so a scan of many addresses cannot grow memory forever.
 SWEEP_EVERY_CALLS = 1024
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    # Seconds until one more event fits in the window (0 when allowed).
-    retry_after_seconds: int
 
 
 class SlidingWindowLimiter:
@@ -122,18 +115,55 @@ class SlidingWindowLimiter:
 
 
 @dataclass(frozen=True)
-class RateLimits:
-    """The web process's limiters; one instance per application."""
+class WindowLimit:
+    """``limit`` events per key within ``window_seconds``, counted in a shared store."""
 
-    holds_per_ip: SlidingWindowLimiter
-    failed_logins: SlidingWindowLimiter
+    store: WindowStore
+    name: str
+    limit: int
+    window_seconds: float
+
+    def _key(self, key: str) -> str:
+        return f"{self.name}:{key}"
+
+    def hit(self, key: str) -> Decision:
+        """Count one event if it fits (0 turns the limit off)."""
+        if self.limit <= 0:
+            return Decision(True, 0)
+        return self.store.hit(self._key(key), self.limit, self.window_seconds)
+
+    def release(self, key: str, decision: Decision) -> None:
+        """Take back the event ``decision`` counted."""
+        if decision.ticket is not None:
+            self.store.release(self._key(key), decision.ticket)
+
+    def reset(self, key: str) -> None:
+        if self.limit > 0:
+            self.store.reset(self._key(key))
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The web process's limits; one instance per application, over the shared store."""
+
+    holds_per_ip: WindowLimit
+    failed_logins: WindowLimit
+    failed_logins_per_address: WindowLimit
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimits:
+    def from_services(cls, services: Services) -> RateLimits:
+        settings, store = services.settings, services.window_store
+        login_window = float(settings.login_failure_window_seconds)
         return cls(
-            holds_per_ip=SlidingWindowLimiter(settings.holds_per_ip_per_hour, 3600.0),
-            failed_logins=SlidingWindowLimiter(
-                settings.login_failures_per_window, float(settings.login_failure_window_seconds)
+            holds_per_ip=WindowLimit(store, "holds", settings.holds_per_ip_per_hour, 3600.0),
+            failed_logins=WindowLimit(
+                store, "login", settings.login_failures_per_window, login_window
+            ),
+            failed_logins_per_address=WindowLimit(
+                store,
+                "login-address",
+                settings.login_failures_per_address_per_window,
+                login_window,
             ),
         )
 
@@ -150,7 +180,7 @@ def get_rate_limits(request: Request) -> RateLimits:
     with _lazy_lock:
         limits = getattr(state, "rate_limits", None)
         if not isinstance(limits, RateLimits):
-            limits = RateLimits.from_settings(state.services.settings)
+            limits = RateLimits.from_services(state.services)
             state.rate_limits = limits
         return limits
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from leadscalendar.web.routes import (
+    dashboard_account,
     dashboard_bookings,
     dashboard_hours,
     dashboard_operations,
@@ -16,4 +17,5 @@ DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_hours.router,
     dashboard_bookings.router,
     dashboard_operations.router,
+    dashboard_account.router,
 )

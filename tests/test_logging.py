@@ -1,0 +1,90 @@
+"""The redacting record factory, with the formatters that really print our records."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from collections.abc import Iterator
+
+import pytest
+from uvicorn.logging import AccessFormatter
+
+from leadscalendar.logging import configure_logging
+
+ACCESS_FORMAT = '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s'
+
+
+@pytest.fixture
+def access_log() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """uvicorn.access with uvicorn's own access formatter, as ``leadscalendar serve`` runs it."""
+    configure_logging("INFO")
+    logger = logging.getLogger("uvicorn.access")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(AccessFormatter(ACCESS_FORMAT, use_colors=False))
+    logger.addHandler(handler)
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = propagate
+
+
+def access(logger: logging.Logger, path: str, status: int = 200) -> None:
+    # Exactly how uvicorn's h11/httptools protocols log a request.
+    logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", path, "1.1", status)
+
+
+def test_access_lines_are_written(
+    access_log: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger, stream = access_log
+    errors: list[logging.LogRecord] = []
+    monkeypatch.setattr(logging.Handler, "handleError", lambda _self, record: errors.append(record))
+    access(logger, "/healthz")
+    assert not errors, "the formatter failed on our record"
+    assert stream.getvalue().strip() == 'INFO:     127.0.0.1:5000 - "GET /healthz HTTP/1.1" 200 OK'
+
+
+def test_access_lines_keep_their_shape_with_the_token_masked(
+    access_log: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = access_log
+    access(logger, "/bookings/1?token=IjEi.secret-sig&paid=1", 303)
+    access(logger, "/login?next=%2Fbookings%2F1%3Ftoken%3DIjEi.other-sig", 200)
+    lines = stream.getvalue().splitlines()
+    prefix = 'INFO:     127.0.0.1:5000 - "GET '
+    assert lines == [
+        prefix + '/bookings/1?token=[redacted]&paid=1 HTTP/1.1" 303 See Other',
+        prefix + '/login?next=%2Fbookings%2F1%3Ftoken%3D[redacted] HTTP/1.1" 200 OK',
+    ]
+
+
+def test_a_secret_split_between_message_and_argument_is_still_masked() -> None:
+    configure_logging("INFO")
+    record = logging.getLogger("leadscalendar.test").makeRecord(
+        "leadscalendar.test", logging.INFO, __file__, 1, "refresh_token=%s", ("1//0gXyZ",), None
+    )
+    assert "1//0gXyZ" not in record.getMessage()
+
+
+def test_a_traceback_is_masked_before_any_handler_formats_it() -> None:
+    configure_logging("INFO")
+    try:
+        raise ValueError("insert failed for lena@example.com, notes 'call after 5'")
+    except ValueError:
+        record = logging.getLogger("leadscalendar.test").makeRecord(
+            "leadscalendar.test",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed",
+            (),
+            sys.exc_info(),
+        )
+    text = logging.Formatter().format(record)
+    assert "lena@example.com" not in text
+    assert "ValueError" in text
