@@ -40,6 +40,19 @@ MISCONFIGURED = "misconfigured"
 NOT_OURS = "not_ours"
 NOT_ORGANIZER = "not_organizer"
 
+# Parked calendar jobs a (re)connection can unblock: with a working grant, maybe on
+# another account that sees the calendar, they are worth a fresh try; they park
+# again if not.
+RESUMED_ON_CONNECT = (
+    ParkCode.NEEDS_REAUTH.value,
+    NOT_CONNECTED,
+    ParkCode.PERMISSION.value,
+    ParkCode.CALENDAR_GONE.value,
+    NOT_ORGANIZER,
+)
+# ... and those another calendar (the connection's or a booking type's) can unblock.
+RESUMED_ON_CALENDAR = (ParkCode.CALENDAR_GONE.value, ParkCode.PERMISSION.value, NOT_ORGANIZER)
+
 SLOW_PHASE_REASON = (
     "Google Calendar has not been accepting this change for a while. The booking is "
     "kept: LeadsCalendar keeps trying every 15 to 30 minutes and adds it by itself as "
