@@ -149,8 +149,8 @@ def assert_parked(env: BookingsEnv, booking_id: uuid.UUID, code: str, words: str
 
 
 PERMISSION_FAILURES = [
-    pytest.param("forbiddenForNonOrganizer", id="non-organizer"),
     pytest.param("requiredAccessLevel", id="access-level"),
+    pytest.param("forbidden", id="forbidden"),
 ]
 
 
@@ -162,6 +162,19 @@ def test_a_permission_refusal_parks_with_a_reason_and_keeps_the_booking_paid(
     bookings_env.script("events.insert", google_error(403, reason, "You need writer access."))
     bookings_env.drain()
     assert_parked(bookings_env, booking_id, ParkCode.PERMISSION, "Pick a calendar you can edit")
+
+
+def test_a_non_organizer_refusal_parks_with_advice_about_the_organiser(
+    bookings_env: BookingsEnv,
+) -> None:
+    [booking_id] = bookings_env.book()
+    message = "Shared properties can only be changed by the organizer of the event."
+    bookings_env.script("events.insert", google_error(403, "forbiddenForNonOrganizer", message))
+    bookings_env.drain()
+    assert_parked(bookings_env, booking_id, "not_organizer", "only its organiser may change it")
+    reason = bookings_env.booking(booking_id).status_reason or ""
+    assert "Pick a calendar you can edit" not in reason
+    assert "forbiddenForNonOrganizer" not in reason
 
 
 def test_a_read_only_calendar_parks_with_permission(bookings_env: BookingsEnv) -> None:

@@ -111,7 +111,7 @@ class BusyTimes:
                 raise NotTakingBookingsError(failure.message)
         try:
             busy = self._fetch_from_google(host_id, calendar_ids, start, end)
-        except _Unreadable as unreadable:
+        except _UnreadableError as unreadable:
             self._remember_failure(host_id, unreadable, time.monotonic())
             raise NotTakingBookingsError(unreadable.message) from None
         with self._lock:
@@ -121,7 +121,9 @@ class BusyTimes:
             self._cache[key] = _Entry(now, busy)
         return busy
 
-    def _remember_failure(self, host_id: uuid.UUID, unreadable: _Unreadable, now: float) -> None:
+    def _remember_failure(
+        self, host_id: uuid.UUID, unreadable: _UnreadableError, now: float
+    ) -> None:
         with self._lock:
             previous = self._failures.get(host_id)
             count = previous.count + 1 if previous is not None else 1
@@ -137,14 +139,14 @@ class BusyTimes:
         try:
             answer = self._calendars.for_host(host_id).free_busy(calendar_ids, start, end)
         except (ReauthorizationRequiredError, NotConnectedError):
-            raise _Unreadable(NEEDS_REAUTH) from None
+            raise _UnreadableError(NEEDS_REAUTH) from None
         except Exception as error:
             logger.warning("free/busy unavailable for host %s", host_id, exc_info=True)
             retry_after = classify(error, operation=Operation.FREE_BUSY).retry_after
-            raise _Unreadable(UNREADABLE, retry_after) from None
+            raise _UnreadableError(UNREADABLE, retry_after) from None
         if answer.errors:
             logger.warning("free/busy errors for host %s: %s", host_id, dict(answer.errors))
-            raise _Unreadable(UNREADABLE)
+            raise _UnreadableError(UNREADABLE)
         return tuple(
             BusyInterval(interval.start, interval.end)
             for intervals in answer.busy.values()
@@ -152,7 +154,7 @@ class BusyTimes:
         )
 
 
-class _Unreadable(Exception):
+class _UnreadableError(Exception):
     """Free/busy could not be read: the words for the lead, and Google's Retry-After."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:

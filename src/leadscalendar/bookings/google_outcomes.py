@@ -58,6 +58,11 @@ SLOW_PHASE_REASON = (
     "kept: LeadsCalendar keeps trying every 15 to 30 minutes and adds it by itself as "
     "soon as Google answers again."
 )
+PRIMARY_NOT_FOUND_REASON = (
+    "Google says the main calendar of the connected account no longer exists, which "
+    "happens when Google Calendar is turned off for that account. Reconnect with an "
+    "account that uses Google Calendar, or pick another calendar in your settings."
+)
 PERSISTENT_401_REASON = "Google keeps refusing access even with a freshly renewed sign-in"
 
 
@@ -179,16 +184,17 @@ def _needs_reauth(outcome: GoogleOutcome, host_id: uuid.UUID, booking_id: uuid.U
 def _calendar_not_found(
     outcome: GoogleOutcome, booking_id: uuid.UUID, calendar_id: str | None
 ) -> Retry:
-    """A 404 on a calendar: back off as Google advises, then ask the host to pick another.
+    """A 404 on a calendar: back off as Google advises, then ask the host to act.
 
-    ``primary`` always exists for a connected account, so its 404 is never the
-    host's to fix: it is retried like any transient failure.
+    "Gone" is the wrong word for ``primary``, which exists as long as the account
+    does: there the account has no Google Calendar (turned off by its admin).
     """
     if calendar_id == PRIMARY_CALENDAR:
-        return _transient(outcome, booking_id)
-    reason = outcome.host_message or (
-        "The chosen Google calendar no longer exists. Pick another one in the dashboard."
-    )
+        reason = PRIMARY_NOT_FOUND_REASON
+    else:
+        reason = outcome.host_message or (
+            "The chosen Google calendar no longer exists. Pick another one in the dashboard."
+        )
     return _retry(
         outcome,
         retry_after=outcome.retry_after,
