@@ -30,7 +30,7 @@ from leadscalendar.jobs import repository
 from leadscalendar.jobs.backoff import RetryPolicy, next_run_after
 from leadscalendar.jobs.give_up import give_up_instead
 from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus, ParkCode
-from leadscalendar.jobs.outcomes import ClaimedJob, Effect, Outcome, Park, Retry, Succeeded
+from leadscalendar.jobs.outcomes import ClaimedJob, Outcome, Park, Retry, Succeeded
 
 logger = logging.getLogger(__name__)
 
@@ -183,9 +183,10 @@ def record_outcome(
         message = _clip(outcome.reason)
     if not _finish_owned(session, claim, finish):
         return None
-    for effect in (outcome.apply, finish.entered_slow and _on_slow(outcome)):
-        if effect:
-            effect(session)
+    if outcome.apply is not None:
+        outcome.apply(session)
+    if finish.entered_slow and isinstance(outcome, Retry) and outcome.on_slow is not None:
+        outcome.on_slow(session)  # once: the attempt that starts the slow phase
     return _write_attempt(
         session,
         claim,
@@ -317,10 +318,6 @@ def _retried(
     return _Finish(
         {"status": JobStatus.QUEUED, "run_after": run_after, "last_error": retry.reason} | _NO_LEASE
     )
-
-
-def _on_slow(outcome: Outcome) -> Effect | None:
-    return outcome.on_slow if isinstance(outcome, Retry) else None
 
 
 def _finish_owned(session: Session, claim: ClaimedJob, finish: _Finish) -> bool:
