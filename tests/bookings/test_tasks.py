@@ -171,7 +171,7 @@ def test_a_non_organizer_refusal_parks_with_advice_about_the_organiser(
     message = "Shared properties can only be changed by the organizer of the event."
     bookings_env.script("events.insert", google_error(403, "forbiddenForNonOrganizer", message))
     bookings_env.drain()
-    assert_parked(bookings_env, booking_id, "not_organizer", "only its organiser may change it")
+    assert_parked(bookings_env, booking_id, ParkCode.PERMISSION, "only its organiser may change it")
     reason = bookings_env.booking(booking_id).status_reason or ""
     assert "Pick a calendar you can edit" not in reason
     assert "forbiddenForNonOrganizer" not in reason

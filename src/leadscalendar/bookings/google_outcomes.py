@@ -21,7 +21,7 @@ from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.credentials import mark_needs_reauth
-from leadscalendar.google.errors import NON_ORGANIZER_REASON, Action, GoogleOutcome
+from leadscalendar.google.errors import Action, GoogleOutcome
 from leadscalendar.jobs import Park, ParkCode, Retry
 from leadscalendar.jobs.outcomes import Effect
 
@@ -38,7 +38,6 @@ PRIMARY_CALENDAR = "primary"
 NOT_CONNECTED = "not_connected"
 MISCONFIGURED = "misconfigured"
 NOT_OURS = "not_ours"
-NOT_ORGANIZER = "not_organizer"
 
 # Parked calendar jobs a (re)connection can unblock: with a working grant, maybe on
 # another account that sees the calendar, they are worth a fresh try; they park
@@ -48,10 +47,9 @@ RESUMED_ON_CONNECT = (
     NOT_CONNECTED,
     ParkCode.PERMISSION.value,
     ParkCode.CALENDAR_GONE.value,
-    NOT_ORGANIZER,
 )
 # ... and those another calendar (the connection's or a booking type's) can unblock.
-RESUMED_ON_CALENDAR = (ParkCode.CALENDAR_GONE.value, ParkCode.PERMISSION.value, NOT_ORGANIZER)
+RESUMED_ON_CALENDAR = (ParkCode.CALENDAR_GONE.value, ParkCode.PERMISSION.value)
 
 SLOW_PHASE_REASON = (
     "Google Calendar has not been accepting this change for a while. The booking is "
@@ -243,12 +241,12 @@ def job_outcome_for(
     if kind is Action.NEEDS_REAUTH:
         return _needs_reauth(replace(outcome, host_message=None), host_id, booking_id)
     if kind is Action.PERMISSION:
+        # The host_message says which permission (forbiddenForNonOrganizer has its own).
         reason = outcome.host_message or (
             "LeadsCalendar may not write to the chosen calendar. "
             "Pick a calendar you own in the dashboard."
         )
-        code = NOT_ORGANIZER if outcome.reason == NON_ORGANIZER_REASON else ParkCode.PERMISSION
-        return park(str(code), reason, booking_id, outcome)
+        return park(ParkCode.PERMISSION.value, reason, booking_id, outcome)
     if kind is Action.CALENDAR_GONE:
         return _calendar_not_found(outcome, booking_id, calendar_id)
     if kind is Action.INVALID:

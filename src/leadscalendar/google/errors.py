@@ -80,7 +80,7 @@ class Action(enum.StrEnum):
     UNKNOWN = "unknown"  # back off a bounded number of times, then park
 
 
-NON_ORGANIZER_REASON = "forbiddenForNonOrganizer"
+_NON_ORGANIZER_REASON = "forbiddenForNonOrganizer"
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 _SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 _SYNC_REASONS = frozenset({"fullSyncRequired", "updatedMinTooLongAgo"})
@@ -291,7 +291,7 @@ def _decide_403(
     if domain == "usageLimits":
         # An undocumented usage-limit reason is still "slow down", never "not allowed".
         return Action.BACKOFF, {}
-    if reason == NON_ORGANIZER_REASON:
+    if reason == _NON_ORGANIZER_REASON:
         return Action.PERMISSION, {"host_message": _NON_ORGANIZER_MESSAGE}
     # requiredAccessLevel, forbidden, forbiddenForServiceAccounts,
     # notACalendarUser and whatever comes next.

@@ -31,8 +31,6 @@ ADVICE = {
     ParkCode.ATTEMPTS_EXHAUSTED.value: "Google kept failing for a long time; retry when "
     "Google is healthy again.",
     "not_connected": "Connect Google Calendar on the dashboard home.",
-    "not_organizer": "The event on your calendar is organised by another account: choose "
-    "a calendar of the connected account, or reconnect with the organiser's account.",
     "misconfigured": "LeadsCalendar's Google set-up is being looked at by its operator; "
     "nothing is needed from you.",
 }
