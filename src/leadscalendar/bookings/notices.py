@@ -25,6 +25,7 @@ from leadscalendar.bookings.job_kinds import (
     UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.jobs import (
@@ -123,6 +124,13 @@ def _delayed_notice(job: ClaimedJob, booking_id: uuid.UUID) -> Effect:
     return _host_notice(job, booking_id, None, MailTemplate.BOOKING_DELAYED, "delayed")
 
 
+def _waiting_reason(booking: Booking) -> str:
+    """The reason on a booking waiting for its event; other bookings' reasons say other things."""
+    if booking.status is BookingStatus.PAID and booking.status_reason:
+        return booking.status_reason
+    return SLOW_PHASE_REASON
+
+
 def _host_notice(
     job: ClaimedJob,
     booking_id: uuid.UUID,
@@ -149,7 +157,7 @@ def _host_notice(
                 "booking_title": booking_type.title,
                 "when": format_when(booking.start_at, host.timezone),
                 "action": ACTIONS.get(job.kind, "working on it"),
-                "reason": reason or booking.status_reason or SLOW_PHASE_REASON,
+                "reason": reason or _waiting_reason(booking),
                 "booking_id": str(booking.id),
             },
             dedupe_key=f"mail:{cause}:{job.id}",
