@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     # Durable jobs (leadscalendar.jobs): retries, leases, worker shape, pacing.
     jobs_backoff_base_seconds: float = Field(default=2.0, gt=0)
     jobs_backoff_cap_seconds: float = Field(default=900.0, gt=0)
+    # Once a job's attempts are spent, transient failures (Google down, rate limits,
+    # network) keep retrying every 0.75-1.5x this (15-30 minutes), never giving up.
+    jobs_slow_retry_seconds: float = Field(default=1200.0, gt=0)
     # A worker that dies loses its jobs for at most this long; live workers heartbeat.
     jobs_lease_seconds: float = Field(default=120.0, gt=0)
     jobs_poll_interval_seconds: float = Field(default=1.0, gt=0)

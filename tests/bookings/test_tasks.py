@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from leadscalendar.bookings.job_kinds import CREATE_EVENT
+from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
 from leadscalendar.bookings.schemas import Guest
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
-from leadscalendar.google.events import build_event_body, event_id_for
+from leadscalendar.google.events import build_event_body, event_id_for, replacement_event_id
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
 from leadscalendar.jobs import AttemptOutcome, JobStatus, ParkCode
 from tests.support.bookings_env import HOST_TIME_ZONE, BookingsEnv, google_error
@@ -149,8 +149,8 @@ def assert_parked(env: BookingsEnv, booking_id: uuid.UUID, code: str, words: str
 
 
 PERMISSION_FAILURES = [
-    pytest.param("forbiddenForNonOrganizer", id="non-organizer"),
     pytest.param("requiredAccessLevel", id="access-level"),
+    pytest.param("forbidden", id="forbidden"),
 ]
 
 
@@ -162,6 +162,19 @@ def test_a_permission_refusal_parks_with_a_reason_and_keeps_the_booking_paid(
     bookings_env.script("events.insert", google_error(403, reason, "You need writer access."))
     bookings_env.drain()
     assert_parked(bookings_env, booking_id, ParkCode.PERMISSION, "Pick a calendar you can edit")
+
+
+def test_a_non_organizer_refusal_parks_with_advice_about_the_organiser(
+    bookings_env: BookingsEnv,
+) -> None:
+    [booking_id] = bookings_env.book()
+    message = "Shared properties can only be changed by the organizer of the event."
+    bookings_env.script("events.insert", google_error(403, "forbiddenForNonOrganizer", message))
+    bookings_env.drain()
+    assert_parked(bookings_env, booking_id, ParkCode.PERMISSION, "only its organiser may change it")
+    reason = bookings_env.booking(booking_id).status_reason or ""
+    assert "Pick a calendar you can edit" not in reason
+    assert "forbiddenForNonOrganizer" not in reason
 
 
 def test_a_read_only_calendar_parks_with_permission(bookings_env: BookingsEnv) -> None:
@@ -267,3 +280,74 @@ def _timeline(env: BookingsEnv, booking_id: uuid.UUID) -> list[str]:
 
     with env.services.session_factory() as session:
         return [line.kind for line in repository.timeline(session, booking_id)]
+
+
+def _scheduled(env: BookingsEnv) -> uuid.UUID:
+    [booking_id] = env.book()
+    env.drain()
+    assert env.booking(booking_id).status is BookingStatus.SCHEDULED
+    return booking_id
+
+
+def _update_job(env: BookingsEnv, booking_id: uuid.UUID) -> Any:
+    [job] = env.jobs(UPDATE_EVENT, subject=booking_id)
+    return job
+
+
+@pytest.mark.parametrize("answer", [404, 410, None])
+def test_a_reschedule_after_the_host_deleted_the_event_puts_it_back_at_the_new_time(
+    bookings_env: BookingsEnv, answer: int | None
+) -> None:
+    env = bookings_env
+    booking_id = _scheduled(env)
+    env.services.calendars.for_host(env.host_id).delete_event("primary", event_id_for(booking_id))
+    # Patching a deleted event answers 404 (or 410 "deleted"), or (None) patches
+    # the cancelled copy Google still keeps and hands it back cancelled.
+    if answer is not None:
+        reason = "notFound" if answer == 404 else "deleted"
+        env.script("events.patch", google_error(answer, reason))
+    new_start = env.reschedule(booking_id)
+    env.drain()
+
+    job = _update_job(env, booking_id)
+    assert job.status is JobStatus.SUCCEEDED, env.describe_jobs()
+    assert [a.outcome for a in env.attempts(job.id)] == [AttemptOutcome.SUCCEEDED]
+    [event] = env.events_of(booking_id)
+    assert event["status"] == "confirmed"
+    assert datetime.fromisoformat(event["start"]["dateTime"]) == new_start
+    assert env.stats()["calls"]["events.patch"] == 2
+    assert "calendar_event_recreated" in _timeline(env, booking_id)
+    assert env.booking(booking_id).status is BookingStatus.SCHEDULED
+
+
+def test_a_410_on_insert_creates_the_event_under_the_bookings_second_id(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    [booking_id] = env.book()
+    env.script("events.insert", google_error(410, "deleted", "Resource has been deleted"))
+    env.drain()
+    job = only_job(env, booking_id)
+    assert job.status is JobStatus.SUCCEEDED, env.describe_jobs()
+    assert job.attempts == 1
+    [event] = env.events_of(booking_id)
+    assert event["id"] == replacement_event_id(booking_id) != event_id_for(booking_id)
+    booking = env.booking(booking_id)
+    assert booking.status is BookingStatus.SCHEDULED
+    assert booking.google_event_id == event["id"]
+
+
+def test_a_reschedule_moves_the_event_under_the_id_google_gave_it(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    [booking_id] = env.book()
+    env.script("events.insert", google_error(410, "deleted", "Resource has been deleted"))
+    env.drain()
+    new_start = env.reschedule(booking_id)
+    env.drain()
+    assert _update_job(env, booking_id).status is JobStatus.SUCCEEDED, env.describe_jobs()
+    [event] = env.events_of(booking_id)
+    assert event["id"] == replacement_event_id(booking_id)
+    assert datetime.fromisoformat(event["start"]["dateTime"]) == new_start
+    assert [call["action"] for call in event["_sandbox"]["calls"]] == ["insert", "patch"]

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadscalendar.jobs.backoff import RetryPolicy, backoff_ceiling, next_run_after, retry_delay
+from leadscalendar.jobs.backoff import (
+    RetryPolicy,
+    backoff_ceiling,
+    next_run_after,
+    retry_delay,
+    slow_delay,
+)
 
 policies = st.builds(
     lambda base, factor: RetryPolicy(base_seconds=base, cap_seconds=base * factor),
@@ -68,3 +74,21 @@ def test_nonsense_policies_are_refused() -> None:
         RetryPolicy(base_seconds=0)
     with pytest.raises(ValueError, match="base_seconds"):
         RetryPolicy(base_seconds=10, cap_seconds=5)
+
+
+@given(st.floats(min_value=0.01, max_value=100_000), seeds)
+def test_the_slow_phase_waits_between_three_quarters_and_one_and_a_half_intervals(
+    slow: float, seed: int
+) -> None:
+    policy = RetryPolicy(slow_seconds=slow)
+    delay = slow_delay(policy, rng=random.Random(seed))
+    assert 0.75 * slow <= delay <= 1.5 * slow
+    due = next_run_after(policy, 10_000, NOW, slow=True, rng=random.Random(seed))
+    assert due == NOW + timedelta(seconds=delay)
+
+
+def test_the_slow_phase_honours_retry_after_and_not_before() -> None:
+    policy = RetryPolicy(slow_seconds=60)
+    assert slow_delay(policy, retry_after=3600) == 3600
+    reset = NOW + timedelta(hours=9)
+    assert next_run_after(policy, 30, NOW, not_before=reset, slow=True) == reset

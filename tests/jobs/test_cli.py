@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
-from leadscalendar.jobs import Job, JobStatus, RetryPolicy, claim_due, enqueue
+from leadscalendar.jobs import Job, JobStatus, Retry, RetryPolicy, claim_due, enqueue
 from leadscalendar.jobs.cli import jobs_app
 from leadscalendar.jobs.runner import run_claimed
 from tests.jobs.support import always_park, make_registry
@@ -58,3 +58,23 @@ def test_list_show_retry_cancel(session_factory: sessionmaker[Session]) -> None:
     assert missing.exit_code == 1
     empty = runner.invoke(jobs_app, ["list", "--kind", "nothing"], obj=session_factory)
     assert "No jobs." in empty.output
+
+
+def test_list_says_why_a_job_waits_and_when_it_retries_slowly(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with unit_of_work(session_factory) as session:
+        slow = enqueue(session, "calendar", {}, subject_key="b1", host_id=None, max_attempts=1)
+    (claim,) = claim_due(session_factory, "w", 1, 60)
+    run_claimed(
+        claim,
+        make_registry(calendar=lambda ctx: Retry(reason="Google is not answering", transient=True)),
+        session_factory,
+        policy=RetryPolicy(),
+        lease_seconds=60,
+    )
+    listed = runner.invoke(jobs_app, ["list"], obj=session_factory)
+    assert listed.exit_code == 0, listed.output
+    [line] = [line for line in listed.output.splitlines() if str(slow.id) in line]
+    assert "queued" in line and "1/1 slow" in line
+    assert "why='Google is not answering'" in line

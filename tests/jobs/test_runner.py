@@ -260,3 +260,69 @@ def test_a_long_handler_can_extend_its_lease_until_it_is_taken(
 def test_policy_from_settings() -> None:
     settings = Settings(jobs_backoff_base_seconds=3, jobs_backoff_cap_seconds=30)
     assert RetryPolicy.from_settings(settings) == RetryPolicy(base_seconds=3, cap_seconds=30)
+
+
+def transient_failure(ctx: JobContext) -> Outcome:
+    """Google is down; the first time the job goes slow, a row says "told the host"."""
+    job_id = str(ctx.job.id)
+
+    def tell(session: Session) -> None:
+        session.execute(insert(effects).values(job_id=job_id, worker="told"))
+
+    return Retry(
+        reason="Google said 503",
+        http_status=503,
+        operation="events.insert",
+        transient=True,
+        on_slow=tell,
+    )
+
+
+def test_a_transient_failure_outlasting_its_attempts_retries_slowly_and_never_parks(
+    session_factory: sessionmaker[Session],
+) -> None:
+    job_id = enqueue_one(session_factory, "outage", max_attempts=3)
+    registry = make_registry(outage=transient_failure)
+    statuses = []
+    for day in range(6):
+        claim, status = run_next(session_factory, registry, hours_later=24 * day)
+        statuses.append(status)
+        if claim.attempt == 3:
+            with session_factory() as session:
+                job = get_job_with_attempts(session, job_id).job
+            wait = job.run_after - utcnow()  # recorded at the real time, not the claim's
+            # The slow phase: 0.75-1.5x the slow interval, not the fast backoff's seconds.
+            assert timedelta(seconds=0.75 * 1200 - 5) <= wait <= timedelta(seconds=1.5 * 1200)
+    assert statuses == [JobStatus.QUEUED] * 6
+    with session_factory() as session:
+        history = get_job_with_attempts(session, job_id)
+    assert history.job.park_code is None
+    assert [a.outcome for a in history.attempts] == [AttemptOutcome.RETRY] * 6
+    assert [a.number for a in history.attempts] == [1, 2, 3, 4, 5, 6]
+    # Told once: in the attempt that moved the job into the slow phase, not after.
+    assert effect_rows(session_factory) == 1
+
+
+def test_a_job_abandoned_in_its_slow_phase_runs_again_instead_of_parking(
+    session_factory: sessionmaker[Session],
+) -> None:
+    job_id = enqueue_one(session_factory, "outage", max_attempts=1)
+    registry = make_registry(outage=transient_failure)
+    assert run_next(session_factory, registry)[1] is JobStatus.QUEUED
+    later = utcnow() + timedelta(days=1)
+    (crashed,) = claim_due(session_factory, "dies", 1, lease_seconds=1, now=later)
+    assert crashed.attempt == 2
+    (again,) = claim_due(session_factory, "w", 1, lease_seconds=60, now=later + timedelta(hours=1))
+    assert again.attempt == 3
+    assert run_claimed(again, registry, session_factory, policy=POLICY, lease_seconds=60) is (
+        JobStatus.QUEUED
+    )
+    with session_factory() as session:
+        history = get_job_with_attempts(session, job_id)
+    # (Sorted by number: the claims travelled in time, the runner did not.)
+    assert [a.outcome for a in sorted(history.attempts, key=lambda a: a.number)] == [
+        AttemptOutcome.RETRY,
+        AttemptOutcome.ABANDONED,
+        AttemptOutcome.RETRY,
+    ]
+    assert history.job.park_code is None

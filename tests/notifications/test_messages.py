@@ -54,6 +54,16 @@ CONTEXTS = {
         "reason": "LeadsCalendar may not write to the chosen calendar.",
         "booking_id": "b1",
     },
+    MailTemplate.BOOKING_DELAYED: {
+        "host_name": "Coach",
+        "lead_name": "Lena <b>Lead</b>",
+        "lead_email": "lena@example.com",
+        "booking_title": "Coaching session",
+        "when": "Thursday 26 November 2026, 10:00 (Europe/Paris)",
+        "action": "adding it to your Google Calendar",
+        "reason": "Google Calendar has not been accepting this change for a while.",
+        "booking_id": "b1",
+    },
     MailTemplate.REFUND: {
         "lead_name": "Lena",
         "host_name": "Coach",

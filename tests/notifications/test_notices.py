@@ -132,3 +132,22 @@ def test_times() -> None:
         == "Tuesday 01 December 2026, 04:00 (America/New_York)"
     )
     assert format_when(moment, "Not/AZone") == "Tuesday 01 December 2026, 09:00 (UTC)"
+
+
+def test_a_delay_mails_the_host_once_with_words_that_fit_the_booking(session: Session) -> None:
+    from leadscalendar.bookings.google_outcomes import SLOW_PHASE_REASON
+
+    booking = seed(session)
+    booking.status = BookingStatus.CANCELLED
+    booking.status_reason = "Cancelled by the lead."
+    job = claim(booking, attempt=20)
+    for _ in range(2):
+        outcome = with_park_notice(job, Retry(reason="Backend Error", transient=True))
+        assert isinstance(outcome, Retry) and outcome.on_slow is not None
+        outcome.on_slow(session)
+        session.flush()
+    [mail] = mails(session)
+    assert mail.payload["template"] == MailTemplate.BOOKING_DELAYED.value
+    assert mail.dedupe_key == f"mail:delayed:{job.id}"
+    # Not the cancelled booking's own reason: why the calendar work waits.
+    assert mail.payload["context"]["reason"] == SLOW_PHASE_REASON

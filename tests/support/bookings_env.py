@@ -61,6 +61,8 @@ SLOTS_PER_DAY = (24 * 60 - 1) // SLOT_MINUTES
 ENGINE_OVERRIDES: dict[str, object] = {
     "jobs_backoff_base_seconds": 0.05,
     "jobs_backoff_cap_seconds": 0.5,
+    # Past the fast phase, transient failures retry every ~1 s, not every ~20 min.
+    "jobs_slow_retry_seconds": 1.0,
     "jobs_poll_interval_seconds": 0.05,
     "jobs_lease_seconds": 5.0,
 }

@@ -2,6 +2,11 @@
 
 When free/busy cannot be read, no slot is offered: selling a slot that may
 be taken is worse than selling none for a minute.
+
+A failure is remembered too, per host, for a backoff that doubles with each
+failure in a row (and never ends before Google's ``Retry-After``): while a
+host is rate limited, every page view would otherwise ask Google again and
+keep the limit in force.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from leadscalendar.availability import BusyInterval
 from leadscalendar.bookings.errors import NotTakingBookingsError
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.clients import CalendarClients
+from leadscalendar.google.errors import Operation, classify
 from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.google.scopes import FREEBUSY
@@ -28,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 30.0
 CACHE_ENTRIES = 1024
+# A host's first failure is remembered this long; each further one doubles it.
+FAILURE_BASE_SECONDS = 10.0
+FAILURE_CAP_SECONDS = 300.0
 
 NOT_CONNECTED = "This host is not taking bookings right now: their calendar is not connected."
 NEEDS_REAUTH = (
@@ -43,13 +52,30 @@ class _Entry:
     busy: tuple[BusyInterval, ...]
 
 
-class BusyTimes:
-    """Fetches and caches free/busy per host and window (thread-safe)."""
+@dataclass(frozen=True)
+class _Failure:
+    until: float
+    count: int
+    message: str
 
-    def __init__(self, calendars: CalendarClients, ttl_seconds: float = CACHE_SECONDS) -> None:
+
+class BusyTimes:
+    """Fetches and caches free/busy per host and window, and failures per host (thread-safe)."""
+
+    def __init__(
+        self,
+        calendars: CalendarClients,
+        ttl_seconds: float = CACHE_SECONDS,
+        *,
+        failure_base_seconds: float = FAILURE_BASE_SECONDS,
+        failure_cap_seconds: float = FAILURE_CAP_SECONDS,
+    ) -> None:
         self._calendars = calendars
         self._ttl = ttl_seconds
+        self._failure_base = failure_base_seconds
+        self._failure_cap = failure_cap_seconds
         self._cache: dict[tuple[uuid.UUID, datetime, datetime], _Entry] = {}
+        self._failures: dict[uuid.UUID, _Failure] = {}
         self._lock = threading.Lock()
 
     def calendars_to_check(
@@ -80,12 +106,32 @@ class BusyTimes:
             entry = self._cache.get(key)
             if entry is not None and now - entry.fetched_at < self._ttl:
                 return entry.busy
-        busy = self._fetch_from_google(host_id, calendar_ids, start, end)
+            failure = self._failures.get(host_id)
+            if failure is not None and now < failure.until:
+                raise NotTakingBookingsError(failure.message)
+        try:
+            busy = self._fetch_from_google(host_id, calendar_ids, start, end)
+        except _UnreadableError as unreadable:
+            self._remember_failure(host_id, unreadable, time.monotonic())
+            raise NotTakingBookingsError(unreadable.message) from None
         with self._lock:
+            self._failures.pop(host_id, None)
             if len(self._cache) >= CACHE_ENTRIES:
                 self._cache.clear()
             self._cache[key] = _Entry(now, busy)
         return busy
+
+    def _remember_failure(
+        self, host_id: uuid.UUID, unreadable: _UnreadableError, now: float
+    ) -> None:
+        with self._lock:
+            previous = self._failures.get(host_id)
+            count = previous.count + 1 if previous is not None else 1
+            delay = min(self._failure_cap, self._failure_base * 2.0 ** min(count - 1, 30))
+            delay = max(delay, unreadable.retry_after or 0.0)
+            if len(self._failures) >= CACHE_ENTRIES:
+                self._failures.clear()
+            self._failures[host_id] = _Failure(now + delay, count, unreadable.message)
 
     def _fetch_from_google(
         self, host_id: uuid.UUID, calendar_ids: Sequence[str], start: datetime, end: datetime
@@ -93,15 +139,25 @@ class BusyTimes:
         try:
             answer = self._calendars.for_host(host_id).free_busy(calendar_ids, start, end)
         except (ReauthorizationRequiredError, NotConnectedError):
-            raise NotTakingBookingsError(NEEDS_REAUTH) from None
-        except Exception:
+            raise _UnreadableError(NEEDS_REAUTH) from None
+        except Exception as error:
             logger.warning("free/busy unavailable for host %s", host_id, exc_info=True)
-            raise NotTakingBookingsError(UNREADABLE) from None
+            retry_after = classify(error, operation=Operation.FREE_BUSY).retry_after
+            raise _UnreadableError(UNREADABLE, retry_after) from None
         if answer.errors:
             logger.warning("free/busy errors for host %s: %s", host_id, dict(answer.errors))
-            raise NotTakingBookingsError(UNREADABLE)
+            raise _UnreadableError(UNREADABLE)
         return tuple(
             BusyInterval(interval.start, interval.end)
             for intervals in answer.busy.values()
             for interval in intervals
         )
+
+
+class _UnreadableError(Exception):
+    """Free/busy could not be read: the words for the lead, and Google's Retry-After."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after

@@ -11,11 +11,13 @@ import logging
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import BookingEvent
+from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.credentials import mark_needs_reauth
@@ -27,10 +29,39 @@ logger = logging.getLogger(__name__)
 
 # Google's "Calendar usage limits exceeded" lifts after hours, not seconds.
 USAGE_LIMIT_BACKOFF = timedelta(hours=1)
+# Attempts in a row answering 404 for the target calendar before the host is asked.
+CALENDAR_NOT_FOUND_TRIES = 4
+# Attempts in a row where Google refused a freshly refreshed token before re-consent.
+PERSISTENT_401_TRIES = 3
+PRIMARY_CALENDAR = "primary"
 
 NOT_CONNECTED = "not_connected"
 MISCONFIGURED = "misconfigured"
 NOT_OURS = "not_ours"
+
+# Parked calendar jobs a (re)connection can unblock: with a working grant, maybe on
+# another account that sees the calendar, they are worth a fresh try; they park
+# again if not.
+RESUMED_ON_CONNECT = (
+    ParkCode.NEEDS_REAUTH.value,
+    NOT_CONNECTED,
+    ParkCode.PERMISSION.value,
+    ParkCode.CALENDAR_GONE.value,
+)
+# ... and those another calendar (the connection's or a booking type's) can unblock.
+RESUMED_ON_CALENDAR = (ParkCode.CALENDAR_GONE.value, ParkCode.PERMISSION.value)
+
+SLOW_PHASE_REASON = (
+    "Google Calendar has not been accepting this change for a while. The booking is "
+    "kept: LeadsCalendar keeps trying every 15 to 30 minutes and adds it by itself as "
+    "soon as Google answers again."
+)
+PRIMARY_NOT_FOUND_REASON = (
+    "Google says the main calendar of the connected account no longer exists, which "
+    "happens when Google Calendar is turned off for that account. Reconnect with an "
+    "account that uses Google Calendar, or pick another calendar in your settings."
+)
+PERSISTENT_401_REASON = "Google keeps refusing access even with a freshly renewed sign-in"
 
 
 def record_on_booking(booking_id: uuid.UUID, kind: str, detail: str, *, reason: bool) -> Effect:
@@ -93,6 +124,7 @@ def _retry(
     retry_after: float | None = None,
     not_before: datetime | None = None,
     apply: Effect | None = None,
+    **policy: Any,
 ) -> Retry:
     return Retry(
         reason=outcome.message,
@@ -102,51 +134,121 @@ def _retry(
         google_reason=outcome.reason,
         operation=outcome.operation.value,
         apply=apply,
+        **policy,
+    )
+
+
+def note_delay(booking_id: uuid.UUID, detail: str) -> Effect:
+    """A timeline line, and the visible reason while the booking waits for its event."""
+
+    def apply(session: Session) -> None:
+        booking = repository.get_booking(session, booking_id, for_update=True)
+        if booking is None:
+            return
+        if booking.status is BookingStatus.PAID:
+            booking.status_reason = detail
+        session.add(BookingEvent(booking_id=booking_id, kind="calendar_delayed", detail=detail))
+
+    return apply
+
+
+def _transient(outcome: GoogleOutcome, booking_id: uuid.UUID, **fields: Any) -> Retry:
+    """A failure only time fixes: fast backoff, then slow retries for as long as it takes."""
+    return _retry(
+        outcome,
+        transient=True,
+        on_slow=note_delay(booking_id, SLOW_PHASE_REASON),
+        **({"retry_after": outcome.retry_after} | fields),
+    )
+
+
+def _needs_reauth(outcome: GoogleOutcome, host_id: uuid.UUID, booking_id: uuid.UUID) -> Park:
+    reason = (
+        f"Google needs the host to allow {outcome.missing_scope}"
+        if outcome.missing_scope
+        else outcome.host_message or outcome.message
+    )
+    parked = needs_reauth_park(booking_id, reason)
+    assert parked.apply is not None
+    return replace(
+        parked,
+        http_status=outcome.status,
+        google_reason=outcome.reason,
+        operation=outcome.operation.value,
+        apply=_mark_connection_needs_reauth(host_id, reason, parked.apply),
+    )
+
+
+def _calendar_not_found(
+    outcome: GoogleOutcome, booking_id: uuid.UUID, calendar_id: str | None
+) -> Retry:
+    """A 404 on a calendar: back off as Google advises, then ask the host to act.
+
+    "Gone" is the wrong word for ``primary``, which exists as long as the account
+    does: there the account has no Google Calendar (turned off by its admin).
+    """
+    if calendar_id == PRIMARY_CALENDAR:
+        reason = PRIMARY_NOT_FOUND_REASON
+    else:
+        reason = outcome.host_message or (
+            "The chosen Google calendar no longer exists. Pick another one in the dashboard."
+        )
+    return _retry(
+        outcome,
+        retry_after=outcome.retry_after,
+        give_up_after=CALENDAR_NOT_FOUND_TRIES,
+        give_up=park(ParkCode.CALENDAR_GONE.value, reason, booking_id, outcome),
     )
 
 
 def job_outcome_for(
-    outcome: GoogleOutcome, *, booking_id: uuid.UUID, host_id: uuid.UUID
+    outcome: GoogleOutcome,
+    *,
+    booking_id: uuid.UUID,
+    host_id: uuid.UUID,
+    calendar_id: str | None = None,
 ) -> Retry | Park:
-    """Map one classified failure to retry-with-backoff or park-with-a-reason."""
+    """Map one classified failure to retry-with-backoff or park-with-a-reason.
+
+    ``calendar_id`` is the calendar the call addressed, when it addressed one.
+    """
     kind = outcome.kind
-    if kind in (Action.BACKOFF, Action.UNKNOWN, Action.REFRESH_AND_RETRY, Action.PRECONDITION):
+    if kind is Action.BACKOFF:
+        return _transient(outcome, booking_id)
+    if kind in (Action.UNKNOWN, Action.PRECONDITION):
         return _retry(outcome, retry_after=outcome.retry_after)
-    if kind is Action.BACKOFF_UNTIL:
-        return _retry(outcome, not_before=outcome.not_before)
-    if kind is Action.BACKOFF_LONG:
-        detail = outcome.host_message or outcome.message
+    if kind is Action.REFRESH_AND_RETRY:
+        # google-auth has already refreshed the token and retried once: Google
+        # refused a token it had just issued. Docs: "If this fails, direct the
+        # user through the OAuth flow" - after a few tries, not forty calls.
         return _retry(
             outcome,
-            not_before=utcnow() + USAGE_LIMIT_BACKOFF,
-            apply=record_on_booking(booking_id, "calendar_delayed", detail, reason=True),
+            retry_after=outcome.retry_after,
+            give_up_after=PERSISTENT_401_TRIES,
+            give_up=_needs_reauth(
+                replace(outcome, host_message=PERSISTENT_401_REASON), host_id, booking_id
+            ),
+        )
+    if kind in (Action.BACKOFF_UNTIL, Action.BACKOFF_LONG):
+        detail = outcome.host_message or outcome.message
+        if kind is Action.BACKOFF_UNTIL:
+            # The project's daily quota: every host waits until it resets. An operator's matter.
+            logger.error("google daily limit reached: %s", outcome.message)
+        not_before = outcome.not_before or utcnow() + USAGE_LIMIT_BACKOFF
+        return _transient(
+            outcome, booking_id, not_before=not_before, apply=note_delay(booking_id, detail)
         )
     if kind is Action.NEEDS_REAUTH:
-        reason = (
-            f"Google needs the host to allow {outcome.missing_scope}"
-            if outcome.missing_scope
-            else outcome.message
-        )
-        parked = needs_reauth_park(booking_id, reason)
-        assert parked.apply is not None
-        return replace(
-            parked,
-            http_status=outcome.status,
-            google_reason=outcome.reason,
-            operation=outcome.operation.value,
-            apply=_mark_connection_needs_reauth(host_id, reason, parked.apply),
-        )
+        return _needs_reauth(replace(outcome, host_message=None), host_id, booking_id)
     if kind is Action.PERMISSION:
+        # The host_message says which permission (forbiddenForNonOrganizer has its own).
         reason = outcome.host_message or (
             "LeadsCalendar may not write to the chosen calendar. "
             "Pick a calendar you own in the dashboard."
         )
         return park(ParkCode.PERMISSION.value, reason, booking_id, outcome)
     if kind is Action.CALENDAR_GONE:
-        reason = outcome.host_message or (
-            "The chosen Google calendar no longer exists. Pick another one in the dashboard."
-        )
-        return park(ParkCode.CALENDAR_GONE.value, reason, booking_id, outcome)
+        return _calendar_not_found(outcome, booking_id, calendar_id)
     if kind is Action.INVALID:
         # Our validation should make this impossible: it is a bug worth an alert.
         logger.error("google refused our request as invalid: %s", outcome.message)

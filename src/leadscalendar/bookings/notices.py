@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.bookings import repository
+from leadscalendar.bookings.google_outcomes import SLOW_PHASE_REASON
 from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
     DELETE_EVENT,
@@ -25,6 +26,7 @@ from leadscalendar.bookings.job_kinds import (
     UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
@@ -104,6 +106,32 @@ def notify_refund(session: Session, booking: Booking, *, amount_minor: int) -> N
 
 
 def _parked_notice(job: ClaimedJob, booking_id: uuid.UUID, reason: str) -> Effect:
+    return _host_notice(job, booking_id, reason, MailTemplate.BOOKING_PARKED, "parked")
+
+
+def _delayed_notice(job: ClaimedJob, booking_id: uuid.UUID) -> Effect:
+    """Once per job, whichever delay comes first: the slow phase or a quota window.
+
+    Runs after the outcome's own writes, so the reason is the one just put on
+    the booking.
+    """
+    return _host_notice(job, booking_id, None, MailTemplate.BOOKING_DELAYED, "delayed")
+
+
+def _waiting_reason(booking: Booking) -> str:
+    """The reason on a booking waiting for its event; other bookings' reasons say other things."""
+    if booking.status is BookingStatus.PAID and booking.status_reason:
+        return booking.status_reason
+    return SLOW_PHASE_REASON
+
+
+def _host_notice(
+    job: ClaimedJob,
+    booking_id: uuid.UUID,
+    reason: str | None,
+    template: MailTemplate,
+    cause: str,
+) -> Effect:
     def apply(session: Session) -> None:
         booking = repository.get_booking(session, booking_id)
         if booking is None:
@@ -114,7 +142,7 @@ def _parked_notice(job: ClaimedJob, booking_id: uuid.UUID, reason: str) -> Effec
             return
         enqueue_mail(
             session,
-            template=MailTemplate.BOOKING_PARKED,
+            template=template,
             to=host.email,
             context={
                 "host_name": host.name,
@@ -123,10 +151,10 @@ def _parked_notice(job: ClaimedJob, booking_id: uuid.UUID, reason: str) -> Effec
                 "booking_title": booking_type.title,
                 "when": format_when(booking.start_at, host.timezone),
                 "action": ACTIONS.get(job.kind, "working on it"),
-                "reason": reason,
+                "reason": reason or _waiting_reason(booking),
                 "booking_id": str(booking.id),
             },
-            dedupe_key=f"mail:parked:{job.id}",
+            dedupe_key=f"mail:{cause}:{job.id}",
             subject_key=str(booking.id),
             host_id=booking.host_id,
         )
@@ -175,18 +203,39 @@ def with_park_notice(job: ClaimedJob, outcome: Outcome) -> Outcome:
     if booking_id is None:
         return outcome
     if isinstance(outcome, Park):
-        if outcome.code == ParkCode.NEEDS_REAUTH.value:
-            notice = _needs_reauth_notice(job.host_id)
-        else:
-            notice = _parked_notice(job, uuid.UUID(booking_id), outcome.reason)
-        notice = _then(notice, _digest(job.host_id))  # needs_reauth work waits too
-        return replace(outcome, apply=_then(outcome.apply, notice))
+        return _park_with_notice(job, uuid.UUID(booking_id), outcome)
+    if isinstance(outcome, Retry) and outcome.give_up is not None:
+        give_up = _park_with_notice(job, uuid.UUID(booking_id), outcome.give_up)
+        outcome = replace(outcome, give_up=give_up)
+    if isinstance(outcome, Retry) and outcome.transient:
+        return _with_delay_notice(job, uuid.UUID(booking_id), outcome)
     if isinstance(outcome, Retry) and job.attempt >= job.max_attempts:
         # The runner will park it as attempts_exhausted right after this apply.
         reason = f"Gave up after {job.attempt} attempts; the last one said: {outcome.reason}"
         notice = _then(_parked_notice(job, uuid.UUID(booking_id), reason), _digest(job.host_id))
         return replace(outcome, apply=_then(outcome.apply, notice))
     return outcome
+
+
+def _park_with_notice(job: ClaimedJob, booking_id: uuid.UUID, outcome: Park) -> Park:
+    if outcome.code == ParkCode.NEEDS_REAUTH.value:
+        notice = _needs_reauth_notice(job.host_id)
+    else:
+        notice = _parked_notice(job, booking_id, outcome.reason)
+    notice = _then(notice, _digest(job.host_id))  # needs_reauth work waits too
+    return replace(outcome, apply=_then(outcome.apply, notice))
+
+
+def _with_delay_notice(job: ClaimedJob, booking_id: uuid.UUID, outcome: Retry) -> Retry:
+    """Tell the host once that a transient failure delays the booking.
+
+    When the job enters its slow phase (``on_slow``), or at once when Google
+    names a wait of hours (a quota window: ``not_before``).
+    """
+    notice = _delayed_notice(job, booking_id)
+    if outcome.not_before is not None:
+        return replace(outcome, apply=_then(outcome.apply, notice))
+    return replace(outcome, on_slow=_then(outcome.on_slow, notice))
 
 
 def notify_on_park(handler: Handler) -> Handler:

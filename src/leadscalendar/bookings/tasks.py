@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -40,7 +40,12 @@ from leadscalendar.google.calendar import CalendarClient, CalendarEvent
 from leadscalendar.google.clients import CalendarClients
 from leadscalendar.google.credentials import AccessGrant
 from leadscalendar.google.errors import Action, InvalidEventError, Operation, classify
-from leadscalendar.google.events import EventSpec, build_event_body, event_id_for
+from leadscalendar.google.events import (
+    EventSpec,
+    build_event_body,
+    event_id_for,
+    replacement_event_id,
+)
 from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, ParkCode, Retry, Succeeded
 from leadscalendar.jobs.outcomes import Effect
@@ -66,6 +71,8 @@ class _EventPlan:
     calendar_id: str
     spec: EventSpec
     grant: AccessGrant
+    # The id Google gave the event (stored from its answer), else the derived one.
+    event_id: str
 
 
 def _plan_event(
@@ -94,23 +101,42 @@ def _plan_event(
         calendar_id = (
             booking.google_calendar_id or booking_type.calendar_id or connection.calendar_id
         )
+        spec = event_spec_for(booking, booking_type, host)
         return _EventPlan(
             booking.id,
             booking.host_id,
             calendar_id,
-            event_spec_for(booking, booking_type, host),
+            spec,
             grant,
+            booking.google_event_id or spec.event_id,
         )
 
 
 def _client(deps: TaskDependencies, plan: _EventPlan) -> CalendarClient | Outcome:
-    """The host's client; refreshing a token about to expire may find the grant gone."""
+    """The host's client; refreshing a token about to expire may find the grant gone.
+
+    That scheduled refresh meets the token endpoint's every answer, ours to
+    fix (``invalid_client``) or Google's (unreachable), like a refresh after a
+    401 does: each is classified, none escapes as an unexpected error.
+    """
     try:
         return deps.calendars.for_grant(plan.grant)
     except ReauthorizationRequiredError as error:
         return needs_reauth_park(plan.booking_id, error.reason)
     except NotConnectedError:
         return not_connected_park(plan.booking_id)
+    except Exception as error:
+        outcome = classify(error, operation=Operation.TOKEN_REFRESH)
+        return job_outcome_for(outcome, booking_id=plan.booking_id, host_id=plan.host_id)
+
+
+def _failed(plan: _EventPlan, error: Exception, operation: Operation) -> Outcome:
+    if isinstance(error, ReauthorizationRequiredError):
+        return needs_reauth_park(plan.booking_id, error.reason)
+    outcome = classify(error, operation=operation)
+    return job_outcome_for(
+        outcome, booking_id=plan.booking_id, host_id=plan.host_id, calendar_id=plan.calendar_id
+    )
 
 
 def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> Effect:
@@ -122,6 +148,8 @@ def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> E
         booking.google_event_id = event.id
         booking.google_event_link = event.html_link
         booking.meet_link = event.meet_link
+        if booking.status is BookingStatus.SCHEDULED:
+            return  # an event put back for a booking already on the calendar
         if booking.status is BookingStatus.PAID:
             booking.status = BookingStatus.SCHEDULED
             booking.status_reason = None
@@ -143,7 +171,7 @@ def create_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     if not isinstance(plan, _EventPlan):
         return plan
     try:
-        body = build_event_body(plan.spec)
+        build_event_body(plan.spec)
     except InvalidEventError as error:
         return park(
             ParkCode.INVALID.value, f"The event cannot be created: {error.message}", booking_id
@@ -151,27 +179,42 @@ def create_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     client = _client(deps, plan)
     if isinstance(client, OUTCOME_TYPES):
         return client
+    return _insert(client, plan, plan.event_id, restored=False)
+
+
+def _insert(client: CalendarClient, plan: _EventPlan, event_id: str, *, restored: bool) -> Outcome:
+    """Insert the booking's event under ``event_id``; adopt it if it is already there."""
+    body = build_event_body(plan.spec)
+    body["id"] = event_id
     try:
         event = client.insert_event(plan.calendar_id, body, send_updates=plan.spec.send_updates)
-    except ReauthorizationRequiredError as error:
-        return needs_reauth_park(booking_id, error.reason)
     except Exception as error:  # every failure is classified; none escapes
-        outcome = classify(error, operation=Operation.EVENT_INSERT)
-        if outcome.kind is not Action.DUPLICATE:
-            return job_outcome_for(outcome, booking_id=booking_id, host_id=plan.host_id)
-        return _adopt_duplicate(client, plan)
+        kind = classify(error, operation=Operation.EVENT_INSERT).kind
+        if kind is Action.DUPLICATE:
+            return _adopt_duplicate(client, plan, event_id)
+        if kind is Action.EVENT_GONE and event_id != replacement_event_id(plan.booking_id):
+            # 410 "deleted": the id belonged to an event deleted for good. Restore
+            # it if Google still keeps it, else use the booking's second id.
+            return _adopt_duplicate(client, plan, event_id, gone_ok=True)
+        return _failed(plan, error, Operation.EVENT_INSERT)
     return Succeeded(
         f"created event {event.id}",
-        apply=_mark_scheduled(plan, event, False),
+        apply=_mark_scheduled(plan, event, restored),
         operation="events.insert",
         http_status=200,
     )
 
 
-def _adopt_duplicate(client: CalendarClient, plan: _EventPlan) -> Outcome:
-    """Our id already exists: ours means done (restore it if cancelled); not ours means park."""
+def _adopt_duplicate(
+    client: CalendarClient, plan: _EventPlan, event_id: str, *, gone_ok: bool = False
+) -> Outcome:
+    """Our id already exists: ours means done (restore it if cancelled); not ours means park.
+
+    With ``gone_ok`` (the insert said 410), an event Google no longer has is
+    created afresh under the booking's replacement id.
+    """
     try:
-        existing = client.get_event(plan.calendar_id, plan.spec.event_id)
+        existing = client.get_event(plan.calendar_id, event_id)
         if existing.booking_id != plan.booking_id:
             return park(
                 NOT_OURS,
@@ -187,11 +230,11 @@ def _adopt_duplicate(client: CalendarClient, plan: _EventPlan) -> Outcome:
             existing = client.patch_event(
                 plan.calendar_id, existing.id, body, send_updates=plan.spec.send_updates
             )
-    except ReauthorizationRequiredError as error:
-        return needs_reauth_park(plan.booking_id, error.reason)
     except Exception as error:
-        outcome = classify(error, operation=Operation.EVENT_GET)
-        return job_outcome_for(outcome, booking_id=plan.booking_id, host_id=plan.host_id)
+        gone = classify(error, operation=Operation.EVENT_GET).kind is Action.EVENT_GONE
+        if gone_ok and gone:
+            return _insert(client, plan, replacement_event_id(plan.booking_id), restored=False)
+        return _failed(plan, error, Operation.EVENT_GET)
     return Succeeded(
         f"event {existing.id} already existed (a retry after a crash)",
         apply=_mark_scheduled(plan, existing, restored),
@@ -201,7 +244,12 @@ def _adopt_duplicate(client: CalendarClient, plan: _EventPlan) -> Outcome:
 
 
 def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
-    """Move the event to the booking's current times (rescheduling): events.patch, same id."""
+    """Move the event to the booking's current times (rescheduling): events.patch.
+
+    The patch targets the id stored from Google's answer. An event the host
+    deleted in Google (the patch says 404 or 410, or hands back a cancelled
+    event) is put back with the new times instead of retried.
+    """
     booking_id = uuid.UUID(ctx.job.payload["booking_id"])
     plan = _plan_event(ctx, deps, booking_id, BookingStatus.SCHEDULED)
     if not isinstance(plan, _EventPlan):
@@ -213,13 +261,14 @@ def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     patch = {key: body[key] for key in ("summary", "description", "start", "end")}
     try:
         event = client.patch_event(
-            plan.calendar_id, plan.spec.event_id, patch, send_updates=plan.spec.send_updates
+            plan.calendar_id, plan.event_id, patch, send_updates=plan.spec.send_updates
         )
-    except ReauthorizationRequiredError as error:
-        return needs_reauth_park(booking_id, error.reason)
     except Exception as error:
-        outcome = classify(error, operation=Operation.EVENT_PATCH)
-        return job_outcome_for(outcome, booking_id=booking_id, host_id=plan.host_id)
+        if classify(error, operation=Operation.EVENT_PATCH).kind is not Action.EVENT_GONE:
+            return _failed(plan, error, Operation.EVENT_PATCH)
+        return _recreate(client, plan)
+    if event.status == "cancelled":
+        return _recreate(client, plan)
     return Succeeded(
         f"moved event {event.id}",
         apply=record_on_booking(
@@ -228,6 +277,36 @@ def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
         operation="events.patch",
         http_status=200,
     )
+
+
+def _recreate(client: CalendarClient, plan: _EventPlan) -> Outcome:
+    """The host deleted the event: restore it (or insert it again) at the new times."""
+    body = build_event_body(plan.spec)
+    body.pop("id", None)
+    body["status"] = "confirmed"
+    try:
+        event = client.patch_event(
+            plan.calendar_id, plan.event_id, body, send_updates=plan.spec.send_updates
+        )
+    except Exception as error:
+        if classify(error, operation=Operation.EVENT_PATCH).kind is not Action.EVENT_GONE:
+            return _failed(plan, error, Operation.EVENT_PATCH)
+        # Google has forgotten it: a new event, under the booking's own or second id.
+        inserted = _insert(client, plan, plan.spec.event_id, restored=True)
+        return _noted(inserted, plan) if isinstance(inserted, Succeeded) else inserted
+    return _noted(Succeeded(f"restored event {event.id}", operation="events.patch"), plan)
+
+
+def _noted(done: Succeeded, plan: _EventPlan) -> Succeeded:
+    detail = "the event had been deleted from the calendar; put back at the new time"
+    note = record_on_booking(plan.booking_id, "calendar_event_recreated", detail, reason=False)
+
+    def apply(session: Session) -> None:
+        if done.apply is not None:
+            done.apply(session)
+        note(session)
+
+    return replace(done, apply=apply)
 
 
 def delete_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # Token endpoint errors that mean the grant itself is gone: only re-consent helps.
 REAUTH_ERRORS = frozenset({"invalid_grant", "invalid_scope"})
+# ... and those that mean our OAuth client is wrong (RFC 6749 section 5.2): an operator's.
+CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
 
 # Called in the transaction that marks a connection needs_reauth (the host's
 # e-mail is queued there); a hook so this layer imports nothing above it.
@@ -149,6 +151,13 @@ class CredentialProvider:
                 refreshed = self._refresh_at_google(connection, tokens)
             except RefreshError as error:
                 code = refresh_error_code(error)
+                if code in CLIENT_ERRORS:
+                    # Every refresh path comes through here: one alert for the operator.
+                    logger.error(
+                        "google token endpoint refused our oauth client (%s); check "
+                        "LEADSCALENDAR_GOOGLE_CLIENT_ID and LEADSCALENDAR_GOOGLE_CLIENT_SECRET",
+                        code,
+                    )
                 if code not in REAUTH_ERRORS:
                     raise
                 reauth_reason = f"Google answered {code} when refreshing the access token"

@@ -80,6 +80,7 @@ class Action(enum.StrEnum):
     UNKNOWN = "unknown"  # back off a bounded number of times, then park
 
 
+_NON_ORGANIZER_REASON = "forbiddenForNonOrganizer"
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 _SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 _SYNC_REASONS = frozenset({"fullSyncRequired", "updatedMinTooLongAgo"})
@@ -104,6 +105,21 @@ _PERMISSION_MESSAGE = (
 _CALENDAR_GONE_MESSAGE = (
     "The calendar that receives your bookings no longer exists or is no longer "
     "shared with your Google account. Pick another calendar in your settings."
+)
+# "403: Forbidden for non-organizer: the event update request is attempting to set
+# one of the shared event properties in a copy that isn't the organizer's"
+# (Calendar API, Handle API errors): the calendar is writable; the event is not ours.
+_NON_ORGANIZER_MESSAGE = (
+    "Google refused the change because the event on your calendar is organised by "
+    "another Google account, and only its organiser may change it. Choose a calendar "
+    "that belongs to the account you connected, or reconnect with the organiser's account."
+)
+# "403: Daily limit exceeded: the Courtesy API limit for your project has been
+# reached" (Handle API errors): the whole project waits for Google's daily reset.
+_DAILY_LIMIT_MESSAGE = (
+    "Google's daily limit of calendar requests for LeadsCalendar has been reached. "
+    "Bookings are kept and will be added after Google resets the limit at midnight "
+    "US Pacific time; our team has been told."
 )
 _USAGE_LIMIT_MESSAGE = (
     "Google has temporarily limited your calendar because of heavy use "
@@ -231,9 +247,15 @@ def _decide(
     if status == 404:
         if operation in _EVENT_OPERATIONS:
             return Action.EVENT_GONE, {}
+        # Google documents a 404 as "the specified resource was not found" and its
+        # suggested action is "use exponential backoff": a calendar can be briefly
+        # not found. CALENDAR_GONE callers retry a few times before asking the host.
         return Action.CALENDAR_GONE, {"host_message": _CALENDAR_GONE_MESSAGE}
     if status == 410:
-        # We never send sync tokens; if we did, it was a bug on our side.
+        # We never send sync tokens; if we did, it was a bug on our side. Otherwise
+        # 410 "deleted" ("Resource has been deleted"): on an insert it means our
+        # deterministic id belonged to an event that was deleted for good, which
+        # the insert handler deals with on purpose (restore it, or a fresh id).
         return (Action.INVALID, invalid) if reason in _SYNC_REASONS else (Action.EVENT_GONE, {})
     if status == 412:
         return Action.PRECONDITION, {}
@@ -253,7 +275,10 @@ def _decide_403(
     exc: HttpError,
 ) -> tuple[Action, dict[str, Any]]:
     if reason == "dailyLimitExceeded":
-        return Action.BACKOFF_UNTIL, {"not_before": next_quota_reset(now)}
+        return Action.BACKOFF_UNTIL, {
+            "not_before": next_quota_reset(now),
+            "host_message": _DAILY_LIMIT_MESSAGE,
+        }
     if reason == "quotaExceeded":
         return Action.BACKOFF_LONG, {"host_message": _USAGE_LIMIT_MESSAGE}
     if reason in _SCOPE_REASONS or _www_authenticate_error(exc) == "insufficient_scope":
@@ -266,8 +291,10 @@ def _decide_403(
     if domain == "usageLimits":
         # An undocumented usage-limit reason is still "slow down", never "not allowed".
         return Action.BACKOFF, {}
-    # forbiddenForNonOrganizer, requiredAccessLevel, forbidden,
-    # forbiddenForServiceAccounts, notACalendarUser and whatever comes next.
+    if reason == _NON_ORGANIZER_REASON:
+        return Action.PERMISSION, {"host_message": _NON_ORGANIZER_MESSAGE}
+    # requiredAccessLevel, forbidden, forbiddenForServiceAccounts,
+    # notACalendarUser and whatever comes next.
     return Action.PERMISSION, {"host_message": _PERMISSION_MESSAGE.format(message=message)}
 
 

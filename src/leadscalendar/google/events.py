@@ -47,6 +47,16 @@ def event_id_for(booking_id: uuid.UUID) -> str:
     return base64.b32hexencode(booking_id.bytes).decode("ascii").lower().rstrip("=")
 
 
+def replacement_event_id(booking_id: uuid.UUID) -> str:
+    """The booking's second event id, for when Google refuses the first for good.
+
+    Google answers 410 to an insert under the id of an event that was deleted
+    and purged; the id can never be used again. A second id, just as
+    deterministic ("v" is base32hex too), keeps a retry after a crash a 409.
+    """
+    return event_id_for(booking_id) + "v"
+
+
 def conference_request_id_for(booking_id: uuid.UUID) -> str:
     """Google Meet's createRequest id: fixed per booking so retries don't mint new meetings."""
     return f"leadscalendar-{booking_id}"

@@ -24,11 +24,22 @@ _Operation = Callable[[Session, uuid.UUID], Job]
 jobs_app = typer.Typer(help="Inspect and retry background jobs.", no_args_is_help=True)
 
 
+# The reason shown on a list line; ``show`` prints it whole.
+_REASON_CHARS = 80
+
+
 def _line(job: Job) -> str:
     park = f" park={job.park_code}" if job.park_code else ""
+    slow = " slow" if job.status is JobStatus.QUEUED and job.attempts >= job.max_attempts else ""
+    reason = job.park_reason if job.status is JobStatus.PARKED else job.last_error
+    if job.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED) or not reason:
+        why = ""
+    else:
+        short = reason if len(reason) <= _REASON_CHARS else reason[: _REASON_CHARS - 1] + "…"
+        why = f"  why={short!r}"
     return (
-        f"{job.id}  {job.kind:<24} {job.status:<9} {job.attempts}/{job.max_attempts}  "
-        f"due={job.run_after:%Y-%m-%d %H:%M:%S}Z  subject={job.subject_key}{park}"
+        f"{job.id}  {job.kind:<24} {job.status:<9} {job.attempts}/{job.max_attempts}{slow}  "
+        f"due={job.run_after:%Y-%m-%d %H:%M:%S}Z  subject={job.subject_key}{park}{why}"
     )
 
 

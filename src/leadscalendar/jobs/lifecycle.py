@@ -28,6 +28,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.jobs import repository
 from leadscalendar.jobs.backoff import RetryPolicy, next_run_after
+from leadscalendar.jobs.give_up import give_up_instead
 from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus, ParkCode
 from leadscalendar.jobs.outcomes import ClaimedJob, Outcome, Park, Retry, Succeeded
 
@@ -61,7 +62,9 @@ def claim_due(
         for job in repository.lock_claimable(session, now=now, limit=limit, kinds=kinds):
             if job.status is JobStatus.RUNNING:
                 _write_abandoned(session, job, now)
-                if job.attempts >= job.max_attempts:
+                # Past max_attempts only a transient failure's slow phase runs a job:
+                # a lost worker there says nothing about the work, so it runs again.
+                if job.attempts == job.max_attempts:
                     parked = _parked(
                         ParkCode.ATTEMPTS_EXHAUSTED,
                         f"Gave up after {job.attempts} attempts: the last worker stopped "
@@ -164,6 +167,17 @@ def record_outcome(
         finish = _parked(outcome.code, outcome.reason)
         attempt_outcome, message = AttemptOutcome.PARKED, _clip(outcome.reason)
     else:
+        gave_up = give_up_instead(session, claim, outcome)
+        if gave_up is not None:
+            return record_outcome(
+                session,
+                claim,
+                gave_up,
+                started_at=started_at,
+                latency_ms=latency_ms,
+                policy=policy,
+                now=now,
+            )
         finish = _retried(claim, outcome, policy=policy, now=now, rng=rng)
         attempt_outcome = finish.parked_instead or AttemptOutcome.RETRY
         message = _clip(outcome.reason)
@@ -171,6 +185,8 @@ def record_outcome(
         return None
     if outcome.apply is not None:
         outcome.apply(session)
+    if finish.entered_slow and isinstance(outcome, Retry) and outcome.on_slow is not None:
+        outcome.on_slow(session)  # once: the attempt that starts the slow phase
     return _write_attempt(
         session,
         claim,
@@ -242,6 +258,8 @@ class _Finish:
     values: dict[str, Any]
     # Set when a retry was asked for but the attempts ran out.
     parked_instead: AttemptOutcome | None = None
+    # Set by the retry that moves a transient failure from the fast to the slow phase.
+    entered_slow: bool = False
 
     @property
     def status(self) -> JobStatus:
@@ -265,6 +283,23 @@ def _retried(
     now: datetime,
     rng: random.Random | None,
 ) -> _Finish:
+    if claim.attempt >= claim.max_attempts and retry.transient:
+        # No final give-up: only time fixes a transient failure, and the work must
+        # happen when it does. Slowly, so a long outage costs little.
+        run_after = next_run_after(
+            policy,
+            claim.attempt,
+            now,
+            retry_after=retry.retry_after,
+            not_before=retry.not_before,
+            rng=rng,
+            slow=True,
+        )
+        return _Finish(
+            {"status": JobStatus.QUEUED, "run_after": run_after, "last_error": retry.reason}
+            | _NO_LEASE,
+            entered_slow=claim.attempt == claim.max_attempts,
+        )
     if claim.attempt >= claim.max_attempts:
         parked = _parked(
             ParkCode.ATTEMPTS_EXHAUSTED,

@@ -45,19 +45,6 @@ class Succeeded:
 
 
 @dataclass(frozen=True)
-class Retry:
-    """Try again later: after backoff, never before ``retry_after`` seconds or ``not_before``."""
-
-    reason: str
-    retry_after: float | None = None
-    not_before: datetime | None = None
-    http_status: int | None = None
-    google_reason: str | None = None
-    operation: str | None = None
-    apply: Effect | None = None
-
-
-@dataclass(frozen=True)
 class Park:
     """Stop until a person acts; ``reason`` is shown to them, ``code`` drives resumption."""
 
@@ -67,6 +54,35 @@ class Park:
     google_reason: str | None = None
     operation: str | None = None
     apply: Effect | None = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Try again later: after backoff, never before ``retry_after`` seconds or ``not_before``.
+
+    ``transient`` marks a failure that only time fixes (the remote side is down
+    or slowing us down): once the job's attempts are spent it keeps retrying at
+    the policy's slow interval instead of parking, because no person can do
+    anything about it and the work must still happen when the remote side is
+    back. ``on_slow`` holds writes applied once, in the attempt that moves the
+    job into that slow phase: the place to tell a person, once.
+
+    ``give_up_after`` bounds a failure that may be a person's problem: after
+    that many attempts in a row ending in this same failure (same operation,
+    status and reason), the job parks with ``give_up`` instead.
+    """
+
+    reason: str
+    retry_after: float | None = None
+    not_before: datetime | None = None
+    http_status: int | None = None
+    google_reason: str | None = None
+    operation: str | None = None
+    apply: Effect | None = None
+    transient: bool = False
+    on_slow: Effect | None = None
+    give_up_after: int | None = None
+    give_up: Park | None = None
 
 
 Outcome = Succeeded | Retry | Park

@@ -110,3 +110,13 @@ def list_attempts(session: Session, job_id: uuid.UUID) -> Sequence[JobAttempt]:
         .where(JobAttempt.job_id == job_id)
         .order_by(JobAttempt.started_at, JobAttempt.number)
     ).all()
+
+
+def latest_attempts(session: Session, job_id: uuid.UUID, limit: int) -> Sequence[JobAttempt]:
+    """A job's ``limit`` most recent attempts, newest first."""
+    return session.scalars(
+        select(JobAttempt)
+        .where(JobAttempt.job_id == job_id)
+        .order_by(JobAttempt.finished_at.desc(), JobAttempt.number.desc())
+        .limit(limit)
+    ).all()

@@ -36,6 +36,8 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 class MailTemplate(enum.StrEnum):
     NEEDS_REAUTH = "needs_reauth"
     BOOKING_PARKED = "booking_parked"
+    # A booking's calendar work keeps failing for reasons only time fixes: told once.
+    BOOKING_DELAYED = "booking_delayed"
     REFUND = "refund"
     PAYMENT_MISMATCH = "payment_mismatch"
     # To the lead.

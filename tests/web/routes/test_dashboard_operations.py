@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import html
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from leadscalendar.bookings.google_outcomes import SLOW_PHASE_REASON
+from leadscalendar.bookings.job_kinds import CREATE_EVENT
+from leadscalendar.config import Settings
+from leadscalendar.db.base import utcnow
 from leadscalendar.jobs.models import AttemptOutcome, Job, JobStatus
 from tests.support.booking_env import BookingEnv, wait_for
+from tests.support.bookings_env import BookingsEnv, engine_settings, google_error
 from tests.support.dashboard import (
     attempts_of,
     booking_type,
@@ -14,6 +24,7 @@ from tests.support.dashboard import (
     submit,
     type_form,
 )
+from tests.support.google_sandbox import GoogleSandbox
 
 OPERATIONS = "/dashboard/operations"
 
@@ -111,3 +122,43 @@ def test_another_host_cannot_see_or_change_this_hosts_things(booking_env: Bookin
 
     assert booking_type(booking_env.services, "intro").title == "Intro call"
     assert len(attempts_of(booking_env.services, job.id)) == 1
+
+
+@pytest.fixture
+def app_settings(
+    google_sandbox: GoogleSandbox, database_url: str, tmp_path: Path, app_port: int
+) -> Settings:
+    """For ``bookings_env``: a worker with a fast first phase (``booking_env`` has its own)."""
+    return engine_settings(
+        google_sandbox, database_url=database_url, data_dir=tmp_path, app_port=app_port
+    )
+
+
+@pytest.mark.usefixtures("cheap_password_hashing")
+def test_a_booking_waiting_out_a_long_outage_says_why_to_the_lead_and_the_host(
+    bookings_env: BookingsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = bookings_env
+    monkeypatch.setattr(env.settings, "jobs_slow_retry_seconds", 3600.0)
+    outage = google_error(503, "backendError", "Backend Error")
+    env.script("events.insert", *[outage] * 25)
+    [booking_id] = env.book()
+
+    def slow(jobs: list[Job]) -> bool:
+        return bool(jobs) and jobs[0].status is JobStatus.QUEUED and jobs[0].attempts == 20
+
+    with env.worker():
+        env.wait_for_jobs(slow, timeout=40)
+    [job] = env.jobs(CREATE_EVENT)
+    assert job.run_after > utcnow() + timedelta(minutes=40)
+
+    token = env.services.links.token_for(booking_id)
+    status_page = env.app.client.get(f"/bookings/{booking_id}", params={"token": token})
+    assert status_page.status_code == 200
+    assert SLOW_PHASE_REASON in html.unescape(status_page.text)
+
+    operations = env.app.client.get(OPERATIONS)
+    row = operations.text.split(f'id="job-{job.id}"')[1].split("</li>")[0]
+    assert "waiting for Google" in row
+    assert "every 15 to 30 minutes" in row
+    assert "Backend Error" in row

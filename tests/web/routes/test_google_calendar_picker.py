@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from leadscalendar.bookings.google_outcomes import CALENDAR_NOT_FOUND_TRIES
 from leadscalendar.bookings.job_kinds import CREATE_EVENT
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.config import Settings
 from leadscalendar.jobs import JobStatus, ParkCode
 from tests.support.app_env import csrf_from
-from tests.support.bookings_env import BookingsEnv, engine_settings
+from tests.support.bookings_env import BookingsEnv, engine_settings, google_error
+from tests.support.dashboard import submit, type_form
 from tests.support.google_sandbox import GoogleSandbox
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
@@ -115,3 +117,49 @@ def test_a_permission_park_resumes_when_the_host_picks_a_writable_calendar(
     env.drain()
     assert len(env.events_of_calendar(other, booking_id)) == 1
     assert env.booking(booking_id).status is BookingStatus.SCHEDULED
+
+
+def test_a_booking_parked_for_a_missing_calendar_resumes_when_the_host_reconnects(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    not_found = google_error(404, "notFound", "Not Found")
+    env.script("events.insert", *[not_found] * CALENDAR_NOT_FOUND_TRIES)
+    [booking_id] = env.book()
+    env.drain()
+    [job] = env.jobs(CREATE_EVENT)
+    assert job.park_code == ParkCode.CALENDAR_GONE
+    page = env.app.connect()
+    assert page.status_code == 200, page.text
+    env.drain()
+    assert env.jobs(CREATE_EVENT)[0].status is JobStatus.SUCCEEDED, env.describe_jobs()
+    assert env.booking(booking_id).status is BookingStatus.SCHEDULED
+
+
+def test_a_booking_parked_for_its_types_calendar_resumes_when_the_type_gets_another(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    doomed = calendars_by_role(env)["owner"]
+    env.update_type(calendar_id=doomed)
+    env.sandbox.control("DELETE", f"calendars/{doomed}")
+    [booking_id] = env.book()
+    env.drain()
+    [job] = env.jobs(CREATE_EVENT)
+    assert job.park_code == ParkCode.CALENDAR_GONE
+    form = type_form(
+        title="Intro call",
+        slug="intro",
+        duration_minutes="30",
+        price="0.00",
+        requires_approval="<absent>",
+        daily_limit="",
+        calendar_id=env.calendar_id,
+    )
+    url = f"/dashboard/types/{env.booking_type_id}"
+    saved = submit(env.app.client, url, url, form)
+    assert saved.status_code == 303, saved.text
+    env.drain()
+    assert env.jobs(CREATE_EVENT)[0].status is JobStatus.SUCCEEDED, env.describe_jobs()
+    assert len(env.events_of_calendar(env.calendar_id, booking_id)) == 1
+    assert env.booking(booking_id).google_calendar_id == env.calendar_id

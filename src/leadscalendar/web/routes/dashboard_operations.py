@@ -31,6 +31,8 @@ ADVICE = {
     ParkCode.ATTEMPTS_EXHAUSTED.value: "Google kept failing for a long time; retry when "
     "Google is healthy again.",
     "not_connected": "Connect Google Calendar on the dashboard home.",
+    "misconfigured": "LeadsCalendar's Google set-up is being looked at by its operator; "
+    "nothing is needed from you.",
 }
 
 
@@ -45,6 +47,8 @@ def operations(request: Request, session: DbSession, host: CurrentHost) -> Respo
             "booking": bookings.get(parse_uuid(job.subject_key) or uuid.UUID(int=0)),
             "label": host_views.job_label(job.kind),
             "advice": ADVICE.get(job.park_code or ""),
+            # Past its attempts and still queued: a transient failure's slow phase.
+            "slow": job.status is JobStatus.QUEUED and job.attempts >= job.max_attempts,
         }
         for job in jobs
     ]

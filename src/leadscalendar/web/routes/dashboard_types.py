@@ -13,8 +13,10 @@ from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import booking_types, repository
 from leadscalendar.bookings.booking_types import MAX_REMINDERS, BookingTypeIn
 from leadscalendar.bookings.errors import BookingTypeNotFoundError
+from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR
 from leadscalendar.bookings.models import BookingType
 from leadscalendar.errors import ConflictError
+from leadscalendar.jobs import resume_parked
 from leadscalendar.payments.money import format_money
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import type_form
@@ -159,10 +161,14 @@ def update_type(
     _own_type(session, host, type_id)
     choices = writable_calendars(services, session, host.id)
     booking_type = _own_type(session, host, type_id)
+    previous_calendar = booking_type.calendar_id
     try:
         data = _validated(form, choices)
         booking_types.update_booking_type(session, booking_type, data)
         session.flush()
+        if booking_type.calendar_id != previous_calendar:
+            # Bookings parked because the old calendar was gone or read-only retry there.
+            resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CALENDAR)
     except FormInvalidError as invalid:
         errors = invalid.errors
     except ConflictError as conflict:

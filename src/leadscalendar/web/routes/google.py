@@ -9,11 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
+from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR, RESUMED_ON_CONNECT
 from leadscalendar.google import service as google
 from leadscalendar.google.calendar import CalendarInfo
 from leadscalendar.google.errors import GoogleCalendarError, Operation, classify
 from leadscalendar.google.exceptions import ReauthorizationRequiredError
-from leadscalendar.jobs import ParkCode, resume_parked
+from leadscalendar.jobs import resume_parked
 from leadscalendar.services import Services
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep, session_nonce
@@ -24,11 +25,6 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter()
 
-# Parked calendar jobs a (re)connection can unblock: with a working grant, maybe on
-# another account, they are worth a fresh try; they park again if not.
-RESUMED_ON_CONNECT = (ParkCode.NEEDS_REAUTH, "not_connected", ParkCode.PERMISSION)
-# ... and those a newly chosen calendar can unblock.
-RESUMED_ON_CALENDAR = (ParkCode.CALENDAR_GONE, ParkCode.PERMISSION)
 
 DENIED_MESSAGE = (
     "You chose not to give LeadsCalendar access to Google Calendar, so nothing was "
@@ -111,9 +107,8 @@ def _writable_calendars(session: Session, services: Services, host: Host) -> lis
     # Credentials write (a refreshed token) in their own transaction; on SQLite the
     # request's open transaction would block them, so end it before calling Google.
     session.commit()
-    client = services.calendars.for_host(host.id)
     try:
-        calendars = client.list_calendars()
+        calendars = services.calendars.for_host(host.id).list_calendars()
     except ReauthorizationRequiredError:
         raise
     except Exception as error:

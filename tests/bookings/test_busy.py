@@ -1,0 +1,63 @@
+"""Free/busy failures remembered per host, so page views during a rate limit spare Google."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from leadscalendar.bookings.busy import UNREADABLE, BusyTimes
+from leadscalendar.bookings.errors import NotTakingBookingsError
+from leadscalendar.db.base import utcnow
+from tests.support.bookings_env import BookingsEnv, google_error
+
+RATE_LIMITED = google_error(429, "rateLimitExceeded", "Rate Limit Exceeded", domain="usageLimits")
+
+
+def fetch(busy: BusyTimes, env: BookingsEnv, days_ahead: int = 2) -> object:
+    start = utcnow() + timedelta(days=days_ahead)
+    return busy.fetch(env.host_id, ["primary"], start, start + timedelta(days=1))
+
+
+def free_busy_calls(env: BookingsEnv) -> int:
+    return int(env.stats()["calls"].get("freebusy.query", 0))
+
+
+def test_page_views_during_a_rate_limit_ask_google_once_then_back_off(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    busy = BusyTimes(env.services.calendars, failure_base_seconds=0.5)
+    before = free_busy_calls(env)
+    env.script("freebusy.query", RATE_LIMITED, RATE_LIMITED)
+    for days_ahead in (2, 2, 3, 9):  # other windows of the same host wait too
+        with pytest.raises(NotTakingBookingsError) as refused:
+            fetch(busy, env, days_ahead)
+        assert refused.value.message == UNREADABLE
+    assert free_busy_calls(env) == before + 1
+
+    time.sleep(0.6)
+    with pytest.raises(NotTakingBookingsError):
+        fetch(busy, env)  # the second failure in a row: now a 1 s wait
+    time.sleep(0.6)
+    with pytest.raises(NotTakingBookingsError):
+        fetch(busy, env)
+    assert free_busy_calls(env) == before + 2
+
+    time.sleep(0.5)
+    assert fetch(busy, env) == ()
+    assert free_busy_calls(env) == before + 3
+
+
+def test_retry_after_from_google_outlasts_the_backoff(bookings_env: BookingsEnv) -> None:
+    env = bookings_env
+    busy = BusyTimes(env.services.calendars, failure_base_seconds=0.1)
+    before = free_busy_calls(env)
+    env.script("freebusy.query", RATE_LIMITED | {"headers": {"Retry-After": "2"}})
+    with pytest.raises(NotTakingBookingsError):
+        fetch(busy, env)
+    time.sleep(0.5)
+    with pytest.raises(NotTakingBookingsError):
+        fetch(busy, env)
+    assert free_busy_calls(env) == before + 1
