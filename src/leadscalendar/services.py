@@ -34,7 +34,12 @@ from leadscalendar.notifications import (
 from leadscalendar.payments.factory import build_payment_provider
 from leadscalendar.payments.provider import PaymentProvider
 from leadscalendar.payments.webhooks import PaymentEventHandler
-from leadscalendar.ratelimits import DatabaseWindowStore, RedisWindowStore, WindowStore
+from leadscalendar.ratelimits import (
+    DatabaseWindowStore,
+    FallbackWindowStore,
+    RedisWindowStore,
+    WindowStore,
+)
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,13 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
 
 
 def build_window_store(settings: Settings, session_factory: sessionmaker[Session]) -> WindowStore:
-    """Redis when configured (no table writes per login and hold), else the database."""
+    """Redis when configured (no table writes per login and hold), else the database.
+
+    With Redis, the database stands in while Redis cannot be reached, so a Redis
+    restart never turns a login or a hold into an error.
+    """
+    database = DatabaseWindowStore(session_factory)
     redis_url = settings.redis_url.get_secret_value()
     if redis_url:
-        return RedisWindowStore.from_url(redis_url)
-    return DatabaseWindowStore(session_factory)
+        return FallbackWindowStore(RedisWindowStore.from_url(redis_url), database)
+    return database

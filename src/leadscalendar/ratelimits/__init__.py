@@ -1,5 +1,6 @@
 """Abuse limits shared by every web process: sliding windows in the database or in Redis."""
 
+from leadscalendar.ratelimits.fallback import FallbackWindowStore
 from leadscalendar.ratelimits.stores import (
     DatabaseWindowStore,
     Decision,
@@ -7,4 +8,10 @@ from leadscalendar.ratelimits.stores import (
     WindowStore,
 )
 
-__all__ = ["DatabaseWindowStore", "Decision", "RedisWindowStore", "WindowStore"]
+__all__ = [
+    "DatabaseWindowStore",
+    "Decision",
+    "FallbackWindowStore",
+    "RedisWindowStore",
+    "WindowStore",
+]

@@ -35,6 +35,7 @@ from leadscalendar.ratelimits.models import RateLimitHit
 # (a scan of many addresses) do not stay in the table forever.
 SWEEP_EVERY_HITS = 256
 REDIS_PREFIX = "leadscalendar:window:"
+REDIS_TIMEOUT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,14 @@ class RedisWindowStore:
 
     @classmethod
     def from_url(cls, url: str) -> RedisWindowStore:
-        return cls(redis.Redis.from_url(url))
+        # Short timeouts: a Redis that is away must cost a login milliseconds, not seconds.
+        return cls(
+            redis.Redis.from_url(
+                url,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+        )
 
     def hit(self, key: str, limit: int, window_seconds: float) -> Decision:
         now = self._clock()

@@ -4,10 +4,10 @@ and per address alone.
 The limits count in a store every web process shares (``ratelimits``: the
 database by default, Redis when ``LEADSCALENDAR_REDIS_URL`` is set, chosen in
 ``services.py``), so a limit is the same with one process or ten, and survives
-restarts. ``SlidingWindowLimiter`` is the same window in one process's memory,
-for code that needs no sharing. The per-e-mail limit on active holds needs
-neither: it is counted in the database under the per-host lock, in
-``bookings.service.create_hold``, so it is exact across processes.
+restarts; with Redis, the database stands in while Redis is away. The
+per-e-mail limit on active holds needs neither: it is counted in the database
+under the per-host lock, in ``bookings.service.create_hold``, so it is exact
+across processes.
 
 Clients are told apart by ``request.client.host``. Behind a reverse proxy that
 is the proxy's address unless ``LEADSCALENDAR_FORWARDED_ALLOW_IPS`` names the
@@ -20,11 +20,7 @@ keyed by their /64, the block one subscriber usually gets.
 from __future__ import annotations
 
 import ipaddress
-import math
 import threading
-import time
-from collections import deque
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -33,85 +29,6 @@ from fastapi import Depends, Request
 from leadscalendar.errors import RateLimitedError
 from leadscalendar.ratelimits import Decision, WindowStore
 from leadscalendar.services import Services
-
-# Forget idle keys every so many calls, so a scan of many addresses cannot grow memory forever.
-SWEEP_EVERY_CALLS = 1024
-
-
-class SlidingWindowLimiter:
-    """At most ``limit`` events per key within any ``window_seconds``; thread-safe."""
-
-    def __init__(
-        self,
-        limit: int,
-        window_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit = limit
-        self.window_seconds = window_seconds
-        self._clock = clock
-        self._events: dict[Hashable, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._calls = 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.limit > 0
-
-    def _window(self, key: Hashable, now: float) -> deque[float]:
-        events = self._events.setdefault(key, deque())
-        horizon = now - self.window_seconds
-        while events and events[0] <= horizon:
-            events.popleft()
-        return events
-
-    def _retry_after(self, events: deque[float], now: float) -> int:
-        return max(1, math.ceil(events[0] + self.window_seconds - now))
-
-    def _maybe_sweep(self, now: float) -> None:
-        self._calls += 1
-        if self._calls % SWEEP_EVERY_CALLS:
-            return
-        horizon = now - self.window_seconds
-        for key in [k for k, events in self._events.items() if not events or events[-1] <= horizon]:
-            del self._events[key]
-
-    def check(self, key: Hashable) -> Decision:
-        """Would one more event be allowed? Records nothing."""
-        if not self.enabled:
-            return Decision(True, 0)
-        with self._lock:
-            now = self._clock()
-            events = self._window(key, now)
-            if len(events) < self.limit:
-                return Decision(True, 0)
-            return Decision(False, self._retry_after(events, now))
-
-    def hit(self, key: Hashable) -> Decision:
-        """Record one event if it fits; the decision says whether it did."""
-        if not self.enabled:
-            return Decision(True, 0)
-        with self._lock:
-            now = self._clock()
-            self._maybe_sweep(now)
-            events = self._window(key, now)
-            if len(events) >= self.limit:
-                return Decision(False, self._retry_after(events, now))
-            events.append(now)
-            return Decision(True, 0)
-
-    def record(self, key: Hashable) -> None:
-        """Record an event whether or not it fits (a failure that already happened)."""
-        if not self.enabled:
-            return
-        with self._lock:
-            now = self._clock()
-            self._maybe_sweep(now)
-            self._window(key, now).append(now)
-
-    def reset(self, key: Hashable) -> None:
-        with self._lock:
-            self._events.pop(key, None)
 
 
 @dataclass(frozen=True)
