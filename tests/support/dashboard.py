@@ -109,6 +109,7 @@ def type_form(**overrides: Any) -> dict[str, str]:
         "reminder_minutes_0": "1440",
         "reminder_method_1": "popup",
         "reminder_minutes_1": "10",
+        "mail_reminders": "24h, 1h",
         "hold_minutes": "20",
         "refund_cutoff_hours": "48",
         "requires_approval": "on",

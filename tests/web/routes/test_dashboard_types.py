@@ -227,3 +227,43 @@ def test_a_currency_stripe_cannot_charge_in_is_refused_on_the_currency_field(
         assert refused.status_code == 400
         assert "not a currency we can charge in" in field_error(refused.text, "currency")
     assert "deep-dive" not in google_app.client.get("/dashboard/types").text
+
+
+def test_reminder_emails_are_set_on_the_form_and_survive_an_edit(google_app: ConnectedApp) -> None:
+    google_app.connect()
+    fresh = google_app.client.get(NEW)
+    assert 'value="24h, 1h"' in fresh.text, "a new type offers the default reminders"
+
+    submit(
+        google_app.client,
+        NEW,
+        "/dashboard/types",
+        type_form(mail_reminders="2d, 90m; 15", remind_host="on"),
+    )
+    stored = booking_type(google_app.services, "deep-dive")
+    assert stored.mail_reminder_minutes == [2880, 90, 15]
+    assert stored.remind_host
+    url = f"/dashboard/types/{stored.id}"
+    assert 'value="2d, 90m, 15m"' in google_app.client.get(url).text
+
+    # Saving another field keeps the reminders the form showed; blank turns them off.
+    submit(
+        google_app.client,
+        url,
+        url,
+        type_form(title="Deep dive II", mail_reminders="2d, 90m, 15m", remind_host="on"),
+    )
+    assert booking_type(google_app.services, "deep-dive").mail_reminder_minutes == [2880, 90, 15]
+    submit(google_app.client, url, url, type_form(mail_reminders="", remind_host="<absent>"))
+    cleared = booking_type(google_app.services, "deep-dive")
+    assert cleared.mail_reminder_minutes == [] and not cleared.remind_host
+
+
+def test_reminder_times_that_cannot_be_read_are_refused_beside_the_field(
+    google_app: ConnectedApp,
+) -> None:
+    google_app.connect()
+    for text, message in [("tomorrow", "24h, 1h"), ("1w", "24h, 1h"), ("0m", "1 to")]:
+        refused = submit(google_app.client, NEW, "/dashboard/types", type_form(mail_reminders=text))
+        assert refused.status_code == 400, text
+        assert message in field_error(refused.text, "mail_reminders"), text

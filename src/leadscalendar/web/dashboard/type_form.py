@@ -32,11 +32,18 @@ INT_FIELDS = (
     "refund_cutoff_hours",
 )
 TEXT_FIELDS = ("title", "slug", "description", "currency", "location", "calendar_id")
-CHECKBOXES = ("requires_approval", "active")
+CHECKBOXES = ("requires_approval", "active", "remind_host")
 LOCATION_KINDS = ("none", "place", "meet")
 
 # Where a model field's error is shown on the form.
-FIELD_FOR = {"price_minor": "price", "google_meet": "location", "reminders": "reminders"}
+FIELD_FOR = {
+    "price_minor": "price",
+    "google_meet": "location",
+    "reminders": "reminders",
+    "mail_reminder_minutes": "mail_reminders",
+}
+# A duration as hosts write it: "24h", "90m", "2d", or plain minutes.
+DURATION_UNITS = {"d": 24 * 60, "h": 60, "m": 1, "": 1}
 
 SEND_UPDATES_LABELS = {
     SendUpdates.ALL: "E-mail everyone (lead and guests)",
@@ -63,6 +70,9 @@ def initial_values(booking_type: BookingType | None) -> FormValues:
             location_kind="none",
             send_updates=SendUpdates.ALL.value,
             active="on",
+            mail_reminders=format_offsets(
+                defaults["mail_reminder_minutes"].get_default(call_default_factory=True)
+            ),
         )
         return values
     values = {name: str(getattr(booking_type, name)) for name in INT_FIELDS}
@@ -79,6 +89,7 @@ def initial_values(booking_type: BookingType | None) -> FormValues:
         daily_limit="" if booking_type.daily_limit is None else str(booking_type.daily_limit),
         calendar_id=booking_type.calendar_id or "",
         send_updates=booking_type.send_updates.value,
+        mail_reminders=format_offsets(booking_type.mail_reminder_minutes),
     )
     for index, (method, minutes) in enumerate(booking_type.reminders or []):
         method_field, minutes_field = reminder_fields(index)
@@ -87,6 +98,34 @@ def initial_values(booking_type: BookingType | None) -> FormValues:
         if getattr(booking_type, name):
             values[name] = "on"
     return values
+
+
+def format_offsets(minutes: list[int]) -> str:
+    """``[1440, 60, 90]`` as a host reads it: ``"24h, 1h, 90m"``."""
+    parts = []
+    for value in minutes:
+        if value % (24 * 60) == 0 and value >= 48 * 60:
+            parts.append(f"{value // (24 * 60)}d")
+        elif value % 60 == 0:
+            parts.append(f"{value // 60}h")
+        else:
+            parts.append(f"{value}m")
+    return ", ".join(parts)
+
+
+def _mail_reminders(values: FormValues, errors: FieldErrors) -> list[int] | None:
+    """``"24h, 1h"`` as minutes; blank is no reminder e-mails at all."""
+    minutes: list[int] = []
+    for part in values.get("mail_reminders", "").replace(";", ",").split(","):
+        text = part.strip().lower().replace(" ", "")
+        if not text:
+            continue
+        number, unit = text.rstrip("dhm"), text[len(text.rstrip("dhm")) :]
+        if not number.isdigit() or unit not in DURATION_UNITS:
+            errors["mail_reminders"] = 'write times like "24h, 1h" or "30m"'
+            return None
+        minutes.append(int(number) * DURATION_UNITS[unit])
+    return minutes
 
 
 def _reminders(values: FormValues, errors: FieldErrors) -> list[tuple[str, int]] | None:
@@ -132,6 +171,7 @@ def parse(values: FormValues) -> BookingTypeIn:
     raw["calendar_id"] = values.get("calendar_id", "").strip() or None
     raw["send_updates"] = values.get("send_updates", "")
     raw["reminders"] = _reminders(values, errors)
+    raw["mail_reminder_minutes"] = _mail_reminders(values, errors)
     for name in CHECKBOXES:
         raw[name] = values.get(name) == "on"
     try:
