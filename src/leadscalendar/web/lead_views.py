@@ -72,7 +72,9 @@ def clock_for(requested: str | None, accept_language: str | None) -> Clock:
     language, _, rest = first.partition("-")
     region = rest.rsplit("-", 1)[-1].upper() if rest else ""
     if region:
-        return "12h" if region in TWELVE_HOUR_REGIONS else "24h"
+        # French Canada reads 24 hours where English Canada reads 12.
+        twelve = region in TWELVE_HOUR_REGIONS and (language.lower(), region) != ("fr", "CA")
+        return "12h" if twelve else "24h"
     return "12h" if language.lower() in TWELVE_HOUR_LANGUAGES else "24h"
 
 
