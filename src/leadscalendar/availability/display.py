@@ -79,3 +79,36 @@ def group_by_day(slots: Iterable[Slot], time_zone: str, clock: Clock = "24h") ->
         local = _localize(slot, zone, clock)
         days.setdefault(local.start.date(), []).append(local)
     return [DaySlots(day=day, slots=tuple(items)) for day, items in sorted(days.items())]
+
+
+def zone_abbreviation(value: datetime) -> str:
+    """``CET`` or, for zones without a letter abbreviation (tzdata writes ``+03``), ``GMT+3``."""
+    name = value.tzname() or ""
+    if name[:1] not in ("+", "-"):
+        return name
+    offset = value.utcoffset() or timedelta(0)
+    return gmt_offset_label(offset)
+
+
+def gmt_offset_label(offset: timedelta) -> str:
+    """``GMT``, ``GMT+1``, ``GMT-3:30``: how people write an offset, not ISO's ``-03:30``."""
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "GMT"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def format_day_time(value: datetime, clock: Clock = "24h") -> str:
+    """``14:35 CET, Tue 3 Dec 2026``: a moment a lead can act on, zone and date included.
+
+    Used where a bare time misleads: a hold that ends after midnight, or a
+    checkout page that shows no time zone of its own.
+    """
+    if clock == "24h":
+        text = f"{value:%H:%M}"
+    else:
+        hour = value.hour % 12 or 12
+        text = f"{hour}:{value:%M} {'AM' if value.hour < 12 else 'PM'}"
+    return f"{text} {zone_abbreviation(value)}, {value:%a} {value.day} {value:%b %Y}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from leadscalendar.availability.display import format_day_time
+from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings.models import Booking, BookingType
 from leadscalendar.payments.provider import CheckoutRequest, CheckoutSession, PaymentProvider
 
@@ -29,7 +31,7 @@ def start_checkout(
             host_id=booking.host_id,
             amount_minor=booking.amount_minor,
             currency=booking.currency,
-            description=f"{booking_type.title} on {booking.start_at:%Y-%m-%d %H:%M} UTC",
+            description=checkout_line(booking, booking_type),
             customer_email=booking.lead_email,
             success_url=success_url,
             cancel_url=cancel_url,
@@ -38,3 +40,15 @@ def start_checkout(
             first_attempt_at=booking.checkout_started_at,
         )
     )
+
+
+def checkout_line(booking: Booking, booking_type: BookingType) -> str:
+    """``Coaching session, 09:00 CET, Tue 3 Dec 2026 (Europe/Paris)``: the lead's own clock.
+
+    The checkout page is the provider's, so it cannot convert times; a line in
+    UTC made leads believe they had booked the wrong hour. Derived from stored
+    fields only, so a retried request stays identical (see ``start_checkout``).
+    """
+    zone = booking.lead_time_zone
+    local = booking.start_at.astimezone(load_zone(zone))
+    return f"{booking_type.title}, {format_day_time(local)} ({zone})"

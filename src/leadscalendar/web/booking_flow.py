@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval, group_by_day
+from leadscalendar.availability.display import Clock
 from leadscalendar.bookings import changes, repository, service
 from leadscalendar.bookings.checkout import start_checkout
 from leadscalendar.bookings.errors import BookingTypeNotFoundError
@@ -63,7 +64,14 @@ def list_slots(
     first_day: date,
     days: int,
     time_zone: str,
+    clock: Clock = "24h",
+    exclude: uuid.UUID | None = None,
 ) -> SlotsOut:
+    """Free slots of ``days`` days from ``first_day`` in the lead's zone: one free/busy read.
+
+    ``exclude`` leaves one booking out of the taken times, as ``reschedule``
+    does for the booking it moves, so its page offers what it would accept.
+    """
     if not 1 <= days <= MAX_DAYS_PER_REQUEST:
         raise LeadsCalendarError(f"Ask for 1 to {MAX_DAYS_PER_REQUEST} days at a time.")
     host, booking_type = find_booking_type(session, host_slug, type_slug)
@@ -72,9 +80,16 @@ def list_slots(
     end = start + timedelta(days=days + 2)
     busy = _busy(services, session, host, booking_type, start, end)
     context = SlotContext(
-        session, host, booking_type, busy=busy, now=now, window_start=start, window_end=end
+        session,
+        host,
+        booking_type,
+        busy=busy,
+        now=now,
+        window_start=start,
+        window_end=end,
+        exclude=exclude,
     )
-    grouped = group_by_day(context.slots(start, end), time_zone)
+    grouped = group_by_day(context.slots(start, end), time_zone, clock)
     last_day = first_day + timedelta(days=days)
     return SlotsOut(
         time_zone=time_zone,

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Query
+from fastapi import Query, Request
 from sqlalchemy.orm import Session
 
-from leadscalendar.availability.display import format_local_time
+from leadscalendar.availability.display import Clock, format_local_time
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.changes import has_started, refund_deadline
@@ -27,6 +27,10 @@ Token = Annotated[
     str, Query(min_length=1, max_length=512, description="The booking's signed token.")
 ]
 TzParam = Annotated[str | None, Query(max_length=64, description="The lead's IANA time zone.")]
+ClockParam = Annotated[
+    str | None, Query(max_length=2, description="The lead's clock: 12 or 24 (hours).")
+]
+MonthParam = Annotated[str | None, Query(max_length=7, description="The month shown: 2026-12.")]
 
 HOLD_EXPIRED = (
     "Your hold on this time has expired, so it may have gone to someone else. "
@@ -73,6 +77,11 @@ def refund_policy(booking: Booking, cutoff_hours: int, time_zone: str, now: date
     else:
         rule = f"Cancel before {when} for a full refund; after that, nothing is refunded."
     return f"{rule} {DEADLINE_RULE}"
+
+
+def lead_clock(request: Request, clock: str | None) -> Clock:
+    """The clock the lead asked for, else their browser language's (``lead_views.clock_for``)."""
+    return lead_views.clock_for(clock, request.headers.get("accept-language"))
 
 
 def status_url(booking_id: uuid.UUID, token: str, **flags: str) -> str:

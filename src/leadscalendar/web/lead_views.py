@@ -6,11 +6,17 @@ Pure functions, so the templates stay free of logic and the wording is tested on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from leadscalendar.availability.display import EN_DASH, format_local_time
+from leadscalendar.availability.display import (
+    EN_DASH,
+    Clock,
+    format_day_time,
+    format_local_time,
+    gmt_offset_label,
+)
 from leadscalendar.availability.zone_names import canonical_zone, canonical_zone_names
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.notifications.ics import utc_stamp
@@ -22,6 +28,56 @@ GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
 def zone_names() -> tuple[str, ...]:
     """Every canonical IANA zone name, sorted, for the time-zone picker."""
     return tuple(sorted(canonical_zone_names()))
+
+
+def zone_label(name: str, at: datetime) -> str:
+    """``Europe/Berlin — Berlin (GMT+1)``: the IANA name people search by, the city and
+    the offset they compare with their watch (at ``at``, since offsets move with DST)."""
+    city = name.rsplit("/", 1)[-1].replace("_", " ")
+    offset = at.astimezone(load_zone(name)).utcoffset() or timedelta(0)
+    return f"{name} — {city} ({gmt_offset_label(offset)})"
+
+
+@lru_cache(maxsize=2)
+def _zone_labels(hour: datetime) -> dict[str, str]:
+    return {name: zone_label(name, hour) for name in zone_names()}
+
+
+def zone_labels(now: datetime) -> dict[str, str]:
+    """Readable names for every zone in the picker, cached per hour (offsets change on the hour)."""
+    return _zone_labels(now.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
+
+
+# Regions whose people read a 12-hour clock (CLDR's preferred hour format "h"), and
+# languages that default to it when the browser names no region; the rest read 24 hours.
+TWELVE_HOUR_REGIONS = frozenset(
+    {"US", "CA", "AU", "NZ", "IN", "PH", "PK", "BD", "EG", "SA", "AE", "JO"}
+    | {"KW", "QA", "OM", "BH", "KR", "TW", "MX", "CO", "SV", "HN", "NI"}
+)
+TWELVE_HOUR_LANGUAGES = frozenset({"en", "ar", "bn", "hi", "ko", "ur"})
+
+
+def clock_for(requested: str | None, accept_language: str | None) -> Clock:
+    """The lead's clock: their toggle (``clock=12|24``) or else their browser's first language.
+
+    Only a default: the page's script corrects it from the browser's own hour
+    cycle, and the toggle is always on the page.
+    """
+    if requested in ("12", "24"):
+        return "12h" if requested == "12" else "24h"
+    first = (accept_language or "").split(",")[0].split(";")[0].strip().replace("_", "-")
+    language, _, rest = first.partition("-")
+    region = rest.rsplit("-", 1)[-1].upper() if rest else ""
+    if region:
+        # French Canada reads 24 hours where English Canada reads 12.
+        twelve = region in TWELVE_HOUR_REGIONS and (language.lower(), region) != ("fr", "CA")
+        return "12h" if twelve else "24h"
+    return "12h" if language.lower() in TWELVE_HOUR_LANGUAGES else "24h"
+
+
+def clock_param(clock: Clock) -> str:
+    """The ``clock`` query value for ``clock``: ``12`` or ``24``."""
+    return "12" if clock == "12h" else "24"
 
 
 def resolve_zone(requested: str | None, fallback: str) -> str:
@@ -59,12 +115,17 @@ class Moment:
         return f"{self.day} at {self.time} ({self.zone})"
 
 
-def moment(start: datetime, end: datetime, time_zone: str) -> Moment:
+def moment(start: datetime, end: datetime, time_zone: str, clock: Clock = "24h") -> Moment:
     """The day and ``09:00-10:00`` of a booking in ``time_zone``."""
     zone = load_zone(time_zone)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    span = f"{format_local_time(local_start)}{EN_DASH}{format_local_time(local_end)}"
+    span = f"{format_local_time(local_start, clock)}{EN_DASH}{format_local_time(local_end, clock)}"
     return Moment(day=day_label(local_start.date()), time=span, zone=time_zone)
+
+
+def hold_until_label(moment_: datetime, time_zone: str, clock: Clock = "24h") -> str:
+    """``14:35 CET, Tue 3 Dec 2026`` in the lead's zone: a hold may end after midnight."""
+    return format_day_time(moment_.astimezone(load_zone(time_zone)), clock)
 
 
 def slot_label(start: datetime, time_zone: str) -> str:

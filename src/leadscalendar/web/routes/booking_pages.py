@@ -8,7 +8,7 @@ and cancel URLs point at the status page). Registered before the
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -30,18 +30,20 @@ from leadscalendar.errors import ConflictError, NotFoundError
 from leadscalendar.google.events import event_id_for
 from leadscalendar.inputs import BookableDate, bounded_moment
 from leadscalendar.notifications.ics import IcsEvent, event_uid, render_ics
-from leadscalendar.web import booking_flow, lead_views
+from leadscalendar.web import booking_flow, lead_views, month_view
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.deps import DbSession, ServicesDep
 from leadscalendar.web.lead_context import (
     HOLD_EXPIRED,
     POLLED_STATUSES,
     RESCHEDULABLE,
+    ClockParam,
+    MonthParam,
     Token,
     TzParam,
     booking_context,
     hold_expired,
-    slot_days,
+    lead_clock,
     status_url,
 )
 from leadscalendar.web.templating import templates
@@ -168,42 +170,51 @@ def _reschedule_page(
     booking: Booking,
     token: str,
     *,
-    time_zone: str,
-    first_day: date | None = None,
+    asked: month_view.MonthQuery,
     message: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The booking page's month view over the slots ``reschedule`` accepts for this booking.
+
+    Same computation as the move itself: this booking's own time is not taken,
+    so times overlapping it (and its day's limit) are offered as they are accepted.
+    """
     if booking.status not in RESCHEDULABLE:
         raise ConflictError("This booking can no longer be moved.")
     if has_started(booking, utcnow()):
         raise BookingStartedError()
     host, booking_type = bookings_repository.host_and_type_of(session, booking)
-    context = booking_context(services, session, booking, token, time_zone)
-    today = utcnow().astimezone(load_zone(time_zone)).date()
-    start = max(first_day or today, today)
+    context = booking_context(services, session, booking, token, asked.time_zone)
+    base = f"/bookings/{booking.id}/reschedule"
+    view = month_view.load(
+        services,
+        session,
+        host_slug=host.slug,
+        booking_type=booking_type,
+        asked=asked,
+        base=base,
+        extra={"token": token},
+        exclude=booking.id,
+    )
+    clock = lead_views.clock_param(asked.clock)
     context.update(
-        days=[],
+        view=None,
         message=message,
         unavailable=None,
         zone_names=lead_views.zone_names(),
-        action=f"/bookings/{booking.id}/reschedule",
+        zone_labels=lead_views.zone_labels(utcnow()),
+        clock=asked.clock,
+        clock_param=clock,
+        when=lead_views.moment(booking.start_at, booking.end_at, asked.time_zone, asked.clock),
+        current_start=booking.start_at,
+        action=base,
     )
-    try:
-        slots = booking_flow.list_slots(
-            services,
-            session,
-            host_slug=host.slug,
-            type_slug=booking_type.slug,
-            first_day=start,
-            days=7,
-            time_zone=time_zone,
-        )
-        context["days"] = slot_days(slots)
-    except NotTakingBookingsError as exc:
-        context["unavailable"] = exc.message
-        status_code = exc.status_code
-    later = (start + timedelta(days=7)).isoformat()
-    context["later_url"] = f"{context['reschedule_url']}&tz={time_zone}&start={later}"
+    if isinstance(view, NotTakingBookingsError):
+        context["unavailable"] = view.message
+        status_code = view.status_code
+    else:
+        query = {"token": token, "month": view.month_key}
+        context.update(view=view, clock_urls=month_view.clock_urls(base, query, asked.time_zone))
     return templates.TemplateResponse(
         request, "public/reschedule.html", context, status_code=status_code
     )
@@ -217,14 +228,18 @@ def reschedule_page(
     booking_id: uuid.UUID,
     token: Token,
     tz: TzParam = None,
+    clock: ClockParam = None,
+    month: MonthParam = None,
+    day: Annotated[BookableDate | None, Query()] = None,
     start: Annotated[BookableDate | None, Query()] = None,
 ) -> Response:
-    """The same slot list as the booking page; picking a slot moves the booking."""
+    """The same month view as the booking page; picking a time moves the booking."""
     booking = _load(services, session, booking_id, token)
     time_zone = lead_views.resolve_zone(tz, booking.lead_time_zone)
-    return _reschedule_page(
-        request, session, services, booking, token, time_zone=time_zone, first_day=start
+    asked = month_view.MonthQuery(
+        time_zone, lead_clock(request, clock), month_view.parse_month(month), day or start
     )
+    return _reschedule_page(request, session, services, booking, token, asked=asked)
 
 
 @router.post("/{booking_id}/reschedule", dependencies=[Depends(require_csrf)])
@@ -236,9 +251,11 @@ def reschedule(
     token: FormStr = "",
     start: FormStr = "",
     tz: FormStr = "",
+    clock: FormStr = "",
 ) -> Response:
     booking = _load(services, session, booking_id, token)
     time_zone = lead_views.resolve_zone(tz, booking.lead_time_zone)
+    asked = month_view.MonthQuery(time_zone, lead_clock(request, clock))
     try:
         new_start = bounded_moment(datetime.fromisoformat(start))
     except ValueError:
@@ -248,7 +265,7 @@ def reschedule(
             services,
             booking,
             token,
-            time_zone=time_zone,
+            asked=asked,
             message="That time is not valid. Please pick one from the list.",
             status_code=400,
         )
@@ -265,7 +282,9 @@ def reschedule(
             services,
             booking,
             token,
-            time_zone=time_zone,
+            asked=month_view.MonthQuery(
+                time_zone, asked.clock, day=new_start.astimezone(load_zone(time_zone)).date()
+            ),
             message=f"That time was just taken. {exc.message}",
             status_code=409,
         )

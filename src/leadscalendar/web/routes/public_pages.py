@@ -19,7 +19,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from leadscalendar.accounts.models import Host
+from leadscalendar.availability.display import Clock
 from leadscalendar.availability.zones import load_zone
+from leadscalendar.bookings import repository as bookings_repository
 from leadscalendar.bookings import service as booking_service
 from leadscalendar.bookings.errors import NotTakingBookingsError, SlotTakenError
 from leadscalendar.bookings.models import Booking, BookingType
@@ -41,6 +43,7 @@ from leadscalendar.web import (
     booking_flow,
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
     lead_views,
+    month_view,
 )
 from leadscalendar.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from leadscalendar.web.csrf import require_csrf
@@ -48,11 +51,13 @@ from leadscalendar.web.deps import DbSession, ServicesDep
 from leadscalendar.web.idempotency import answer_once, keyed_request
 from leadscalendar.web.lead_context import (
     HOLD_EXPIRED,
+    ClockParam,
+    MonthParam,
     Token,
     TzParam,
     booking_context,
     hold_expired,
-    slot_days,
+    lead_clock,
     status_url,
 )
 from leadscalendar.web.rate_limit import HoldRateLimit
@@ -60,7 +65,6 @@ from leadscalendar.web.templating import templates
 
 router = APIRouter(tags=["public pages"])
 
-DAYS_PER_PAGE = 7
 GUEST_SEPARATORS = re.compile(r"[\s,;]+")
 FormStr = Annotated[str, Form(max_length=8000)]
 FORM_ALREADY_SENT = (
@@ -68,7 +72,9 @@ FORM_ALREADY_SENT = (
 )
 
 
-def _type_context(host: Host, booking_type: BookingType, time_zone: str) -> dict[str, Any]:
+def _type_context(
+    host: Host, booking_type: BookingType, time_zone: str, clock: Clock = "24h"
+) -> dict[str, Any]:
     return {
         "host_name": host.name,
         "host_slug": host.slug,
@@ -77,6 +83,9 @@ def _type_context(host: Host, booking_type: BookingType, time_zone: str) -> dict
         "price": format_price(booking_type.price_minor, booking_type.currency),
         "time_zone": time_zone,
         "zone_names": lead_views.zone_names(),
+        "zone_labels": lead_views.zone_labels(utcnow()),
+        "clock": clock,
+        "clock_param": lead_views.clock_param(clock),
     }
 
 
@@ -88,37 +97,36 @@ def booking_page(
     host_slug: str,
     type_slug: str,
     tz: TzParam = None,
+    clock: ClockParam = None,
+    month: MonthParam = None,
+    day: Annotated[BookableDate | None, Query()] = None,
     start: Annotated[BookableDate | None, Query()] = None,
 ) -> Response:
-    """The booking type and its free slots, a week at a time, in the lead's zone."""
+    """The booking type, a month of days with free times, and the picked day's times.
+
+    ``start`` is the week pager's old parameter, kept so shared links still open.
+    """
     host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
     time_zone = lead_views.resolve_zone(tz, host.timezone)
-    today = utcnow().astimezone(load_zone(time_zone)).date()
-    first_day = max(start or today, today)
-    context = _type_context(host, booking_type, time_zone)
-    context.update(first_day=first_day, days=[], unavailable=None, status_code=200)
-    try:
-        slots = booking_flow.list_slots(
-            services,
-            session,
-            host_slug=host_slug,
-            type_slug=type_slug,
-            first_day=first_day,
-            days=DAYS_PER_PAGE,
-            time_zone=time_zone,
-        )
-        context["days"] = slot_days(slots)
-    except NotTakingBookingsError as exc:
-        context.update(unavailable=exc.message, status_code=exc.status_code)
+    chosen_clock = lead_clock(request, clock)
     base = f"/{host_slug}/{type_slug}"
-    later = first_day + timedelta(days=DAYS_PER_PAGE)
-    context["later_url"] = f"{base}?tz={time_zone}&start={later.isoformat()}"
-    if first_day > today:
-        earlier = max(today, first_day - timedelta(days=DAYS_PER_PAGE))
-        context["earlier_url"] = f"{base}?tz={time_zone}&start={earlier.isoformat()}"
+    context = _type_context(host, booking_type, time_zone, chosen_clock)
+    asked = month_view.MonthQuery(
+        time_zone, chosen_clock, month_view.parse_month(month), day or start
+    )
+    view = month_view.load(
+        services, session, host_slug=host_slug, booking_type=booking_type, asked=asked, base=base
+    )
+    status_code = 200
+    if isinstance(view, NotTakingBookingsError):
+        context.update(view=None, unavailable=view.message)
+        status_code = view.status_code
+    else:
+        context.update(view=view, unavailable=None)
+        context["clock_urls"] = month_view.clock_urls(base, dict(request.query_params), time_zone)
     context["book_url"] = f"{base}/book"
     return templates.TemplateResponse(
-        request, "public/booking_type.html", context, status_code=context["status_code"]
+        request, "public/booking_type.html", context, status_code=status_code
     )
 
 
@@ -136,20 +144,28 @@ def _details_page(
     *,
     start: datetime,
     time_zone: str,
+    clock: Clock = "24h",
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     end = start + timedelta(minutes=booking_type.duration_minutes)
-    context = _type_context(host, booking_type, time_zone)
+    context = _type_context(host, booking_type, time_zone, clock)
+    day = start.astimezone(load_zone(time_zone)).date()
     context.update(
         start=start.isoformat(),
-        when=lead_views.moment(start, end, time_zone),
+        when=lead_views.moment(start, end, time_zone, clock),
         values=values or {},
         errors=errors or {},
         nonce=secrets.token_urlsafe(16),
         action=f"/{host.slug}/{booking_type.slug}/book",
-        back_url=f"/{host.slug}/{booking_type.slug}?tz={time_zone}",
+        back_url=month_view.page_url(
+            f"/{host.slug}/{booking_type.slug}",
+            {"tz": time_zone, "clock": lead_views.clock_param(clock)},
+            month=f"{day:%Y-%m}",
+            day=day.isoformat(),
+        )
+        + "#times",
     )
     return templates.TemplateResponse(
         request, "public/details.html", context, status_code=status_code
@@ -164,12 +180,18 @@ def details_form(
     type_slug: str,
     start: Annotated[str, Query(max_length=64)],
     tz: TzParam = None,
+    clock: ClockParam = None,
 ) -> Response:
     """The lead's details for the picked slot: name, e-mail, notes, guests."""
     host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
     time_zone = lead_views.resolve_zone(tz, host.timezone)
     return _details_page(
-        request, host, booking_type, start=_parse_start(start), time_zone=time_zone
+        request,
+        host,
+        booking_type,
+        start=_parse_start(start),
+        time_zone=time_zone,
+        clock=lead_clock(request, clock),
     )
 
 
@@ -289,10 +311,12 @@ def hold_slot(
     notes: FormStr = "",
     guests: FormStr = "",
     nonce: FormStr = "",
+    clock: FormStr = "",
 ) -> Response:
     """Hold the slot, then show the review page; a taken slot shows the next free ones."""
     host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
     time_zone = lead_views.resolve_zone(tz, host.timezone)
+    chosen_clock = lead_clock(request, clock)
     moment = _parse_start(start)
     values = {"name": name, "email": email, "notes": notes, "guests": guests}
 
@@ -303,6 +327,7 @@ def hold_slot(
             booking_type,
             start=moment,
             time_zone=time_zone,
+            clock=chosen_clock,
             values=values,
             errors=errors,
             status_code=status_code,
@@ -320,7 +345,10 @@ def hold_slot(
     except SlotTakenError as exc:
         return _slot_taken_page(request, host, booking_type, time_zone, values, exc)
     token = services.links.token_for(booking_id)
-    return RedirectResponse(f"/bookings/{booking_id}/review?token={token}", status_code=303)
+    review_url = f"/bookings/{booking_id}/review?token={token}"
+    return RedirectResponse(
+        f"{review_url}&clock={lead_views.clock_param(chosen_clock)}", status_code=303
+    )
 
 
 def _review_page(
@@ -330,10 +358,22 @@ def _review_page(
     booking: Booking,
     token: str,
     *,
+    clock: Clock = "24h",
     expired: bool = False,
 ) -> Response:
-    context = booking_context(services, session, booking, token, booking.lead_time_zone)
-    context["expired_message"] = HOLD_EXPIRED if expired else None
+    time_zone = booking.lead_time_zone
+    context = booking_context(services, session, booking, token, time_zone)
+    booking_type = bookings_repository.get_booking_type_by_id(session, booking.booking_type_id)
+    context.update(
+        expired_message=HOLD_EXPIRED if expired else None,
+        when=lead_views.moment(booking.start_at, booking.end_at, time_zone, clock),
+        requires_approval=bool(booking_type and booking_type.requires_approval),
+        clock_param=lead_views.clock_param(clock),
+    )
+    if booking.hold_expires_at is not None:
+        context["hold_until"] = lead_views.hold_until_label(
+            booking.hold_expires_at, time_zone, clock
+        )
     return templates.TemplateResponse(
         request, "public/review.html", context, status_code=409 if expired else 200
     )
@@ -346,6 +386,7 @@ def review(
     services: ServicesDep,
     booking_id: uuid.UUID,
     token: Token,
+    clock: ClockParam = None,
 ) -> Response:
     """ "You are booking X on <date> at <time> for <price>" and the Confirm button."""
     services.links.verify(booking_id, token)
@@ -353,7 +394,13 @@ def review(
     if booking.status is not BookingStatus.HELD:
         return RedirectResponse(status_url(booking.id, token), status_code=303)
     return _review_page(
-        request, services, session, booking, token, expired=hold_expired(booking, utcnow())
+        request,
+        services,
+        session,
+        booking,
+        token,
+        clock=lead_clock(request, clock),
+        expired=hold_expired(booking, utcnow()),
     )
 
 
@@ -364,12 +411,16 @@ def confirm(
     services: ServicesDep,
     booking_id: uuid.UUID,
     token: FormStr = "",
+    clock: FormStr = "",
 ) -> Response:
     """Free types go straight to the status page; paid types to the checkout page."""
     services.links.verify(booking_id, token)
     booking = booking_service.get_booking(session, booking_id)
     if booking.status is BookingStatus.HELD and hold_expired(booking, utcnow()):
-        return _review_page(request, services, session, booking, token, expired=True)
+        chosen_clock = lead_clock(request, clock)
+        return _review_page(
+            request, services, session, booking, token, clock=chosen_clock, expired=True
+        )
     booking = booking_flow.confirm(services, session, booking_id)
     if booking.status is BookingStatus.AWAITING_PAYMENT and booking.checkout_url:
         return RedirectResponse(booking.checkout_url, status_code=303)
