@@ -32,6 +32,9 @@ class CancelledBy(enum.StrEnum):
     HOST = "host"
 
 
+# The timeline kind of a host's message to the lead, and how the lead's page introduces it.
+HOST_MESSAGE = "host_message"
+HOST_MESSAGE_LEAD_IN = "Message from the host: "
 # Bookings whose calendar event exists or may be about to.
 EVENT_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
 
@@ -43,11 +46,23 @@ def approve(session: Session, booking: Booking) -> Booking:
     return booking
 
 
-def decline(session: Session, booking: Booking) -> Booking:
+def decline(session: Session, booking: Booking, *, reason: str | None = None) -> Booking:
+    """Decline a booking awaiting approval; ``reason`` is the host's message to the lead."""
     move(session, booking, BookingStatus.DECLINED, "declined by the host")
     booking.status_reason = "The host declined this booking; any payment is refunded in full."
+    _host_message(session, booking, reason)
     enqueue_refund(session, booking, "declined by the host")
     return booking
+
+
+def _host_message(session: Session, booking: Booking, reason: str | None) -> None:
+    """The host's own words to the lead: on the timeline (kind ``host_message``, for
+    mails) and after the status reason the lead's page shows."""
+    message = (reason or "").strip()
+    if not message:
+        return
+    note(session, booking, HOST_MESSAGE, message)
+    booking.status_reason = f"{booking.status_reason or ''} {HOST_MESSAGE_LEAD_IN}{message}".strip()
 
 
 def refund_due(booking: Booking, by: CancelledBy, now: datetime, cutoff_hours: int) -> bool:
@@ -57,8 +72,18 @@ def refund_due(booking: Booking, by: CancelledBy, now: datetime, cutoff_hours: i
     return now <= booking.start_at - timedelta(hours=cutoff_hours)
 
 
-def cancel(session: Session, booking: Booking, *, by: CancelledBy, now: datetime) -> Booking:
-    """Cancel; the event (created, being created or never created) is removed by a job."""
+def cancel(
+    session: Session,
+    booking: Booking,
+    *,
+    by: CancelledBy,
+    now: datetime,
+    reason: str | None = None,
+) -> Booking:
+    """Cancel; the event (created, being created or never created) is removed by a job.
+
+    ``reason``: the host's message to the lead, if they wrote one.
+    """
     if booking.status is BookingStatus.CANCELLED:
         return booking
     had_event = booking.status in EVENT_STATUSES
@@ -66,6 +91,7 @@ def cancel(session: Session, booking: Booking, *, by: CancelledBy, now: datetime
     assert booking_type is not None
     move(session, booking, BookingStatus.CANCELLED, f"cancelled by the {by.value}")
     booking.status_reason = f"Cancelled by the {by.value}."
+    _host_message(session, booking, reason)
     if had_event:
         cancel_pending_for_subject(session, str(booking.id), kinds=[CREATE_EVENT, UPDATE_EVENT])
         enqueue_event_deletion(session, booking)
