@@ -16,6 +16,7 @@ from typing import Any
 FIELD_LABELS: Mapping[str, str] = {
     "name": "your name",
     "email": "your e-mail address",
+    "password": "your password",
     "notes": "your notes",
     "guests": "the guests",
     "time_zone": "the time zone",
