@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     token_refresh_margin_seconds: int = 120
 
     log_level: str = "INFO"
+    # Sites whose pages may frame the booking-page embeds (/embed/...), comma-separated
+    # origins such as https://coach.example; empty: any site. The dashboard never is.
+    embed_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Abuse limits (leadscalendar.web.rate_limit); 0 turns a limit off.
     # Hold attempts per client address per hour, counted in each web process.
@@ -155,7 +158,7 @@ class Settings(BaseSettings):
     # Failed logins per client address per window, whatever e-mails it tries.
     login_failures_per_address_per_window: int = Field(default=50, ge=0)
 
-    @field_validator("token_keys", mode="before")
+    @field_validator("token_keys", "embed_allowed_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):

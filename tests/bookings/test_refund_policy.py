@@ -139,7 +139,7 @@ def test_a_lead_cannot_move_cancel_or_refund_a_started_booking_but_the_host_can(
     assert db_booking(env, booking.id).status.value == "scheduled"
 
     detail = f"/dashboard/bookings/{booking.id}"
-    assert 'id="confirm-started"' in env.host.client.get(detail).text
+    assert 'id="confirm-started"' in env.host.client.get(f"{detail}/cancel").text
     unconfirmed = submit(env.host.client, detail, f"{detail}/cancel", follow=True)
     assert "time has already come" in unconfirmed.text
     assert db_booking(env, booking.id).status.value == "scheduled"

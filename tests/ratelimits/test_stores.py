@@ -142,3 +142,18 @@ def test_the_database_keeps_digests_of_keys_and_sweeps_expired_rows(
         keys = set(session.scalars(select(RateLimitHit.key_hash)))
     assert stored is not None and stored < 300, "rows older than every window were swept"
     assert not any("@" in key for key in keys)
+
+
+def test_peek_says_whether_one_more_fits_and_counts_nothing(
+    make_store: Callable[[bool], WindowStore], clock: Clock, key: str
+) -> None:
+    store = make_store(True)
+    for _ in range(5):
+        assert store.peek(key, 2, 10.0).allowed, "peeking never fills the window"
+    store.hit(key, 2, 10.0)
+    clock.seconds += 4
+    store.hit(key, 2, 10.0)
+    full = store.peek(key, 2, 10.0)
+    assert not full.allowed and full.retry_after_seconds == 6
+    clock.seconds += 6
+    assert store.peek(key, 2, 10.0).allowed, "the first hit left the window"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy import select, update
 
 from leadscalendar.bookings.models import Booking
 from tests.support.booking_env import BookingEnv
+from tests.support.lead_pages import details_form, form_fields, held_from, submit_details
 
 
 def free_slots(env: BookingEnv, type_slug: str, count: int) -> list[str]:
@@ -100,3 +102,40 @@ def test_an_idempotent_retry_is_answered_even_at_the_limit(booking_env: BookingE
         headers=headers,
     )
     assert retry.status_code == 201 and retry.json()["id"] == first.json()["id"]
+
+
+def test_form_typos_do_not_count_against_the_hold_limit(booking_env: BookingEnv) -> None:
+    client = booking_env.lead
+    form = details_form(client, "intro")
+    for _ in range(12):
+        typo = submit_details(client, "intro", form_fields(form.text, email="lena@example"))
+        assert typo.status_code == 400, typo.text
+    fixed = submit_details(client, "intro", form_fields(form.text))
+    assert "You are booking" in held_from(fixed).review.text
+
+
+def test_invalid_api_bodies_do_not_count_against_the_hold_limit(booking_env: BookingEnv) -> None:
+    slots = free_slots(booking_env, "intro", 1)
+    for _ in range(12):
+        assert hold(booking_env, "intro", slots[0], "not-an-address").status_code == 400
+    assert hold(booking_env, "intro", slots[0], "lena@example.com").status_code == 201
+
+
+def test_the_limit_page_says_when_to_try_again_and_leads_back(booking_env: BookingEnv) -> None:
+    slots = free_slots(booking_env, "intro", 10)
+    for index, start in enumerate(slots):
+        assert hold(booking_env, "intro", start, f"lead{index}@example.com").status_code == 201
+    client = booking_env.lead
+    form = details_form(client, "intro")
+    page = submit_details(client, "intro", form_fields(form.text, email="late@example.com"))
+    assert page.status_code == 429
+    assert page.headers["content-type"].startswith("text/html")
+    message = re.search(r'id="error-message">([^<]+)<', page.text)
+    assert message is not None
+    assert re.fullmatch(
+        r"Too many booking attempts from your network\. "
+        r"Please try again in about (5\d|60) minutes\.",
+        message.group(1),
+    )
+    assert '<a href="/coach/intro" id="back">Back to the booking page</a>' in page.text
+    assert "/dashboard" not in page.text

@@ -40,7 +40,11 @@ def assert_security_headers(response: httpx.Response) -> None:
 
 @pytest.fixture(autouse=True)
 def extra_routes(app: FastAPI) -> None:
-    """Routes that fail on purpose and one that shows the nonce templates get."""
+    """Routes that fail on purpose and one that shows the nonce templates get.
+
+    Their paths start with "_", which no host slug can: added after the app's
+    own routes, a slug-shaped path would be taken by the host page ``/{host}``.
+    """
 
     def boom() -> None:
         raise RuntimeError("boom")
@@ -48,9 +52,9 @@ def extra_routes(app: FastAPI) -> None:
     def nonce(request: Request) -> PlainTextResponse:
         return PlainTextResponse(request.state.csp_nonce)
 
-    app.add_api_route("/boom", boom)
+    app.add_api_route("/_boom", boom)
     app.add_api_route("/api/v1/boom", boom)
-    app.add_api_route("/nonce", nonce)
+    app.add_api_route("/_nonce", nonce)
 
 
 def test_pages_have_the_headers(client: httpx.Client) -> None:
@@ -94,7 +98,7 @@ def test_404_page_has_the_headers(client: httpx.Client) -> None:
 
 def test_500_page_and_json_have_the_headers(app_url: str) -> None:
     # Fresh connections: uvicorn closes the connection after an unhandled error.
-    page = httpx.get(f"{app_url}/boom")
+    page = httpx.get(f"{app_url}/_boom")
     assert page.status_code == 500
     assert "Something went wrong" in page.text and "boom" not in page.text
     assert_security_headers(page)
@@ -129,7 +133,7 @@ def test_a_url_carrying_a_token_is_never_cached(client: httpx.Client) -> None:
 
 
 def test_each_response_gets_a_fresh_nonce_that_templates_can_use(client: httpx.Client) -> None:
-    first, second = client.get("/nonce"), client.get("/nonce")
+    first, second = client.get("/_nonce"), client.get("/_nonce")
     for response in (first, second):
         match = NONCE.search(response.headers["content-security-policy"])
         assert match and match.group(1) == response.text
@@ -171,3 +175,16 @@ def test_hsts_only_when_the_public_url_is_https(https_app: FastAPI, client: http
         response = httpx.get(f"{url}/login")
     hsts = response.headers["strict-transport-security"]
     assert hsts.startswith("max-age=31536000")
+
+
+def test_only_the_listed_sites_may_frame_the_embeds() -> None:
+    settings = Settings(embed_allowed_origins="https://coach.example, https://www.coach.example/x")
+    policy = SecurityPolicy.from_settings(settings)
+    embed = dict(policy.headers("/embed/coach/session", "", "n0nce"))
+    assert "frame-ancestors https://coach.example https://www.coach.example;" in (
+        embed["Content-Security-Policy"] + ";"
+    )
+    assert "X-Frame-Options" not in embed
+    dashboard = dict(policy.headers("/dashboard", "", "n0nce"))
+    assert "frame-ancestors 'none'" in dashboard["Content-Security-Policy"]
+    assert dashboard["X-Frame-Options"] == "DENY"

@@ -37,6 +37,11 @@ class Actor(enum.StrEnum):
 CancelledBy = Actor
 
 
+# The timeline kind of a host's message to the lead, and how the lead's page introduces it.
+HOST_MESSAGE = "host_message"
+HOST_MESSAGE_LEAD_IN = "Message from the host: "
+
+
 # Bookings whose calendar event exists or may be about to.
 EVENT_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
 
@@ -49,12 +54,24 @@ def approve(session: Session, booking: Booking) -> Booking:
     return booking
 
 
-def decline(session: Session, booking: Booking) -> Booking:
+def decline(session: Session, booking: Booking, *, reason: str | None = None) -> Booking:
+    """Decline a booking awaiting approval; ``reason`` is the host's message to the lead."""
     move(session, booking, BookingStatus.DECLINED, "declined by the host")
     booking.status_reason = "The host declined this booking; any payment is refunded in full."
+    _host_message(session, booking, reason)
     enqueue_refund(session, booking, "declined by the host")
     mails.booking_declined(session, booking)
     return booking
+
+
+def _host_message(session: Session, booking: Booking, reason: str | None) -> None:
+    """The host's own words to the lead: on the timeline (kind ``host_message``, for
+    mails) and after the status reason the lead's page shows."""
+    message = (reason or "").strip()
+    if not message:
+        return
+    note(session, booking, HOST_MESSAGE, message)
+    booking.status_reason = f"{booking.status_reason or ''} {HOST_MESSAGE_LEAD_IN}{message}".strip()
 
 
 def refund_deadline(booking: Booking, cutoff_hours: int) -> datetime:
@@ -83,11 +100,18 @@ def _refuse_started_for_lead(booking: Booking, by: Actor, now: datetime) -> None
         raise BookingStartedError()
 
 
-def cancel(session: Session, booking: Booking, *, by: Actor, now: datetime) -> Booking:
+def cancel(
+    session: Session,
+    booking: Booking,
+    *,
+    by: Actor,
+    now: datetime,
+    reason: str | None = None,
+) -> Booking:
     """Cancel; the event (created, being created or never created) is removed by a job.
 
     A lead cannot cancel an appointment whose time has come (``BookingStartedError``);
-    the host can, and always refunds.
+    the host can, and always refunds. ``reason``: the host's message to the lead.
     """
     if booking.status is BookingStatus.CANCELLED:
         return booking
@@ -97,6 +121,7 @@ def cancel(session: Session, booking: Booking, *, by: Actor, now: datetime) -> B
     assert booking_type is not None
     move(session, booking, BookingStatus.CANCELLED, f"cancelled by the {by.value}")
     booking.status_reason = f"Cancelled by the {by.value}."
+    _host_message(session, booking, reason)
     if had_event:
         cancel_pending_for_subject(session, str(booking.id), kinds=[CREATE_EVENT, UPDATE_EVENT])
         enqueue_event_deletion(session, booking)

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
-from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 
 
@@ -53,7 +53,13 @@ def list_bookings(
 ) -> BookingPage:
     """One page of the host's bookings; upcoming soonest first, past most recent first."""
     conditions = [Booking.host_id == host_id]
-    if wanted.status is not None:
+    if wanted.status is BookingStatus.REFUNDED:
+        # Cancelled and declined bookings are refunded too: their money went back.
+        refunded = select(BookingEvent.id).where(
+            BookingEvent.booking_id == Booking.id, BookingEvent.kind == "refunded"
+        )
+        conditions.append(or_(Booking.status == BookingStatus.REFUNDED, refunded.exists()))
+    elif wanted.status is not None:
         conditions.append(Booking.status == wanted.status)
     if wanted.when is When.UPCOMING:
         conditions.append(Booking.end_at >= now)
@@ -71,6 +77,22 @@ def list_bookings(
         select(Booking).where(*conditions).order_by(order, Booking.id).limit(limit).offset(offset)
     ).all()
     return BookingPage(rows, total)
+
+
+def count_upcoming_active(session: Session, host_id: uuid.UUID, *, now: datetime) -> int:
+    """The host's bookings still to come that hold their slot (what a disconnect affects)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(
+                Booking.host_id == host_id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.end_at >= now,
+            )
+        )
+        or 0
+    )
 
 
 def get_booking(

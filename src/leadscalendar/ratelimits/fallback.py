@@ -49,6 +49,13 @@ class FallbackWindowStore:
             self._warn(error)
             return self._fallback.hit(key, limit, window_seconds)
 
+    def peek(self, key: str, limit: int, window_seconds: float) -> Decision:
+        try:
+            return self._primary.peek(key, limit, window_seconds)
+        except UNREACHABLE as error:
+            self._warn(error)
+            return self._fallback.peek(key, limit, window_seconds)
+
     def release(self, key: str, ticket: str) -> None:
         # A ticket is released where it was taken; releasing in both is harmless
         # (no store knows the other's tickets), and keeps a success from counting.

@@ -54,6 +54,10 @@ class WindowStore(Protocol):
         """Add one event if it fits the window, atomically; the decision says whether it did."""
         ...
 
+    def peek(self, key: str, limit: int, window_seconds: float) -> Decision:
+        """Would one more event fit? Adds nothing (a cheap early refusal)."""
+        ...
+
     def release(self, key: str, ticket: str) -> None:
         """Take back the event a ``hit`` added."""
         ...
@@ -101,6 +105,20 @@ class DatabaseWindowStore:
             ticket = uuid.uuid4()
             session.add(RateLimitHit(id=ticket, key_hash=key_hash, at=now, expires_at=now + window))
         return Decision(True, 0, str(ticket))
+
+    def peek(self, key: str, limit: int, window_seconds: float) -> Decision:
+        now = self._clock()
+        window = timedelta(seconds=window_seconds)
+        with unit_of_work(self._factory) as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(RateLimitHit.at)).where(
+                    RateLimitHit.key_hash == _digest(key), RateLimitHit.at > now - window
+                )
+            ).one()
+        if count < limit:
+            return Decision(True, 0)
+        oldest_at = oldest if isinstance(oldest, datetime) else now
+        return Decision(False, max(1, math.ceil((oldest_at + window - now).total_seconds())))
 
     def release(self, key: str, ticket: str) -> None:
         with unit_of_work(self._factory) as session:
@@ -182,6 +200,16 @@ class RedisWindowStore:
             return Decision(True, 0, ticket)
         retry = float(oldest) + window_seconds - now
         return Decision(False, max(1, math.ceil(retry)))
+
+    def peek(self, key: str, limit: int, window_seconds: float) -> Decision:
+        now = self._clock()
+        in_window = self._client.zrangebyscore(
+            REDIS_PREFIX + _digest(key), f"({now - window_seconds!r}", "+inf", withscores=True
+        )
+        if len(in_window) < limit:
+            return Decision(True, 0)
+        oldest = float(in_window[0][1])
+        return Decision(False, max(1, math.ceil(oldest + window_seconds - now)))
 
     def release(self, key: str, ticket: str) -> None:
         self._client.zrem(REDIS_PREFIX + _digest(key), ticket)

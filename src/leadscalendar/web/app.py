@@ -28,6 +28,7 @@ from leadscalendar.web.routes import (
     health,
     host_api,
     host_api_bookings,
+    host_pages,
     public_api,
     public_pages,
     webhooks,
@@ -89,7 +90,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(router)
     for api_module in (host_api, host_api_bookings, api_keys):
         app.include_router(api_module.router)
-    # Last: "/{host}/{type}" would otherwise shadow every two-segment path above.
+    # Last: "/{host}" and "/{host}/{type}" would otherwise shadow the paths above.
     app.include_router(booking_pages.router)
+    app.include_router(host_pages.router)
     app.include_router(public_pages.router)
     return app

@@ -232,7 +232,10 @@ def booking_out(
         checkout_url=booking.checkout_url
         if booking.status is BookingStatus.AWAITING_PAYMENT
         else None,
-        google_event_link=booking.google_event_link,
+        # A cancelled booking's event is deleted: never hand out a link to it.
+        google_event_link=booking.google_event_link
+        if booking.status in changes.EVENT_STATUSES
+        else None,
         meet_link=booking.meet_link,
         token=services.links.token_for(booking.id) if with_token else None,
     )

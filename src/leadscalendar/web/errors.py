@@ -7,6 +7,7 @@ generic 500 page.
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leadscalendar.errors import LeadsCalendarError, RateLimitedError
+from leadscalendar.web import host_slugs, human_errors
 from leadscalendar.web.deps import LoginRequiredError
 from leadscalendar.web.security_headers import apply_security_headers
 from leadscalendar.web.templating import templates
@@ -26,6 +28,9 @@ logger = logging.getLogger(__name__)
 GENERIC_500 = "Something went wrong on our side. It has been logged; please try again."
 DATABASE_DOWN = "We are briefly unable to take bookings. Please try again in a minute."
 RETRY_AFTER_SECONDS = 30
+HOST_PREFIXES = ("/dashboard", "/oauth/", "/login", "/logout", "/account")
+# /{host}/{type} and its /book form: a lead's way back is the booking page.
+BOOKING_PAGE_PATH = re.compile(r"^/(?:embed/)?(?P<host>[a-z0-9-]+)/(?P<type>[a-z0-9-]+)(?:/book)?$")
 
 
 def _wants_json(request: Request) -> bool:
@@ -44,12 +49,30 @@ def render_error(
     if _wants_json(request):
         body = {"code": code, "message": message, **(details or {})}
         return JSONResponse({"error": body}, status_code=status_code)
+    back_url, back_label = _way_back(request.url.path)
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"message": message, "status_code": status_code, "details": details or {}},
+        {
+            "message": message,
+            "status_code": status_code,
+            "details": details or {},
+            "back_url": back_url,
+            "back_label": back_label,
+        },
         status_code=status_code,
     )
+
+
+def _way_back(path: str) -> tuple[str | None, str]:
+    """Where the error page sends its reader: leads back to the booking page, never the
+    dashboard (they have no account), hosts to the dashboard."""
+    if path.startswith(HOST_PREFIXES):
+        return "/dashboard", "Back to the dashboard"
+    booking_page = BOOKING_PAGE_PATH.match(path)
+    if booking_page and not host_slugs.is_reserved(booking_page["host"]):
+        return f"/{booking_page['host']}/{booking_page['type']}", "Back to the booking page"
+    return None, ""
 
 
 def _error_code(error: LeadsCalendarError) -> str:
@@ -69,6 +92,9 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if not _wants_json(request):
+        # A person reads this page: sentences, never pydantic's wording.
+        return render_error(request, 400, human_errors.summary(exc.errors()), "invalid_input")
     problems = []
     for error in exc.errors():
         field = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"

@@ -1,4 +1,4 @@
-"""Which first path segments can name a host in ``/{host}/{type}`` booking-page URLs.
+"""Which first path segments can name a host in ``/{host}`` and ``/{host}/{type}`` URLs.
 
 The booking page's path would match any two segments, so without this a GET
 on ``/webhooks/stripe`` (a POST-only route) would answer "no such booking
@@ -23,6 +23,7 @@ RESERVED_SEGMENTS = frozenset(
         "bookings",
         "dashboard",
         "docs",
+        "embed",
         "healthz",
         "hosts",
         "login",
@@ -32,13 +33,15 @@ RESERVED_SEGMENTS = frozenset(
         "openapi.json",
         "redoc",
         "settings",
+        "signup",
         "static",
         "webhooks",
     }
 )
 # The shape accounts.service.SLUG_PATTERN enforces, minus the reserved words.
 _RESERVED = "|".join(re.escape(word) for word in sorted(RESERVED_SEGMENTS))
-HOST_SLUG_REGEX = rf"(?!(?:{_RESERVED})/)[a-z0-9](?:[a-z0-9-]{{0,62}}[a-z0-9])?"
+# The lookahead ends at "/" or the path's end: the host page ``/{host}`` is one segment.
+HOST_SLUG_REGEX = rf"(?!(?:{_RESERVED})(?:/|$))[a-z0-9](?:[a-z0-9-]{{0,62}}[a-z0-9])?"
 
 
 class HostSlugConvertor(Convertor[str]):

@@ -5,6 +5,8 @@ Pure functions, so the templates stay free of logic and the wording is tested on
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -20,8 +22,11 @@ from leadscalendar.availability.display import (
 from leadscalendar.availability.zone_names import canonical_zone, canonical_zone_names
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.notifications.ics import utc_stamp
+from leadscalendar.payments.money import format_money
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
+# bookings.service.record_refund notes "refund <id> of <amount_minor> <currency>".
+_REFUNDED_AMOUNT = re.compile(r" of (\d+) [a-z]{3}$")
 
 
 @lru_cache(maxsize=1)
@@ -147,3 +152,20 @@ def google_calendar_url(
     if location:
         params["location"] = location
     return f"{GOOGLE_TEMPLATE_URL}?{urlencode(params)}"
+
+
+def refund_label(events: Iterable[tuple[str, str]], amount_minor: int, currency: str) -> str | None:
+    """``90.00 EUR, refunded`` or ``90.00 EUR, on its way back to you`` from the booking's
+    timeline (kind, detail) pairs; None when no refund was asked for."""
+    requested, refunded = False, None
+    for kind, detail in events:
+        if kind == "refund_requested":
+            requested = True
+        elif kind == "refunded":
+            found = _REFUNDED_AMOUNT.search(detail)
+            refunded = (refunded or 0) + (int(found.group(1)) if found else amount_minor)
+    if refunded is not None:
+        return f"{format_money(refunded, currency)}, refunded to you"
+    if requested:
+        return f"{format_money(amount_minor, currency)}, on its way back to you"
+    return None

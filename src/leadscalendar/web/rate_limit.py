@@ -20,6 +20,7 @@ keyed by their /64, the block one subscriber usually gets.
 from __future__ import annotations
 
 import ipaddress
+import math
 import threading
 from dataclasses import dataclass
 from typing import Annotated
@@ -48,6 +49,12 @@ class WindowLimit:
         if self.limit <= 0:
             return Decision(True, 0)
         return self.store.hit(self._key(key), self.limit, self.window_seconds)
+
+    def check(self, key: str) -> Decision:
+        """Would one more event fit? Counts nothing."""
+        if self.limit <= 0:
+            return Decision(True, 0)
+        return self.store.peek(self._key(key), self.limit, self.window_seconds)
 
     def release(self, key: str, decision: Decision) -> None:
         """Take back the event ``decision`` counted."""
@@ -116,21 +123,46 @@ def client_key(request: Request) -> str:
     return str(address)
 
 
-HOLD_LIMIT_MESSAGE = (
-    "Too many booking attempts from your network. Please wait a while and try again."
-)
+HOLD_LIMIT_MESSAGE = "Too many booking attempts from your network."
+
+
+def retry_after_words(seconds: int) -> str:
+    """``in about 12 minutes``: when a lead may try again, as a person would say it."""
+    minutes = math.ceil(seconds / 60)
+    if minutes <= 1:
+        return "in a minute"
+    return f"in about {minutes} minutes"
+
+
+def hold_limited(retry_after_seconds: int) -> RateLimitedError:
+    return RateLimitedError(
+        f"{HOLD_LIMIT_MESSAGE} Please try again {retry_after_words(retry_after_seconds)}.",
+        retry_after_seconds,
+    )
 
 
 def limit_holds(request: Request, limits: Annotated[RateLimits, Depends(get_rate_limits)]) -> None:
     """Dependency for every route that holds a slot (API and HTML form alike).
 
-    Counts each attempt from the client's address, answered or not, so a bot
+    Refuses a client already over the limit, without counting: the attempt is
+    counted by ``count_hold_attempt`` once the request has passed validation,
+    so a lead's typo in the form never costs one of their attempts.
+    """
+    decision = limits.holds_per_ip.check(client_key(request))
+    if not decision.allowed:
+        raise hold_limited(decision.retry_after_seconds)
+
+
+def count_hold_attempt(request: Request) -> None:
+    """Count one valid hold attempt from the client's address; refuse it over the limit.
+
+    Counts every valid attempt, answered or not (a taken slot too), so a bot
     cannot cycle through the calendar by holding and abandoning slots. The
     per-e-mail limit is enforced where the hold is written, under the lock.
     """
-    decision = limits.holds_per_ip.hit(client_key(request))
+    decision = get_rate_limits(request).holds_per_ip.hit(client_key(request))
     if not decision.allowed:
-        raise RateLimitedError(HOLD_LIMIT_MESSAGE, decision.retry_after_seconds)
+        raise hold_limited(decision.retry_after_seconds)
 
 
 HoldRateLimit = Depends(limit_holds)

@@ -10,6 +10,14 @@ lines of inline JavaScript writes::
 on the booking page is three lines, and a nonce keeps it next to the form it
 fills). Inline ``style=`` attributes and ``on*=`` handlers stay forbidden.
 
+Framing is refused everywhere (``frame-ancestors 'none'``, ``X-Frame-Options:
+DENY``) except under ``/embed/``: the host page and booking pages made to be
+framed by the host's own site. Those pages only list slots; picking one opens
+the details, review and payment pages in the top window (``<base
+target="_top">``), which stay unframable, so a framing site can never overlay
+the Confirm or Pay buttons (clickjacking), and Stripe Checkout, which refuses
+to be framed, is always reached at the top.
+
 ``form-action`` lists Google's consent page and the checkout origin besides
 our own: Chromium checks ``form-action`` on every redirect that follows a form
 submission, so "Connect Google Calendar" (POST, then 303 to Google) and "Pay"
@@ -53,6 +61,8 @@ PERMISSIONS_POLICY = ", ".join(
 NO_REFERRER_PREFIXES = ("/oauth/",)
 # Static files may be cached; everything else is per-user or changes by the minute.
 CACHEABLE_PREFIXES = ("/static/",)
+# The only pages another site may frame.
+EMBED_PREFIX = "/embed/"
 # Query parameters that make a URL a credential (booking links, OAuth callbacks).
 SECRET_QUERY_KEYS = ("token=", "code=")
 
@@ -70,6 +80,8 @@ class SecurityPolicy:
 
     form_action_origins: tuple[str, ...]
     hsts: bool
+    # Who may frame the embeds; empty: any site.
+    embed_ancestors: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecurityPolicy:
@@ -82,10 +94,12 @@ class SecurityPolicy:
         return cls(
             form_action_origins=tuple(dict.fromkeys(o for o in origins if o)),
             hsts=settings.public_url.startswith("https://"),
+            embed_ancestors=tuple(o for o in map(_origin, settings.embed_allowed_origins) if o),
         )
 
-    def content_security_policy(self, nonce: str) -> str:
+    def content_security_policy(self, nonce: str, *, embed: bool = False) -> str:
         form_action = " ".join(("'self'", *self.form_action_origins))
+        ancestors = (" ".join(self.embed_ancestors) or "*") if embed else "'none'"
         return "; ".join(
             (
                 "default-src 'self'",
@@ -95,16 +109,16 @@ class SecurityPolicy:
                 "object-src 'none'",
                 "base-uri 'none'",
                 f"form-action {form_action}",
-                "frame-ancestors 'none'",
+                f"frame-ancestors {ancestors}",
             )
         )
 
     def headers(self, path: str, query: str, nonce: str) -> list[tuple[str, str]]:
         """The headers for one response; a route's own value for a header wins."""
+        embed = path.startswith(EMBED_PREFIX)
         headers = [
-            ("Content-Security-Policy", self.content_security_policy(nonce)),
+            ("Content-Security-Policy", self.content_security_policy(nonce, embed=embed)),
             ("X-Content-Type-Options", "nosniff"),
-            ("X-Frame-Options", "DENY"),
             ("Cross-Origin-Opener-Policy", "same-origin"),
             ("Permissions-Policy", PERMISSIONS_POLICY),
             (
@@ -114,6 +128,9 @@ class SecurityPolicy:
                 else "strict-origin-when-cross-origin",
             ),
         ]
+        if not embed:
+            # frame-ancestors has the last word; this is for browsers without CSP 2.
+            headers.append(("X-Frame-Options", "DENY"))
         if self.hsts:
             headers.append(
                 ("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE_SECONDS}; includeSubDomains")

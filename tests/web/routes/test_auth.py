@@ -80,4 +80,6 @@ def test_missing_form_fields_are_a_400_with_a_message(client: httpx.Client) -> N
     page = client.get("/login")
     response = client.post("/login", data={"csrf_token": csrf_from(page.text)})
     assert response.status_code == 400
-    assert "email" in response.text
+    # The fields are named as the person knows them, not as the code does.
+    assert "Please fill in your e-mail address." in response.text
+    assert "Please fill in your password." in response.text

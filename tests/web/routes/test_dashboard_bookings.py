@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -234,3 +235,77 @@ def test_far_dates_and_page_numbers_get_a_clear_refusal(booking_env: BookingEnv)
         refused = submit(client, url, f"{url}/reschedule", {"start": far}, follow=True)
         assert refused.status_code == 200, (far, refused.text)
         assert "between the years 2000 and 2200" in refused.text
+
+
+def confirmation_form(page: str) -> str:
+    found = re.search(r'<form method="post" action="([^"]+)" class="confirm-form">', page)
+    assert found, page
+    return found.group(1)
+
+
+def lead_page(env: BookingEnv, booked: dict[str, Any]) -> str:
+    page = env.lead.get(f"/bookings/{booked['id']}", params={"token": booked["token"]})
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def test_cancelling_asks_first_and_the_lead_sees_the_message_and_the_refund(
+    booking_env: BookingEnv,
+) -> None:
+    booked = paid_and_scheduled(booking_env)
+    client, url = booking_env.host.client, f"/dashboard/bookings/{booked['id']}"
+    # The booking page only links to the question; one click changes nothing.
+    assert f'href="{url}/cancel"' in detail(booking_env, booked["id"])
+    question = client.get(f"{url}/cancel")
+    assert question.status_code == 200
+    assert "90.00 EUR is refunded in full to Lena." in question.text
+    assert "The event is removed from your Google Calendar." in question.text
+    assert 'name="reason"' in question.text and confirmation_form(question.text) == f"{url}/cancel"
+    assert booking(booking_env.services, booked["id"]).status is BookingStatus.SCHEDULED
+
+    done = submit(
+        client, f"{url}/cancel", f"{url}/cancel", {"reason": "I am ill, sorry."}, follow=True
+    )
+    assert "Booking cancelled" in done.text
+    assert "Message from the host: I am ill, sorry." in lead_page(booking_env, booked)
+    wait_for(lambda: "Refunded" in detail(booking_env, booked["id"]), what="refund")
+    lead = lead_page(booking_env, booked)
+    assert re.search(r'<dd id="refund">90\.00 EUR, refunded to you</dd>', lead), lead
+    # The deleted event is no longer linked, neither on the dashboard nor in the API.
+    assert "Open the event in Google Calendar" not in detail(booking_env, booked["id"])
+    assert booking_env.booking(booked["id"], booked["token"])["google_event_link"] is None
+    # The "Refunded" filter finds it although its status is "cancelled".
+    refunded = client.get("/dashboard/bookings", params={"status": "refunded", "when": "all"})
+    assert booked["id"] in refunded.text
+    other = client.get("/dashboard/bookings", params={"status": "declined", "when": "all"})
+    assert booked["id"] not in other.text
+
+
+def test_declining_asks_first_and_the_message_reaches_the_lead(booking_env: BookingEnv) -> None:
+    add_approval_type(booking_env)
+    booked = book(booking_env, "vetted")
+    client, url = booking_env.host.client, f"/dashboard/bookings/{booked['id']}"
+    assert f'href="{url}/decline"' in detail(booking_env, booked["id"])
+    question = client.get(f"{url}/decline")
+    assert "Nothing has been paid, so there is nothing to refund." in question.text
+    assert confirmation_form(question.text) == f"{url}/decline"
+    assert booking(booking_env.services, booked["id"]).status is BookingStatus.AWAITING_APPROVAL
+    submit(client, f"{url}/decline", f"{url}/decline", {"reason": "Fully booked that week."})
+    assert booking(booking_env.services, booked["id"]).status is BookingStatus.DECLINED
+    assert "Message from the host: Fully booked that week." in lead_page(booking_env, booked)
+    # Nothing to decline any more: the question is not asked again.
+    assert client.get(f"{url}/decline", follow_redirects=False).status_code == 303
+
+
+def test_a_lead_never_sees_the_hosts_technical_reason(booking_env: BookingEnv) -> None:
+    booked = book(booking_env, "session")
+    booking_env.pay(booked["checkout_url"])
+    booking_env.wait_status(booked["id"], booked["token"], "scheduled")
+    with unit_of_work(booking_env.services.session_factory) as session:
+        row = session.get(Booking, uuid.UUID(booked["id"]))
+        assert row is not None
+        row.status = BookingStatus.PAID
+        row.status_reason = "Waiting for the host to reconnect (invalid_grant: Token revoked)."
+    page = lead_page(booking_env, booked)
+    assert "taking longer than usual" in page
+    assert "invalid_grant" not in page

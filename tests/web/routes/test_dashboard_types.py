@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from leadscalendar.bookings.models import SendUpdates
 from tests.support.app_env import ConnectedApp
+from tests.support.booking_env import BookingEnv
 from tests.support.dashboard import booking_type, submit, type_form
 
 NEW = "/dashboard/types/new"
@@ -267,3 +269,26 @@ def test_reminder_times_that_cannot_be_read_are_refused_beside_the_field(
         refused = submit(google_app.client, NEW, "/dashboard/types", type_form(mail_reminders=text))
         assert refused.status_code == 400, text
         assert message in field_error(refused.text, "mail_reminders"), text
+
+
+def test_the_types_page_gives_links_and_embed_snippets_to_copy(booking_env: BookingEnv) -> None:
+    page = booking_env.host.client.get("/dashboard/types")
+    assert page.status_code == 200
+    base = booking_env.url
+    assert f'id="host-link" value="{base}/coach"' in page.text
+    assert f'id="type-intro-link" value="{base}/coach/intro"' in page.text
+    assert 'data-copy="type-intro-link"' in page.text
+    inline = re.search(r'<textarea id="type-intro-inline"[^>]*>([^<]*)</textarea>', page.text)
+    assert inline is not None
+    assert html.unescape(inline.group(1)) == (
+        f'<div data-leadscalendar-inline="{base}/embed/coach/intro"></div>\n'
+        f'<script src="{base}/static/embed.js" async></script>'
+    )
+    popup = re.search(r'<textarea id="type-session-popup"[^>]*>([^<]*)</textarea>', page.text)
+    assert popup is not None
+    assert html.unescape(popup.group(1)).startswith(
+        f'<button type="button" data-leadscalendar-popup="{base}/embed/coach/session">'
+        "Book Coaching session</button>"
+    )
+    # What the snippet frames is there.
+    assert booking_env.lead.get(f"{base}/embed/coach/intro").status_code == 200

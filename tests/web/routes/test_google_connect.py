@@ -13,6 +13,7 @@ from leadscalendar.google.calendar import GoogleCalendarClient
 from leadscalendar.google.exceptions import ReauthorizationRequiredError
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection, OAuthState
 from tests.support.app_env import ConnectedApp, csrf_from, query_of
+from tests.support.booking_env import BookingEnv
 
 
 def connection_of(app: ConnectedApp) -> GoogleConnection | None:
@@ -235,3 +236,23 @@ def test_disconnect_when_google_is_unreachable_still_forgets_locally(
 def test_connect_without_csrf_token_is_refused(google_app: ConnectedApp) -> None:
     response = google_app.client.post("/dashboard/google/connect", follow_redirects=False)
     assert response.status_code == 403
+
+
+def test_disconnect_asks_first_naming_the_bookings_affected(booking_env: BookingEnv) -> None:
+    booked = booking_env.hold("intro", booking_env.first_slot("intro"))
+    assert booked.status_code == 201, booked.text
+    client = booking_env.host.client
+    dashboard = client.get("/dashboard")
+    assert 'href="/dashboard/google/disconnect"' in dashboard.text
+    assert 'action="/dashboard/google/disconnect"' not in dashboard.text
+    question = client.get("/dashboard/google/disconnect")
+    assert question.status_code == 200
+    account = booking_env.google.config.account_email
+    assert f"LeadsCalendar loses access to {account}" in question.text
+    assert "1 upcoming booking is affected" in question.text
+    assert connection_of(booking_env.host) is not None, "asking changes nothing"
+    page = client.post(
+        "/dashboard/google/disconnect", data={"csrf_token": csrf_from(question.text)}
+    )
+    assert "access revoked" in page.text
+    assert connection_of(booking_env.host) is None

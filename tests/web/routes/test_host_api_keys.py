@@ -144,3 +144,23 @@ def test_a_key_name_must_be_one_line(booking_env: BookingEnv) -> None:
         )
         assert refused.status_code == 400, (name, refused.text)
         assert "control characters" in refused.text
+
+
+def test_revoking_a_key_asks_first(booking_env: BookingEnv) -> None:
+    secret = create_key(booking_env.services, HOST_EMAIL, "crm")
+    with booking_env.services.session_factory() as session:
+        key = session.scalars(select(ApiKey)).one()
+    client = booking_env.host.client
+    dashboard = client.get("/dashboard")
+    assert f'href="/dashboard/api-keys/{key.id}/revoke"' in dashboard.text
+    question = client.get(f"/dashboard/api-keys/{key.id}/revoke")
+    assert question.status_code == 200
+    assert f"Every program using the key {secret[:8]}… is refused from now on." in question.text
+    with api_client(booking_env.url, secret) as api:
+        assert api.get("/booking-types").status_code == 200, "asking changes nothing"
+    client.post(
+        f"/dashboard/api-keys/{key.id}/revoke", data={"csrf_token": csrf_from(question.text)}
+    )
+    with api_client(booking_env.url, secret) as api:
+        assert api.get("/booking-types").status_code == 401
+    assert client.get(f"/dashboard/api-keys/{uuid.uuid4()}/revoke").status_code == 404

@@ -9,9 +9,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from leadscalendar.accounts import api_keys
+from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.db.base import utcnow
 from leadscalendar.inputs import SingleLineText
 from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard import confirmations
+from leadscalendar.web.dashboard.common import render
 from leadscalendar.web.deps import CurrentHost, DbSession
 from leadscalendar.web.routes.dashboard import flash
 from leadscalendar.web.templating import templates
@@ -36,6 +39,21 @@ def create(
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@router.get("/dashboard/api-keys/{key_id}/revoke")
+def confirm_revoke(
+    request: Request, session: DbSession, host: CurrentHost, key_id: uuid.UUID
+) -> Response:
+    """Ask first: programs using the key are refused from now on."""
+    key = accounts_repository.get_api_key(session, host.id, key_id)
+    if key is None:
+        raise api_keys.ApiKeyNotFoundError()
+    if key.revoked_at is not None:
+        return RedirectResponse("/dashboard", status_code=303)
+    return render(
+        request, "dashboard/confirm.html", host, {"confirmation": confirmations.revoke(key)}
+    )
 
 
 @router.post("/dashboard/api-keys/{key_id}/revoke", dependencies=[Depends(require_csrf)])

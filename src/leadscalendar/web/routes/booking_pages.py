@@ -85,6 +85,11 @@ def status_page(
         rescheduled=bool(rescheduled),
         poll=booking.status in POLLED_STATUSES and not abandoned,
         review_url=f"/bookings/{booking.id}/review?token={context['token']}",
+        refund=lead_views.refund_label(
+            ((e.kind, e.detail) for e in bookings_repository.timeline(session, booking.id)),
+            booking.amount_minor,
+            booking.currency,
+        ),
     )
     if expired:
         context.update(final=True, can_cancel=False)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Form as FormField
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,10 +19,13 @@ from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError, NotFoundError
+from leadscalendar.inputs import MultiLineText
 from leadscalendar.payments.money import format_money
 from leadscalendar.web import booking_flow
 from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard import confirmations
 from leadscalendar.web.dashboard.common import form_values, parse_uuid, render
+from leadscalendar.web.dashboard.confirmations import Confirmation
 from leadscalendar.web.dashboard.display import datetime_local_value, parse_datetime_local
 from leadscalendar.web.dashboard.forms import FormValues
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
@@ -30,6 +34,8 @@ from leadscalendar.web.routes.dashboard import flash
 router = APIRouter(prefix="/dashboard/bookings", tags=["dashboard"])
 
 Form = Annotated[FormValues, Depends(form_values)]
+# The host's optional message to the lead, shown on the lead's booking page.
+Reason = Annotated[MultiLineText, FormField(max_length=confirmations.MAX_REASON_LENGTH)]
 PAGE_SIZE = 25
 # Far past any host's history; the offset it gives still fits every database's integers.
 MAX_PAGE_NUMBER = 100_000
@@ -154,22 +160,71 @@ def approve(
     return _act(request, session, booking_id, run)
 
 
+def _confirm_page(request: Request, host: Host, confirmation: Confirmation) -> Response:
+    return render(
+        request,
+        "dashboard/confirm.html",
+        host,
+        {
+            "section": "bookings",
+            "confirmation": confirmation,
+            "max_reason": confirmations.MAX_REASON_LENGTH,
+        },
+    )
+
+
+@router.get("/{booking_id}/decline")
+def confirm_decline(
+    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+) -> Response:
+    """Ask first: what declining refunds, and a message for the lead."""
+    booking = host_views.get_booking(session, host.id, booking_id)
+    if booking is None:
+        raise BookingNotFoundError()
+    if booking.status is not BookingStatus.AWAITING_APPROVAL:
+        return RedirectResponse(f"/dashboard/bookings/{booking_id}", status_code=303)
+    return _confirm_page(request, host, confirmations.decline(booking))
+
+
 @router.post("/{booking_id}/decline", dependencies=[Depends(require_csrf)])
 def decline(
-    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+    request: Request,
+    session: DbSession,
+    host: CurrentHost,
+    booking_id: uuid.UUID,
+    reason: Reason = "",
 ) -> Response:
     booking = _own_booking(session, host, booking_id)
 
     def run() -> str:
-        changes.decline(session, booking)
+        changes.decline(session, booking, reason=reason)
         return "Booking declined; any payment is refunded in full."
 
     return _act(request, session, booking_id, run)
 
 
+@router.get("/{booking_id}/cancel")
+def confirm_cancel(
+    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+) -> Response:
+    """Ask first: the refund in money, the calendar event, and a message for the lead."""
+    booking = host_views.get_booking(session, host.id, booking_id)
+    if booking is None:
+        raise BookingNotFoundError()
+    if booking.status not in ACTIVE_STATUSES:
+        return RedirectResponse(f"/dashboard/bookings/{booking_id}", status_code=303)
+    started = changes.has_started(booking, utcnow())
+    return _confirm_page(request, host, confirmations.cancel(booking, started=started))
+
+
 @router.post("/{booking_id}/cancel", dependencies=[Depends(require_csrf)])
 def cancel(
-    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID, form: Form
+    request: Request,
+    session: DbSession,
+    host: CurrentHost,
+    booking_id: uuid.UUID,
+    form: Form,
+    reason: Reason = "",
 ) -> Response:
     booking = _own_booking(session, host, booking_id)
 
@@ -183,7 +238,7 @@ def cancel(
                 "anyway, tick the confirmation box and cancel again.",
                 409,
             )
-        changes.cancel(session, booking, by=changes.CancelledBy.HOST, now=utcnow())
+        changes.cancel(session, booking, by=changes.CancelledBy.HOST, now=utcnow(), reason=reason)
         return "Booking cancelled; any payment is refunded in full."
 
     return _act(request, session, booking_id, run)

@@ -19,7 +19,7 @@ from leadscalendar.errors import ConflictError
 from leadscalendar.jobs import resume_parked
 from leadscalendar.payments.money import format_money
 from leadscalendar.web.csrf import require_csrf
-from leadscalendar.web.dashboard import type_form
+from leadscalendar.web.dashboard import sharing, type_form
 from leadscalendar.web.dashboard.common import (
     CalendarChoices,
     form_values,
@@ -84,13 +84,25 @@ def _validated(values: FormValues, choices: CalendarChoices) -> BookingTypeIn:
 
 
 @router.get("")
-def list_types(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def list_types(
+    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+) -> Response:
+    """The host's booking types, each with its link and embeds to copy."""
     types = repository.list_booking_types(session, host.id)
+    public_url = services.settings.public_url
     return render(
         request,
         "dashboard/types.html",
         host,
-        {"types": types, "money": format_money},
+        {
+            "types": types,
+            "money": format_money,
+            "host_share": sharing.share(public_url, f"/{host.slug}", "Book a time"),
+            "shares": {
+                t.id: sharing.share(public_url, f"/{host.slug}/{t.slug}", f"Book {t.title}")
+                for t in types
+            },
+        },
     )
 
 

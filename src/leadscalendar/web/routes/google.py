@@ -9,7 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
+from leadscalendar.bookings import host_views
 from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR, RESUMED_ON_CONNECT
+from leadscalendar.db.base import utcnow
 from leadscalendar.google import service as google
 from leadscalendar.google.calendar import CalendarInfo
 from leadscalendar.google.errors import GoogleCalendarError, Operation, classify
@@ -17,6 +19,8 @@ from leadscalendar.google.exceptions import ReauthorizationRequiredError
 from leadscalendar.jobs import resume_parked
 from leadscalendar.services import Services
 from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard import confirmations
+from leadscalendar.web.dashboard.common import render
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep, session_nonce
 from leadscalendar.web.routes.dashboard import NOTICE_KEY, flash
 from leadscalendar.web.templating import templates
@@ -83,6 +87,19 @@ def callback(
     else:
         flash(request, f"Google Calendar connected as {connection.google_email or 'your account'}.")
     return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/dashboard/google/disconnect")
+def confirm_disconnect(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    """Ask first: who loses what, and how many upcoming bookings are affected."""
+    connection = google.get_connection(session, host_id=host.id)
+    upcoming = host_views.count_upcoming_active(session, host.id, now=utcnow())
+    return render(
+        request,
+        "dashboard/confirm.html",
+        host,
+        {"confirmation": confirmations.disconnect(connection.google_email, upcoming)},
+    )
 
 
 @router.post("/dashboard/google/disconnect", dependencies=[Depends(require_csrf)])

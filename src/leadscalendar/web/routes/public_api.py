@@ -30,7 +30,7 @@ from leadscalendar.web.idempotency import (
     keyed_request,
     respond,
 )
-from leadscalendar.web.rate_limit import HoldRateLimit
+from leadscalendar.web.rate_limit import HoldRateLimit, count_hold_attempt
 
 router = APIRouter(prefix="/api/v1/public", tags=["public booking"])
 
@@ -102,6 +102,8 @@ def create_hold(
     answer again; the key is this API's alone (the host API's and the pages'
     keys are other spaces), and another body with it is refused.
     """
+    # The body has passed validation here: only now does the attempt count.
+    count_hold_attempt(request)
     host, _ = booking_flow.find_booking_type(session, host_slug, type_slug)
 
     def hold() -> BookingOut:

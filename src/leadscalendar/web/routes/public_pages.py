@@ -42,6 +42,7 @@ from leadscalendar.payments.money import format_price
 from leadscalendar.web import (
     booking_flow,
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
+    human_errors,
     lead_views,
     month_view,
 )
@@ -60,7 +61,7 @@ from leadscalendar.web.lead_context import (
     lead_clock,
     status_url,
 )
-from leadscalendar.web.rate_limit import HoldRateLimit
+from leadscalendar.web.rate_limit import HoldRateLimit, count_hold_attempt
 from leadscalendar.web.templating import templates
 
 router = APIRouter(tags=["public pages"])
@@ -196,13 +197,7 @@ def details_form(
 
 
 def _field_errors(error: ValidationError) -> dict[str, str]:
-    messages: dict[str, str] = {}
-    for problem in error.errors():
-        location = [str(part) for part in problem.get("loc", ())]
-        field = "guests" if "guests" in location else (location[0] if location else "form")
-        message = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
-        messages.setdefault(field, message)
-    return messages
+    return human_errors.field_sentences(error.errors())
 
 
 def _lead_details(
@@ -336,6 +331,8 @@ def hold_slot(
     lead = _lead_details(name, email, notes, guests, time_zone)
     if isinstance(lead, dict):
         return redisplay(lead, 400)
+    # Valid details: only now does the attempt count against the address's limit.
+    count_hold_attempt(request)
     hold_request = HoldRequest(start=moment, lead=lead)
     try:
         booking_id = _hold_once(request, session, services, host, booking_type, hold_request, nonce)
