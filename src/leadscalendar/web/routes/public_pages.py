@@ -331,7 +331,10 @@ def hold_slot(
     lead = _lead_details(name, email, notes, guests, time_zone)
     if isinstance(lead, dict):
         return redisplay(lead, 400)
-    # Valid details: only now does the attempt count against the address's limit.
+    # Valid details: only now does the attempt count against the address's limit. The
+    # count is written in a transaction of its own (it must outlive this request's), so
+    # this one's read ends first: on SQLite, the one writer would otherwise wait for us.
+    session.commit()
     count_hold_attempt(request)
     hold_request = HoldRequest(start=moment, lead=lead)
     try:
