@@ -101,6 +101,7 @@ async def fire(
 
 
 def check_database(url: str, ids: list[uuid.UUID]) -> dict[str, Any]:
+    from leadscalendar.bookings.job_kinds import CREATE_EVENT
     from leadscalendar.bookings.models import Booking
     from leadscalendar.jobs.models import Job
     from leadscalendar.payments.models import PaymentEvent
@@ -117,7 +118,10 @@ def check_database(url: str, ids: list[uuid.UUID]) -> dict[str, Any]:
                 if booking_id in wanted
             )
             events = connection.scalar(select(func.count()).select_from(PaymentEvent))
-            jobs = connection.scalar(select(func.count()).select_from(Job))
+            # One create-event job per paid booking (its mails and reminders are jobs too).
+            jobs = connection.scalar(
+                select(func.count()).select_from(Job).where(Job.kind == CREATE_EVENT)
+            )
     finally:
         engine.dispose()
     return {"booking_statuses": dict(statuses), "payment_events": events, "jobs": jobs}
