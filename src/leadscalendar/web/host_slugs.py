@@ -23,6 +23,7 @@ RESERVED_SEGMENTS = frozenset(
         "bookings",
         "dashboard",
         "docs",
+        "forgot-password",
         "healthz",
         "hosts",
         "login",
@@ -31,8 +32,11 @@ RESERVED_SEGMENTS = frozenset(
         "oauth",
         "openapi.json",
         "redoc",
+        "reset-password",
         "settings",
+        "signup",
         "static",
+        "verify-email",
         "webhooks",
     }
 )
