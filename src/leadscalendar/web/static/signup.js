@@ -28,4 +28,6 @@
     if (!edited) { slug.value = propose(name.value); show(); }
   });
   slug.addEventListener("input", function () { edited = slug.value !== ""; show(); });
+  // A name typed before this script ran (a slow phone) still gets its address.
+  if (!edited && name.value) { slug.value = propose(name.value); show(); }
 })();
