@@ -50,15 +50,17 @@ def sign_up(
     A taken slug is an error: slugs are public anyway.
     """
     fields = check_new_host(email=email, name=name, slug=slug, password=password, timezone=timezone)
+    # The slug first, whoever owns the address: checked after it, a taken slug would
+    # be refused for new addresses only, and the refusal would tell which are new.
+    if repository.get_host_by_slug(session, fields.slug) is not None:
+        raise HostAlreadyExistsError(
+            f"The page address {fields.slug!r} is taken. Please choose another."
+        )
     existing = repository.get_host_by_email(session, fields.email)
     if existing is not None:
         # As slow as a real sign-up: the answer's timing must not tell either.
         hash_password(password)
         return SignUp(host=existing, created=False)
-    if repository.get_host_by_slug(session, fields.slug) is not None:
-        raise HostAlreadyExistsError(
-            f"The page address {fields.slug!r} is taken. Please choose another."
-        )
     host = create_host(
         session,
         email=fields.email,

@@ -92,6 +92,19 @@ def test_an_existing_address_gets_the_same_answer_and_a_mail_instead_of_a_second
     assert "?token=" not in text_of(mail)
 
 
+def test_a_taken_page_address_is_refused_alike_for_known_and_unknown_addresses(
+    client: httpx.Client, host_account: None, session_factory: sessionmaker[Session]
+) -> None:
+    known = sign_up(client, email="coach@example.com", slug="coach")
+    unknown = sign_up(client, email="new@example.com", slug="coach")
+    assert known.status_code == unknown.status_code == 409
+    assert "is taken" in known.text
+    assert known.text.replace("coach@example.com", "X") == unknown.text.replace(
+        "new@example.com", "X"
+    )
+    assert len(hosts(session_factory)) == 1
+
+
 def test_sign_up_mails_are_limited_per_address_whether_or_not_it_has_an_account(
     settings: Settings, host_account: None, app: FastAPI, client: httpx.Client
 ) -> None:
