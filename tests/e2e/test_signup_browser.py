@@ -111,3 +111,11 @@ def test_a_newcomer_signs_up_confirms_the_address_from_the_mailbox_and_reaches_t
     expect(page.locator("#verify-banner")).to_have_count(0)
     expect(page.get_by_text("lena@example.com")).to_be_visible()
     screenshot(page, "4-dashboard")
+
+    page.get_by_role("link", name="Account").click()
+    expect(page.locator("#email-form")).to_be_visible()
+    screenshot(page, "5-account")
+    page.locator("#delete-account-link").click()
+    expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
+    expect(page.locator("#delete-confirm")).to_be_visible()
+    screenshot(page, "6-delete")
