@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     redis_url: SecretStr = SecretStr("")
     # Failed logins per client address per window, whatever e-mails it tries.
     login_failures_per_address_per_window: int = Field(default=50, ge=0)
+    # Account mails (sign-up, "forgot password", e-mail change, resent verification) per
+    # hour: per e-mail address, so nobody can flood a mailbox, and per client address.
+    account_mails_per_email_per_hour: int = Field(default=5, ge=0)
+    account_mails_per_address_per_hour: int = Field(default=30, ge=0)
 
     @field_validator("token_keys", "embed_allowed_origins", mode="before")
     @classmethod

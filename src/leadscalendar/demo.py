@@ -227,10 +227,11 @@ def run_demo(port: int, data_dir: str) -> None:
     worker.start()
     print(  # noqa: T201 - the demo talks to a person
         "\nLeadsCalendar demo is running. Press Ctrl-C to stop everything.\n\n"
+        f"  Start here:            {app_url}/\n"
+        "                         sign up (the mail is in the mailbox below), or\n"
+        f"                         log in as the demo host {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
         f"  Book a paid session:   {app_url}/{DEMO_SLUG}/session\n"
         f"  Book a free intro:     {app_url}/{DEMO_SLUG}/intro\n"
-        f"  Host dashboard:        {app_url}/dashboard\n"
-        f"                         log in as {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
         f"  Sandbox calendar:      http://127.0.0.1:{port + 1}/_sandbox/calendar\n"
         f"  Payments sandbox:      {settings.payments_sandbox_url}/_sandbox/sessions\n"
         f"  Mailbox (every mail):  http://127.0.0.1:{port + 3}/\n"

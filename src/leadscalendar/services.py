@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadscalendar.accounts.tokens import AccountLinks
 from leadscalendar.bookings.busy import BusyTimes
 from leadscalendar.bookings.links import BookingLinks
 from leadscalendar.bookings.mails import note_undeliverable
@@ -23,6 +24,7 @@ from leadscalendar.db.engine import build_engine
 from leadscalendar.db.session import build_session_factory
 from leadscalendar.google.clients import CalendarClients, GoogleCalendarClients
 from leadscalendar.google.credentials import CredentialProvider
+from leadscalendar.google.tasks import REVOKE_GRANT, revoke_grant
 from leadscalendar.google.tokens import TokenCipher, load_token_keys
 from leadscalendar.jobs import JobRegistry
 from leadscalendar.notifications import (
@@ -54,6 +56,8 @@ class Services:
     payment_event_handler: PaymentEventHandler
     busy: BusyTimes
     links: BookingLinks
+    # Verification, reset and e-mail change links (signed with the secret key).
+    account_links: AccountLinks
     mailer: Mailer
     # Where the web processes' abuse limits count, shared by all of them.
     window_store: WindowStore
@@ -61,6 +65,7 @@ class Services:
     def job_registry(self) -> JobRegistry:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
         register_reminder_tasks(registry)
+        registry.register(REVOKE_GRANT, lambda ctx: revoke_grant(ctx, self.settings, self.cipher))
         return register_mail_tasks(
             registry,
             self.mailer,
@@ -85,6 +90,7 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
     )
     calendars = GoogleCalendarClients(settings, credentials)
     links = BookingLinks(settings.secret_key)
+    account_links = AccountLinks(settings.secret_key)
     return Services(
         settings=settings,
         engine=engine,
@@ -96,7 +102,10 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         payment_event_handler=BookingPaymentHandler(),
         busy=BusyTimes(calendars),
         links=links,
-        mailer=build_mailer(settings, booking_token=links.token_for),
+        account_links=account_links,
+        mailer=build_mailer(
+            settings, booking_token=links.token_for, account_token=account_links.sign
+        ),
         window_store=build_window_store(settings, session_factory),
     )
 

@@ -36,6 +36,12 @@ INVITATION = {
     "location": "Rue de Rivoli 1, Paris",
 }
 
+ACCOUNT_LINK = {
+    "path": "/verify-email",
+    "purpose": "verify",
+    "host_id": BOOKING_ID,
+    "fingerprint": "f",
+}
 CONTEXTS = {
     MailTemplate.NEEDS_REAUTH: {
         "host_name": "Coach",
@@ -101,6 +107,17 @@ CONTEXTS = {
         "count": 1,
         "items": [{"what": "Create calendar event", "since": "", "reason": "Read-only."}],
     },
+    MailTemplate.ACCOUNT_VERIFY: {"host_name": "Coach", "account_link": ACCOUNT_LINK},
+    MailTemplate.ACCOUNT_EXISTS: {"host_name": ""},
+    MailTemplate.PASSWORD_RESET: {
+        "host_name": "Coach",
+        "account_link": {**ACCOUNT_LINK, "path": "/reset-password", "purpose": "reset"},
+    },
+    MailTemplate.EMAIL_CHANGE: {
+        "host_name": "Coach",
+        "account_link": {**ACCOUNT_LINK, "purpose": "change-email", "new_email": "n@example.com"},
+    },
+    MailTemplate.EMAIL_CHANGE_NOTICE: {"host_name": "Coach", "new_email": "n@example.com"},
 }
 
 
@@ -112,6 +129,7 @@ renderer = MailRenderer(
     mail_from="LeadsCalendar <no-reply@example.com>",
     public_url="https://lc.example.com/",
     booking_token=token_for,
+    account_token=lambda claims: f"account.{claims['purpose']}",
 )
 
 
@@ -138,6 +156,17 @@ def test_every_message_has_text_and_html(template: MailTemplate) -> None:
     assert types == ["text/plain", "text/html"]
     assert message["Subject"] and "\n" not in str(message["Subject"])
     assert message["To"].addresses[0].addr_spec == "someone@example.com"
+
+
+def test_an_account_mail_links_to_its_page_with_a_token_signed_at_send_time() -> None:
+    message = renderer.render(
+        OutgoingMail(
+            MailTemplate.PASSWORD_RESET, "c@example.com", CONTEXTS[MailTemplate.PASSWORD_RESET]
+        )
+    )
+    text = message.get_body(("plain",))
+    assert text is not None
+    assert "https://lc.example.com/reset-password?token=account.reset" in text.get_content()
 
 
 def test_links_are_built_from_the_public_url() -> None:

@@ -20,6 +20,17 @@ class Host(IdMixin, TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # None until the host follows the link mailed at sign-up; an unverified host can
+    # log in and set up, but leads cannot book until the address is proven theirs.
+    # Hosts created from the command line are verified at creation.
+    email_verified_at: Mapped[datetime | None]
+    # Set when the host deleted the account: the row stays (scrubbed of the person's
+    # data) so paid bookings and their payment events keep their host.
+    deleted_at: Mapped[datetime | None]
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class ApiKey(IdMixin, Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from leadscalendar.accounts.errors import (
 )
 from leadscalendar.accounts.models import Host
 from leadscalendar.accounts.passwords import DUMMY_HASH, hash_password, verify_password
+from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.inputs import iana_time_zone, single_line
 
@@ -31,16 +33,20 @@ def normalise_email(email: str) -> str:
         raise LeadsCalendarError(f"Invalid e-mail address: {exc}") from None
 
 
-def create_host(
-    session: Session,
-    *,
-    email: str,
-    name: str,
-    slug: str,
-    password: str,
-    timezone: str = "UTC",
-) -> Host:
-    """Create a host; every field is checked so the CLI and the web say the same thing."""
+@dataclass(frozen=True)
+class NewHostFields:
+    """A host's sign-up fields, checked and normalised."""
+
+    email: str
+    name: str
+    slug: str
+    timezone: str
+
+
+def check_new_host(
+    *, email: str, name: str, slug: str, password: str, timezone: str
+) -> NewHostFields:
+    """Check every field of a new host, so the CLI and the web say the same thing."""
     email = normalise_email(email)
     if not name.strip() or len(name) > 200:
         raise LeadsCalendarError("A name of 1 to 200 characters is required.")
@@ -53,21 +59,40 @@ def create_host(
             "The slug must be 1 to 64 lowercase letters, digits or dashes, "
             "not starting or ending with a dash."
         )
-    _check_new_password(password)
+    check_new_password(password)
     try:
         timezone = iana_time_zone(timezone)
     except ValueError:
         raise LeadsCalendarError(f"Unknown time zone {timezone!r}; use an IANA name.") from None
-    if repository.get_host_by_email(session, email) is not None:
-        raise HostAlreadyExistsError(f"A host with e-mail {email} already exists.")
+    return NewHostFields(email=email, name=name.strip(), slug=slug, timezone=timezone)
+
+
+def create_host(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    slug: str,
+    password: str,
+    timezone: str = "UTC",
+    verified: bool = True,
+) -> Host:
+    """Create a host; ``verified`` is for hosts an operator creates (the CLI, the demo).
+
+    A host signing up on the web is created unverified and mailed a link.
+    """
+    fields = check_new_host(email=email, name=name, slug=slug, password=password, timezone=timezone)
+    if repository.get_host_by_email(session, fields.email) is not None:
+        raise HostAlreadyExistsError(f"A host with e-mail {fields.email} already exists.")
     if repository.get_host_by_slug(session, slug) is not None:
         raise HostAlreadyExistsError(f"The slug {slug!r} is taken.")
     host = Host(
-        email=email,
-        name=name.strip(),
-        slug=slug,
+        email=fields.email,
+        name=fields.name,
+        slug=fields.slug,
         password_hash=hash_password(password),
-        timezone=timezone,
+        timezone=fields.timezone,
+        email_verified_at=utcnow() if verified else None,
     )
     session.add(host)
     session.flush()
@@ -85,7 +110,7 @@ def authenticate(session: Session, *, email: str, password: str) -> Host:
     return host
 
 
-def _check_new_password(password: str) -> None:
+def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise LeadsCalendarError(
             f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
@@ -107,6 +132,6 @@ def change_password(
     """
     if not verify_password(host.password_hash, current_password):
         raise WrongPasswordError()
-    _check_new_password(new_password)
+    check_new_password(new_password)
     host.password_hash = hash_password(new_password)
     return repository.delete_sessions(session, host.id, except_id=keep_session_id)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 from leadscalendar.config import Settings
 from leadscalendar.notifications.messages import MailRenderer, mask_address
@@ -56,7 +56,10 @@ class Mailer:
 
 
 def build_mailer(
-    settings: Settings, *, booking_token: Callable[[uuid.UUID], str] | None = None
+    settings: Settings,
+    *,
+    booking_token: Callable[[uuid.UUID], str] | None = None,
+    account_token: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> Mailer:
     """Parse the SMTP setting at start-up, so a typo stops the process, not the first mail.
 
@@ -64,7 +67,10 @@ def build_mailer(
     domain owns those links; this domain must not import it).
     """
     renderer = MailRenderer(
-        mail_from=settings.mail_from, public_url=settings.public_url, booking_token=booking_token
+        mail_from=settings.mail_from,
+        public_url=settings.public_url,
+        booking_token=booking_token,
+        account_token=account_token,
     )
     url = settings.smtp_url.get_secret_value()
     if not url:

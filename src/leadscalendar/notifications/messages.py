@@ -53,6 +53,12 @@ class MailTemplate(enum.StrEnum):
     HOST_BOOKING_CHANGED = "host_booking_changed"
     HOST_REMINDER = "host_reminder"
     HOST_DIGEST = "host_digest"
+    # Account mails (sign-up, reset, e-mail change).
+    ACCOUNT_VERIFY = "account_verify"
+    ACCOUNT_EXISTS = "account_exists"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a template name
+    EMAIL_CHANGE = "email_change"
+    EMAIL_CHANGE_NOTICE = "email_change_notice"
 
 
 class MailContentError(Exception):
@@ -117,11 +123,14 @@ class MailRenderer:
         mail_from: str,
         public_url: str,
         booking_token: Callable[[uuid.UUID], str] | None = None,
+        account_token: Callable[[Mapping[str, Any]], str] | None = None,
     ) -> None:
         self.mail_from = mail_from
         self._public_url = public_url.rstrip("/")
         # Signs a lead's manage link; given by the composition root (bookings owns the links).
         self._booking_token = booking_token
+        # Signs an account link (verification, reset) from the claims the job stored.
+        self._account_token = account_token
 
     @cached_property
     def _environment(self) -> jinja2.Environment:
@@ -139,6 +148,7 @@ class MailRenderer:
             "dashboard_url": f"{self._public_url}/dashboard",
             "operations_url": f"{self._public_url}/dashboard/operations",
             **self._lead_links(mail.context),
+            **self._account_link(mail.context),
         }
         try:
             subject = self._render(mail.template, "subject.txt", context)
@@ -184,6 +194,18 @@ class MailRenderer:
             "cancel_url": f"{base}/cancel?token={token}",
             "reschedule_url": f"{base}/reschedule?token={token}",
         }
+
+    def _account_link(self, context: Mapping[str, Any]) -> dict[str, str]:
+        """The verification or reset link, signed now: its lifetime starts when it is sent."""
+        claims = context.get("account_link")
+        if not claims:
+            return {}
+        if self._account_token is None:
+            raise MailContentError("this mail needs an account link, and no signer was given")
+        if not isinstance(claims, Mapping) or not str(claims.get("path", "")).startswith("/"):
+            raise MailContentError("the mail's account link is malformed")
+        token = quote(self._account_token(claims))
+        return {"action_url": f"{self._public_url}{claims['path']}?token={token}"}
 
     def _sender(self, name: str) -> Address:
         address = _address(self.mail_from)

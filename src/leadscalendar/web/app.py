@@ -29,8 +29,10 @@ from leadscalendar.web.routes import (
     host_api,
     host_api_bookings,
     host_pages,
+    password_reset,
     public_api,
     public_pages,
+    signup,
     webhooks,
 )
 from leadscalendar.web.security_headers import SecurityHeadersMiddleware, SecurityPolicy
@@ -84,7 +86,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
     install_openapi(app)
-    for module in (health, auth, dashboard, google, public_api, webhooks):
+    for module in (health, auth, signup, password_reset, dashboard, google, public_api, webhooks):
         app.include_router(module.router)
     for router in DASHBOARD_ROUTERS:
         app.include_router(router)

@@ -34,6 +34,9 @@ MAX_DAYS_PER_REQUEST = 31
 
 def find_booking_type(session: Session, host_slug: str, type_slug: str) -> tuple[Host, BookingType]:
     host = accounts_repository.get_host_by_slug(session, host_slug)
+    if host is not None and not host.is_verified:
+        # Signed up, address not confirmed yet: nobody books a page its owner cannot prove.
+        host = None
     booking_type = repository.get_booking_type(session, host.id, type_slug) if host else None
     if host is None or booking_type is None or not booking_type.active:
         raise BookingTypeNotFoundError()

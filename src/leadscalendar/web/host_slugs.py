@@ -24,6 +24,7 @@ RESERVED_SEGMENTS = frozenset(
         "dashboard",
         "docs",
         "embed",
+        "forgot-password",
         "healthz",
         "hosts",
         "login",
@@ -32,9 +33,11 @@ RESERVED_SEGMENTS = frozenset(
         "oauth",
         "openapi.json",
         "redoc",
+        "reset-password",
         "settings",
         "signup",
         "static",
+        "verify-email",
         "webhooks",
     }
 )

@@ -73,6 +73,8 @@ class RateLimits:
     holds_per_ip: WindowLimit
     failed_logins: WindowLimit
     failed_logins_per_address: WindowLimit
+    account_mails: WindowLimit
+    account_mails_per_address: WindowLimit
 
     @classmethod
     def from_services(cls, services: Services) -> RateLimits:
@@ -88,6 +90,12 @@ class RateLimits:
                 "login-address",
                 settings.login_failures_per_address_per_window,
                 login_window,
+            ),
+            account_mails=WindowLimit(
+                store, "account-mail", settings.account_mails_per_email_per_hour, 3600.0
+            ),
+            account_mails_per_address=WindowLimit(
+                store, "account-mail-address", settings.account_mails_per_address_per_hour, 3600.0
             ),
         )
 
@@ -166,3 +174,24 @@ def count_hold_attempt(request: Request) -> None:
 
 
 HoldRateLimit = Depends(limit_holds)
+
+ACCOUNT_MAIL_LIMIT_MESSAGE = (
+    "Too many e-mails were asked for from your network or for this address. "
+    "Please wait a while and try again."
+)
+
+
+def allow_account_mail(limits: RateLimits, request: Request, email: str) -> Decision:
+    """Count one account mail (sign-up, reset, resend) per e-mail and per client address.
+
+    Counted whatever the answer, so the limit itself tells nothing about
+    whether the address has an account.
+    """
+    address = client_key(request)
+    network = limits.account_mails_per_address.hit(address)
+    if not network.allowed:
+        return network
+    per_email = limits.account_mails.hit(email.strip().lower())
+    if not per_email.allowed:
+        limits.account_mails_per_address.release(address, network)
+    return per_email

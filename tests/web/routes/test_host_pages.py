@@ -7,6 +7,7 @@ import re
 import httpx
 from sqlalchemy import update
 
+from leadscalendar.accounts.models import Host
 from leadscalendar.bookings.models import BookingType
 from leadscalendar.db.session import unit_of_work
 from tests.support.booking_env import BookingEnv
@@ -43,6 +44,14 @@ def test_unknown_host_page_is_a_404_for_people(booking_env: BookingEnv) -> None:
     assert page.status_code == 404
     assert "There is no booking page at this address" in page.text
     assert "dashboard" not in page.text.split("<main>")[1]
+
+
+def test_an_unconfirmed_hosts_page_is_not_published(booking_env: BookingEnv) -> None:
+    host = host_by_slug(booking_env.services)
+    with unit_of_work(booking_env.services.session_factory) as session:
+        session.execute(update(Host).where(Host.id == host.id).values(email_verified_at=None))
+    assert booking_env.lead.get("/coach").status_code == 404
+    assert booking_env.lead.get("/embed/coach").status_code == 404
 
 
 def test_the_host_page_never_shadows_the_apps_own_paths(booking_env: BookingEnv) -> None:

@@ -1,4 +1,5 @@
-"""The host's account: where they are logged in, "log out other sessions", password change."""
+"""The host's account: sessions, "log out other sessions", password and e-mail change,
+and deleting the account (policy in ``bookings.account_deletion``)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,25 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from leadscalendar.accounts import registration
 from leadscalendar.accounts import service as accounts
 from leadscalendar.accounts import sessions as host_sessions
+from leadscalendar.bookings.account_deletion import blocking_bookings, delete_account
+from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.notifications.account_mails import mail_email_change
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard.common import form_values, render
 from leadscalendar.web.dashboard.forms import FormValues
 from leadscalendar.web.deps import CurrentHost, CurrentSession, DbSession
+from leadscalendar.web.rate_limit import (
+    ACCOUNT_MAIL_LIMIT_MESSAGE,
+    RateLimits,
+    allow_account_mail,
+    get_rate_limits,
+)
 from leadscalendar.web.routes.dashboard import flash
+from leadscalendar.web.routes.signup import page_message
 
 router = APIRouter(prefix="/dashboard/account", tags=["dashboard"])
 
@@ -76,3 +88,65 @@ def change_password(
         return RedirectResponse(ACCOUNT_PAGE, status_code=303)
     flash(request, f"Password changed. Logged out {_ended(ended)}.")
     return RedirectResponse(ACCOUNT_PAGE, status_code=303)
+
+
+@router.post("/email", dependencies=[Depends(require_csrf)])
+def change_email(
+    request: Request,
+    session: DbSession,
+    host: CurrentHost,
+    form: Form,
+    limits: Annotated[RateLimits, Depends(get_rate_limits)],
+) -> Response:
+    """Send a link to the new address and tell the current one; nothing changes yet."""
+    try:
+        change = registration.request_email_change(
+            session,
+            host,
+            password=form.get("current_password", ""),
+            new_email=form.get("new_email", ""),
+        )
+    except LeadsCalendarError as error:
+        flash(request, error.message, "error")
+        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
+    # The limits write in their own transactions; on SQLite ours must end first.
+    session.commit()
+    decision = allow_account_mail(limits, request, change.new_email)
+    if not decision.allowed:
+        flash(request, ACCOUNT_MAIL_LIMIT_MESSAGE, "error")
+        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
+    mail_email_change(session, host, change.new_email, taken=change.taken)
+    flash(
+        request,
+        f"We sent a confirmation link to {change.new_email}. Your address changes when you "
+        f"follow it; until then you log in with {host.email}.",
+    )
+    return RedirectResponse(ACCOUNT_PAGE, status_code=303)
+
+
+@router.get("/delete")
+def delete_page(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    """What deleting the account does, and what stands in its way."""
+    return render(
+        request,
+        "dashboard/delete_account.html",
+        host,
+        {"section": "account", "blocking": blocking_bookings(session, host, utcnow())},
+    )
+
+
+@router.post("/delete", dependencies=[Depends(require_csrf)])
+def delete(request: Request, session: DbSession, host: CurrentHost, form: Form) -> Response:
+    try:
+        delete_account(session, host, password=form.get("current_password", ""), now=utcnow())
+    except LeadsCalendarError as error:
+        flash(request, error.message, "error")
+        return RedirectResponse(f"{ACCOUNT_PAGE}/delete", status_code=303)
+    request.session.clear()
+    return page_message(
+        request,
+        "Your account is deleted",
+        "You are logged out, your booking pages are gone and Google Calendar is being "
+        "disconnected. Past bookings and their payments stay on record.",
+        ("/signup", "Sign up again"),
+    )

@@ -44,7 +44,8 @@ class HostPageNotFoundError(NotFoundError):
 
 def _host_context(session: DbSession, host_slug: str) -> dict[str, Any]:
     host: Host | None = accounts_repository.get_host_by_slug(session, host_slug)
-    if host is None:
+    # An unconfirmed sign-up publishes nothing yet (its booking pages 404 as well).
+    if host is None or not host.is_verified:
         raise HostPageNotFoundError()
     types = [t for t in bookings_repository.list_booking_types(session, host.id) if t.active]
     return {
