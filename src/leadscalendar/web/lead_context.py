@@ -139,6 +139,7 @@ def booking_context(
         "when": when,
         "time_zone": time_zone,
         "price": format_price(booking.amount_minor, booking.currency),
+        "waiting_note": lead_views.waiting_note(booking.status_reason, out.host_name),
         "token": token,
         "hold_until": hold_until,
         "pick_again_url": f"/{host.slug}/{booking_type.slug}?tz={quote(time_zone)}",

@@ -21,6 +21,7 @@ from leadscalendar.availability.display import (
 )
 from leadscalendar.availability.zone_names import canonical_zone, canonical_zone_names
 from leadscalendar.availability.zones import load_zone
+from leadscalendar.bookings.google_outcomes import SLOW_PHASE_REASON
 from leadscalendar.notifications.ics import utc_stamp
 from leadscalendar.payments.money import format_money
 
@@ -169,3 +170,24 @@ def refund_label(events: Iterable[tuple[str, str]], amount_minor: int, currency:
     if requested:
         return f"{format_money(amount_minor, currency)}, on its way back to you"
     return None
+
+
+# Reasons written for leads as much as for hosts: shown as they are on the lead's page.
+LEAD_SAFE_WAITING_REASONS = frozenset({SLOW_PHASE_REASON})
+
+
+def waiting_note(status_reason: str | None, host_name: str) -> str | None:
+    """What the lead reads while a paid booking waits for its calendar event.
+
+    Most reasons are written for the host and may name Google's errors; the
+    lead gets a calm sentence instead. A long outage's reason says what we do
+    about it in plain words, so the lead sees that one as it is.
+    """
+    if not status_reason:
+        return None
+    if status_reason in LEAD_SAFE_WAITING_REASONS:
+        return status_reason
+    return (
+        f"Adding it to {host_name}'s calendar is taking longer than usual. Your booking is "
+        "safe: it will be added as soon as this is fixed."
+    )
