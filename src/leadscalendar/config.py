@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # Once a job's attempts are spent, transient failures (Google down, rate limits,
     # network) keep retrying every 0.75-1.5x this (15-30 minutes), never giving up.
     jobs_slow_retry_seconds: float = Field(default=1200.0, gt=0)
+    # History kept before the daily clean-up (leadscalendar.retention); 0 keeps it all.
+    jobs_retention_days: int = Field(default=30, ge=0)
+    idempotency_retention_hours: int = Field(default=72, ge=0)
     # A worker that dies loses its jobs for at most this long; live workers heartbeat.
     jobs_lease_seconds: float = Field(default=120.0, gt=0)
     jobs_poll_interval_seconds: float = Field(default=1.0, gt=0)

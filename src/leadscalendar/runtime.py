@@ -6,8 +6,11 @@ import logging
 import threading
 
 from leadscalendar.config import Settings
+from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.threadlocal import kept_connections
 from leadscalendar.jobs import RateLimiter, RetryPolicy, WorkerStats, run_worker
+from leadscalendar.retention import plan_prune
 from leadscalendar.services import Services
 
 logger = logging.getLogger(__name__)
@@ -22,6 +25,9 @@ def run_worker_process(
 ) -> WorkerStats:
     """Run the bookings' jobs until ``stop_event`` is set; the caller owns signals."""
     settings: Settings = services.settings
+    # The daily clean-up plans its next run itself; this plants the first one.
+    with unit_of_work(services.session_factory) as session:
+        plan_prune(session, utcnow())
     return run_worker(
         services.session_factory,
         services.job_registry(),

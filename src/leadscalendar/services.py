@@ -42,6 +42,7 @@ from leadscalendar.ratelimits import (
     RedisWindowStore,
     WindowStore,
 )
+from leadscalendar.retention import register_retention_tasks
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Services:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
         register_reminder_tasks(registry)
         registry.register(REVOKE_GRANT, lambda ctx: revoke_grant(ctx, self.settings, self.cipher))
+        register_retention_tasks(registry, self.settings)
         return register_mail_tasks(
             registry,
             self.mailer,

@@ -19,8 +19,10 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from leadscalendar.errors import LeadsCalendarError
@@ -98,3 +100,23 @@ def record(
     )
     session.flush()
     return response
+
+
+def prune(session: Session, *, created_before: datetime, limit: int) -> int:
+    """Forget up to ``limit`` stored answers older than the cut-off; the count forgotten.
+
+    A key exists for a client's retries of one request, which come within
+    minutes (Stripe keeps its own keys for 24 hours): a later request with an
+    old key is simply a new request.
+    """
+    ids = list(
+        session.scalars(
+            select(IdempotencyKey.id)
+            .where(IdempotencyKey.created_at < created_before)
+            .order_by(IdempotencyKey.created_at)
+            .limit(limit)
+        )
+    )
+    if ids:
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids)))
+    return len(ids)

@@ -1,0 +1,91 @@
+"""The daily clean-up: history tables stay the size of the work in flight.
+
+One ``prune_history`` job a day (03:00 UTC) deletes finished jobs older than
+``JOBS_RETENTION_DAYS`` and stored idempotent answers older than
+``IDEMPOTENCY_RETENTION_HOURS``, at most ``BATCH`` rows of each per run so no
+transaction grows with the backlog; a run that hit the batch size plans the
+next one a minute later. Every worker plans the next run at start, under one
+dedupe key per run time, so however many workers there are, one job runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.config import Settings
+from leadscalendar.db.base import utcnow
+from leadscalendar.idempotency import service as idempotency
+from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Succeeded, enqueue
+from leadscalendar.jobs.retention import prune_finished
+
+logger = logging.getLogger(__name__)
+
+PRUNE_HISTORY = "prune_history"
+BATCH = 5000
+# Quiet hours for most hosts in Europe and the Americas.
+RUN_AT = time(3, 0, tzinfo=UTC)
+SOON = timedelta(minutes=1)
+
+
+def next_run(now: datetime) -> datetime:
+    """The next 03:00 UTC strictly after ``now``."""
+    today = datetime.combine(now.astimezone(UTC).date(), RUN_AT)
+    return today if today > now else today + timedelta(days=1)
+
+
+def plan_prune(session: Session, now: datetime, *, at: datetime | None = None) -> None:
+    """Make sure a clean-up is planned (at most one job per run time)."""
+    when = at or next_run(now)
+    enqueue(
+        session,
+        PRUNE_HISTORY,
+        {},
+        subject_key="maintenance:prune_history",
+        host_id=None,
+        dedupe_key=f"{PRUNE_HISTORY}:{when.isoformat()}",
+        run_after=when,
+    )
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    jobs_days: int
+    idempotency_hours: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetentionPolicy:
+        return cls(settings.jobs_retention_days, settings.idempotency_retention_hours)
+
+    def prune(self, session: Session, now: datetime) -> tuple[int, int]:
+        """(jobs, idempotent answers) deleted, each at most ``BATCH``; 0 days/hours keeps all."""
+        jobs = keys = 0
+        if self.jobs_days > 0:
+            cutoff = now - timedelta(days=self.jobs_days)
+            jobs = prune_finished(session, finished_before=cutoff, limit=BATCH)
+        if self.idempotency_hours > 0:
+            cutoff = now - timedelta(hours=self.idempotency_hours)
+            keys = idempotency.prune(session, created_before=cutoff, limit=BATCH)
+        return jobs, keys
+
+
+def prune_history(ctx: JobContext, policy: RetentionPolicy) -> Outcome:
+    """Prune in the job's outcome transaction, then plan the next run."""
+
+    def apply(session: Session) -> None:
+        now = utcnow()
+        jobs, keys = policy.prune(session, now)
+        logger.info("pruned %d finished jobs and %d idempotent answers", jobs, keys)
+        more = BATCH in (jobs, keys)
+        plan_prune(session, now, at=now + SOON if more else None)
+
+    return Succeeded(detail="history pruned", apply=apply)
+
+
+def register_retention_tasks(registry: JobRegistry, settings: Settings) -> JobRegistry:
+    policy = RetentionPolicy.from_settings(settings)
+    registry.register(PRUNE_HISTORY, lambda ctx: prune_history(ctx, policy))
+    return registry
