@@ -20,6 +20,7 @@ from leadscalendar.web.openapi import install_openapi
 from leadscalendar.web.rate_limit import RateLimits
 from leadscalendar.web.request_limits import RequestLimitsMiddleware
 from leadscalendar.web.routes import (
+    api_docs,
     api_keys,
     auth,
     booking_pages,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         yield
         services.engine.dispose()
 
-    # No /docs page: Swagger UI loads from a CDN and the product must work offline.
+    # FastAPI's own /docs loads Swagger UI from a CDN; routes/api_docs.py serves it locally.
     app = FastAPI(
         title="LeadsCalendar API",
         version="0.1.0",
@@ -83,10 +84,26 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_request_body_bytes)
     # Added last, so outermost: even responses the session layer short-cuts get the headers.
     app.add_middleware(SecurityHeadersMiddleware, policy=app.state.security_policy)
+    # Before /static, which would otherwise answer these paths with 404.
+    app.mount(
+        api_docs.SWAGGER_UI_URL,
+        StaticFiles(directory=str(api_docs.SWAGGER_UI_DIR)),
+        name="api-docs-assets",
+    )
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
     install_openapi(app)
-    for module in (health, auth, signup, password_reset, dashboard, google, public_api, webhooks):
+    for module in (
+        health,
+        api_docs,
+        auth,
+        signup,
+        password_reset,
+        dashboard,
+        google,
+        public_api,
+        webhooks,
+    ):
         app.include_router(module.router)
     for router in DASHBOARD_ROUTERS:
         app.include_router(router)

@@ -3,6 +3,11 @@
 FastAPI documents a 422 ``HTTPValidationError`` on every route with inputs;
 our handler answers invalid input with 400 and the one error body instead
 (``web/errors.py``), so that entry is replaced by ours.
+
+The document describes the machine interface only: the JSON API under
+``/api/`` and the webhook intake under ``/webhooks/``. The HTML pages are for
+people, change with the design, and would bury the API among forms; they are
+left out by path here, so a new page router cannot leak into the reference.
 """
 
 from __future__ import annotations
@@ -18,6 +23,37 @@ VALIDATION_REF = "#/components/schemas/HTTPValidationError"
 ERROR_REF = "#/components/schemas/ErrorBody"
 INVALID_INPUT = "The request is malformed or a value is out of range."
 _REF = "#/components/schemas/{model}"
+DOCUMENTED_PREFIXES = ("/api/", "/webhooks/")
+
+_REF_PREFIX = "#/components/schemas/"
+
+
+def _refs(node: Any) -> set[str]:
+    """The names of the component schemas ``node`` refers to, at any depth."""
+    if isinstance(node, dict):
+        found = (
+            {node["$ref"].removeprefix(_REF_PREFIX)} if isinstance(node.get("$ref"), str) else set()
+        )
+        return found.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node))
+    return set()
+
+
+def _keep_machine_interface(document: dict[str, Any]) -> None:
+    """Drop the HTML pages' paths, then the schemas only they used (their form bodies)."""
+    paths = document.get("paths", {})
+    for path in [p for p in paths if not p.startswith(DOCUMENTED_PREFIXES)]:
+        del paths[path]
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    used, todo = set(), _refs(paths)
+    while todo:
+        name = todo.pop()
+        if name not in used and name in schemas:
+            used.add(name)
+            todo |= _refs(schemas[name])
+    for name in [n for n in schemas if n not in used]:
+        del schemas[name]
 
 
 def _is_fastapi_validation(response: dict[str, Any]) -> bool:
@@ -49,6 +85,7 @@ def install_openapi(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
+            _keep_machine_interface(document)
             for path, path_item in document.get("paths", {}).items():
                 for operation in path_item.values():
                     _fix_operation(operation, json_errors=path.startswith("/api/"))
