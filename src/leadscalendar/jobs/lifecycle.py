@@ -283,30 +283,16 @@ def _retried(
     now: datetime,
     rng: random.Random | None,
 ) -> _Finish:
-    if claim.attempt >= claim.max_attempts and retry.transient:
-        # No final give-up: only time fixes a transient failure, and the work must
-        # happen when it does. Slowly, so a long outage costs little.
-        run_after = next_run_after(
-            policy,
-            claim.attempt,
-            now,
-            retry_after=retry.retry_after,
-            not_before=retry.not_before,
-            rng=rng,
-            slow=True,
-        )
-        return _Finish(
-            {"status": JobStatus.QUEUED, "run_after": run_after, "last_error": retry.reason}
-            | _NO_LEASE,
-            entered_slow=claim.attempt == claim.max_attempts,
-        )
-    if claim.attempt >= claim.max_attempts:
+    spent = claim.attempt >= claim.max_attempts
+    if spent and not retry.transient:
         parked = _parked(
             ParkCode.ATTEMPTS_EXHAUSTED,
             f"Gave up after {claim.attempt} attempts; the last one said: {retry.reason}",
             last_error=retry.reason,
         )
         return _Finish(parked.values, parked_instead=AttemptOutcome.PARKED)
+    # A transient failure past its attempts has no final give-up: only time fixes it,
+    # and the work must happen when it does. Slowly, so a long outage costs little.
     run_after = next_run_after(
         policy,
         claim.attempt,
@@ -314,9 +300,12 @@ def _retried(
         retry_after=retry.retry_after,
         not_before=retry.not_before,
         rng=rng,
+        slow=spent,
     )
     return _Finish(
-        {"status": JobStatus.QUEUED, "run_after": run_after, "last_error": retry.reason} | _NO_LEASE
+        {"status": JobStatus.QUEUED, "run_after": run_after, "last_error": retry.reason}
+        | _NO_LEASE,
+        entered_slow=spent and claim.attempt == claim.max_attempts,
     )
 
 
