@@ -16,13 +16,17 @@ import gettext as _gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("en", "de")
@@ -124,3 +128,59 @@ def babel_locale() -> Locale:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark only, translate later"
+    """Mark a constant for the catalog; it is translated where it is shown."""
+    return message
+
+
+# Formatting for the lead. English keeps the wording the pages always had ("Tuesday
+# 1 December 2026", "90.00 EUR"); other languages follow CLDR through Babel.
+
+
+def format_money(amount_minor: int, code: str) -> str:
+    """``90.00 EUR`` in English, ``90,00 €`` in German."""
+    from leadscalendar.payments import money  # payments sits above this module's callers
+
+    if current() == DEFAULT_LANGUAGE:
+        return money.format_money(amount_minor, code)
+    value = Decimal(money.format_amount(amount_minor, code))
+    return format_currency(value, code.upper(), locale=babel_locale())
+
+
+def format_price(amount_minor: int, code: str) -> str:
+    """A booking's price: ``Free`` (in the lead's words) or the amount."""
+    if amount_minor <= 0:
+        return gettext("Free")
+    return format_money(amount_minor, code)
+
+
+def format_day(day: date) -> str:
+    """``Tuesday 1 December 2026``, ``Dienstag, 1. Dezember 2026``."""
+    if current() == DEFAULT_LANGUAGE:
+        return f"{day:%A} {day.day} {day:%B %Y}"
+    return format_date(day, "full", locale=babel_locale())
+
+
+def format_short_day(day: date) -> str:
+    """``Tue 3 Dec 2026``, ``Di., 3. Dez. 2026``."""
+    if current() == DEFAULT_LANGUAGE:
+        return f"{day:%a} {day.day} {day:%b %Y}"
+    return format_skeleton("yMMMEd", day, locale=babel_locale())
+
+
+def format_month(month: date) -> str:
+    """``December 2026``, ``Dezember 2026``."""
+    if current() == DEFAULT_LANGUAGE:
+        return f"{month:%B %Y}"
+    return format_date(month, "LLLL y", locale=babel_locale())
+
+
+def weekday_names() -> tuple[tuple[str, str], ...]:
+    """Monday first: (full name, abbreviation) for a month grid's head."""
+    if current() == DEFAULT_LANGUAGE:
+        names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+        return tuple((name, name[:3]) for name in names)
+    days = babel_locale().days["format"]
+    return tuple((days["wide"][index], days["abbreviated"][index]) for index in range(7))

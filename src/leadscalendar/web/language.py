@@ -54,7 +54,9 @@ class LanguageMiddleware:
         if scope["type"] != "http" or not is_lead_path(scope["path"]):
             await self.app(scope, receive, send)
             return
-        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+        headers = {
+            key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]
+        }
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         requested = i18n.supported((query.get("lang") or [None])[0])
         cookie = SimpleCookie()

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
+from leadscalendar import i18n
 from leadscalendar.availability.display import (
     EN_DASH,
     Clock,
@@ -22,7 +23,6 @@ from leadscalendar.availability.display import (
 from leadscalendar.availability.zone_names import canonical_zone, canonical_zone_names
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.notifications.ics import utc_stamp
-from leadscalendar.payments.money import format_money
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
 # bookings.service.record_refund notes "refund <id> of <amount_minor> <currency>".
@@ -92,19 +92,19 @@ def resolve_zone(requested: str | None, fallback: str) -> str:
 
 
 def duration_label(minutes: int) -> str:
-    """``30 minutes``, ``1 hour``, ``1 hour 30 minutes``."""
+    """``30 minutes``, ``1 hour``, ``1 hour 30 minutes`` (in the lead's language)."""
     hours, rest = divmod(minutes, 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        parts.append(i18n.ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours})
     if rest or not hours:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+        parts.append(i18n.ngettext("%(num)d minute", "%(num)d minutes", rest) % {"num": rest})
     return " ".join(parts)
 
 
 def day_label(day: date) -> str:
-    """``Tuesday 1 December 2026``."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    """``Tuesday 1 December 2026``, ``Dienstag, 1. Dezember 2026``."""
+    return i18n.format_day(day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,9 @@ class Moment:
 
     @property
     def text(self) -> str:
-        return f"{self.day} at {self.time} ({self.zone})"
+        return i18n.gettext("{day} at {time} ({zone})").format(
+            day=self.day, time=self.time, zone=self.zone
+        )
 
 
 def moment(start: datetime, end: datetime, time_zone: str, clock: Clock = "24h") -> Moment:
@@ -165,7 +167,11 @@ def refund_label(events: Iterable[tuple[str, str]], amount_minor: int, currency:
             found = _REFUNDED_AMOUNT.search(detail)
             refunded = (refunded or 0) + (int(found.group(1)) if found else amount_minor)
     if refunded is not None:
-        return f"{format_money(refunded, currency)}, refunded to you"
+        return i18n.gettext("{amount}, refunded to you").format(
+            amount=i18n.format_money(refunded, currency)
+        )
     if requested:
-        return f"{format_money(amount_minor, currency)}, on its way back to you"
+        return i18n.gettext("{amount}, on its way back to you").format(
+            amount=i18n.format_money(amount_minor, currency)
+        )
     return None
