@@ -26,6 +26,8 @@ templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["language_url"] = language_url
 templates.env.globals["current_language"] = i18n.current
 templates.env.globals["language_names"] = i18n.LANGUAGE_NAMES
+# For text made elsewhere (an error, a reason): looked up as it is, never %-formatted.
+templates.env.globals["translated"] = i18n.gettext
 # The environment is shared by every request: the callables read each request's language
 # from its context (leadscalendar.i18n), so nothing per-request is installed here.
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
