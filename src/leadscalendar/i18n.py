@@ -177,6 +177,17 @@ def format_month(month: date) -> str:
     return format_date(month, "LLLL y", locale=babel_locale())
 
 
+def format_duration(minutes: int) -> str:
+    """``30 minutes``, ``1 hour``, ``1 hour 30 minutes`` (in the current language)."""
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours})
+    if rest or not hours:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", rest) % {"num": rest})
+    return " ".join(parts)
+
+
 def weekday_names() -> tuple[tuple[str, str], ...]:
     """Monday first: (full name, abbreviation) for a month grid's head."""
     if current() == DEFAULT_LANGUAGE:

@@ -93,13 +93,7 @@ def resolve_zone(requested: str | None, fallback: str) -> str:
 
 def duration_label(minutes: int) -> str:
     """``30 minutes``, ``1 hour``, ``1 hour 30 minutes`` (in the lead's language)."""
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(i18n.ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours})
-    if rest or not hours:
-        parts.append(i18n.ngettext("%(num)d minute", "%(num)d minutes", rest) % {"num": rest})
-    return " ".join(parts)
+    return i18n.format_duration(minutes)
 
 
 def day_label(day: date) -> str:
