@@ -67,6 +67,10 @@ def refund_policy(booking: Booking, booking_type: BookingType) -> str:
     ).format(hours=hours)
 
 
+# The lead's mails whose templates speak every language of ``leadscalendar.i18n``.
+TRANSLATED_LEAD_MAILS = frozenset({MailTemplate.BOOKING_CONFIRMED})
+
+
 def _when(moment: datetime, zone: str) -> str:
     """The start as the mail's reader reads it (English keeps ``format_when``'s wording)."""
     if i18n.current() == i18n.DEFAULT_LANGUAGE:
@@ -126,7 +130,9 @@ def _to_lead(
     if host is None or not booking.lead_email:
         return
     # Worded in the language of the page the lead booked on; the renderer reads "language".
-    with i18n.speaking(booking.lead_language):
+    # Mails whose templates are not translated yet stay wholly English, not half German.
+    language = booking.lead_language if template in TRANSLATED_LEAD_MAILS else "en"
+    with i18n.speaking(language):
         summary = _summary(session, booking, booking.lead_time_zone)
     enqueue_mail(
         session,
@@ -135,7 +141,7 @@ def _to_lead(
         context={
             **summary,
             "lead_booking_id": str(booking.id),
-            "language": booking.lead_language,
+            "language": language,
             **(extra or {}),
         },
         dedupe_key=f"mail:{key}:{booking.id}",
