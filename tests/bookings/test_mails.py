@@ -233,3 +233,25 @@ def test_a_payment_too_late_for_its_slot_mails_the_lead_the_refund_and_the_true_
     assert "after your hold had expired and someone else had booked" in body
     settled(env)
     assert mails(mail_server, LEAD["email"], "confirmed") == []
+
+
+def test_a_lead_who_booked_in_german_gets_the_confirmation_in_german(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    env = booking_env
+    env.lead.headers["Accept-Language"] = "de-DE,de;q=0.9"
+    start = slot_starts(env, "session", days_ahead(3))[0]
+    paid(env, "session", start)
+
+    mail = wait_mail(mail_server, LEAD["email"], "Bestätigt")
+    assert str(mail["Subject"]).startswith("Bestätigt: Coaching session bei Coach, ")
+    body = text_of(mail)
+    local = datetime.fromisoformat(start).astimezone(PARIS)
+    assert f"{local:%H:%M} (Europe/Paris)" in body
+    assert "Ihre Buchung ist bestätigt." in body
+    assert "1 Stunde" in body and "90,00\xa0€" in body
+    assert "24 Stunden vor Beginn" in body
+    assert "Your booking is confirmed" not in body
+    # The host's notice of the same booking stays English.
+    notice = wait_mail(mail_server, HOST_EMAIL, "new booking")
+    assert LEAD["name"] in str(notice["Subject"])

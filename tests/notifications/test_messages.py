@@ -304,3 +304,12 @@ def test_html_has_its_css_inline_and_no_remote_images(template: MailTemplate) ->
     assert "<style" not in html
     assert 'style="' in html
     assert "<img" not in html and "url(" not in html
+
+
+def test_a_lead_mail_is_rendered_in_the_language_it_names() -> None:
+    german = renderer.render(lead_mail(context={**LEAD_MAIL, "language": "de"}))
+    english = renderer.render(lead_mail())
+    assert str(german["Subject"]).startswith("Bestätigt: ")
+    assert str(english["Subject"]).startswith("Confirmed: ")
+    assert 'lang="de"' in german.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Hallo" in german.get_body(("plain",)).get_content()  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from leadscalendar import i18n
 from leadscalendar.availability.types import Slot
 from leadscalendar.availability.zones import load_zone
 
@@ -111,4 +112,4 @@ def format_day_time(value: datetime, clock: Clock = "24h") -> str:
     else:
         hour = value.hour % 12 or 12
         text = f"{hour}:{value:%M} {'AM' if value.hour < 12 else 'PM'}"
-    return f"{text} {zone_abbreviation(value)}, {value:%a} {value.day} {value:%b %Y}"
+    return f"{text} {zone_abbreviation(value)}, {i18n.format_short_day(value.date())}"

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from leadscalendar import i18n
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository
@@ -59,11 +60,29 @@ def refund_policy(booking: Booking, booking_type: BookingType) -> str:
         return ""
     hours = booking_type.refund_cutoff_hours
     if hours <= 0:
-        return "You can cancel until the start for a full refund."
-    return (
-        f"Cancel at least {hours} hours before the start for a full refund; "
+        return i18n.gettext("You can cancel until the start for a full refund.")
+    return i18n.gettext(
+        "Cancel at least {hours} hours before the start for a full refund; "
         "later cancellations are not refunded."
-    )
+    ).format(hours=hours)
+
+
+# The lead's mails whose templates speak every language of ``leadscalendar.i18n``.
+TRANSLATED_LEAD_MAILS = frozenset({MailTemplate.BOOKING_CONFIRMED})
+
+
+def _when(moment: datetime, zone: str) -> str:
+    """The start as the mail's reader reads it (English keeps ``format_when``'s wording)."""
+    if i18n.current() == i18n.DEFAULT_LANGUAGE:
+        return format_when(moment, zone)
+    local = moment.astimezone(load_zone(zone))
+    return f"{i18n.format_day(local.date())}, {local:%H:%M} ({zone})"
+
+
+def _duration(minutes: int) -> str:
+    if i18n.current() == i18n.DEFAULT_LANGUAGE:
+        return f"{minutes} minutes"
+    return i18n.format_duration(minutes)
 
 
 def _summary(session: Session, booking: Booking, zone: str) -> dict[str, Any]:
@@ -73,13 +92,11 @@ def _summary(session: Session, booking: Booking, zone: str) -> dict[str, Any]:
         "lead_email": booking.lead_email,
         "host_name": host.name,
         "booking_title": booking_type.title,
-        "when": format_when(booking.start_at, zone),
+        "when": _when(booking.start_at, zone),
         "ends": f"{booking.end_at.astimezone(load_zone(zone)):%H:%M}",
-        "duration": f"{booking_type.duration_minutes} minutes",
+        "duration": _duration(booking_type.duration_minutes),
         "location": _location(booking, booking_type),
-        "price": format_money(booking.amount_minor, booking.currency)
-        if booking.amount_minor > 0
-        else "Free",
+        "price": i18n.format_price(booking.amount_minor, booking.currency),
         "refund_policy": refund_policy(booking, booking_type),
     }
 
@@ -112,13 +129,19 @@ def _to_lead(
     host = session.get(Host, booking.host_id)
     if host is None or not booking.lead_email:
         return
+    # Worded in the language of the page the lead booked on; the renderer reads "language".
+    # Mails whose templates are not translated yet stay wholly English, not half German.
+    language = booking.lead_language if template in TRANSLATED_LEAD_MAILS else "en"
+    with i18n.speaking(language):
+        summary = _summary(session, booking, booking.lead_time_zone)
     enqueue_mail(
         session,
         template=template,
         to=booking.lead_email,
         context={
-            **_summary(session, booking, booking.lead_time_zone),
+            **summary,
             "lead_booking_id": str(booking.id),
+            "language": language,
             **(extra or {}),
         },
         dedupe_key=f"mail:{key}:{booking.id}",

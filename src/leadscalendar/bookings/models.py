@@ -99,6 +99,8 @@ class Booking(IdMixin, TimestampMixin, Base):
     lead_time_zone: Mapped[str] = mapped_column(String(64))
     lead_name: Mapped[str] = mapped_column(String(200))
     lead_email: Mapped[str] = mapped_column(String(320))
+    # The language of the page the lead booked on (``en``, ``de``): their e-mails speak it.
+    lead_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     notes: Mapped[str] = mapped_column(Text, default="")
     # [{"email": ..., "name": ...}]
     guests: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from leadscalendar import i18n
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval, SlotRejection, SlotUnavailableError
 from leadscalendar.bookings import mails, repository
@@ -124,6 +125,8 @@ def create_hold(
         lead_time_zone=lead.time_zone,
         lead_name=lead.name,
         lead_email=str(lead.email),
+        # The page's language, from the request's context (leadscalendar.i18n).
+        lead_language=i18n.current(),
         notes=lead.notes,
         guests=[{"email": str(guest.email), "name": guest.name} for guest in lead.guests],
         hold_expires_at=now + timedelta(minutes=booking_type.hold_minutes),

@@ -28,6 +28,7 @@ from urllib.parse import quote
 import css_inline
 import jinja2
 
+from leadscalendar import i18n
 from leadscalendar.notifications.ics import IcsEvent, render_ics
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -134,12 +135,19 @@ class MailRenderer:
 
     @cached_property
     def _environment(self) -> jinja2.Environment:
-        return jinja2.Environment(
+        environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
+            extensions=["jinja2.ext.i18n"],
         )
+        # Each mail is rendered inside ``i18n.speaking``: the callables read that language.
+        environment.install_gettext_callables(  # type: ignore[attr-defined]
+            i18n.gettext, i18n.ngettext, newstyle=True
+        )
+        environment.globals["current_language"] = i18n.current
+        return environment
 
     def render(self, mail: OutgoingMail, *, message_id: str | None = None) -> EmailMessage:
         context = {
@@ -150,10 +158,12 @@ class MailRenderer:
             **self._lead_links(mail.context),
             **self._account_link(mail.context),
         }
+        # A lead's mail names the language they booked in; every other mail is English.
         try:
-            subject = self._render(mail.template, "subject.txt", context)
-            text = self._render(mail.template, "body.txt", context)
-            html = self._render(mail.template, "body.html", context)
+            with i18n.speaking(str(mail.context.get("language") or i18n.DEFAULT_LANGUAGE)):
+                subject = self._render(mail.template, "subject.txt", context)
+                text = self._render(mail.template, "body.txt", context)
+                html = self._render(mail.template, "body.html", context)
         except jinja2.TemplateError as error:
             raise MailContentError(f"template {mail.template.value}: {error}") from None
         message = EmailMessage()

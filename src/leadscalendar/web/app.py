@@ -16,6 +16,7 @@ from leadscalendar.logging import configure_logging
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.dashboard.routers import DASHBOARD_ROUTERS
 from leadscalendar.web.errors import install_error_handlers
+from leadscalendar.web.language import LanguageMiddleware
 from leadscalendar.web.openapi import install_openapi
 from leadscalendar.web.rate_limit import RateLimits
 from leadscalendar.web.request_limits import RequestLimitsMiddleware
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_request_body_bytes)
     # Added last, so outermost: even responses the session layer short-cuts get the headers.
     app.add_middleware(SecurityHeadersMiddleware, policy=app.state.security_policy)

@@ -12,22 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from leadscalendar.i18n import N_, gettext
+
 # What people call the fields of the lead's forms and links.
 FIELD_LABELS: Mapping[str, str] = {
-    "name": "your name",
-    "email": "your e-mail address",
-    "password": "your password",
-    "notes": "your notes",
-    "guests": "the guests",
-    "time_zone": "the time zone",
-    "tz": "the time zone",
-    "start": "the date",
-    "token": "the booking link",
-    "page": "the page number",
-    "days": "the number of days",
-    "reason": "the reason",
+    "name": N_("your name"),
+    "email": N_("your e-mail address"),
+    "password": N_("your password"),
+    "notes": N_("your notes"),
+    "guests": N_("the guests"),
+    "time_zone": N_("the time zone"),
+    "tz": N_("the time zone"),
+    "start": N_("the date"),
+    "token": N_("the booking link"),
+    "page": N_("the page number"),
+    "days": N_("the number of days"),
+    "reason": N_("the reason"),
 }
-BROKEN_LINK = (
+BROKEN_LINK = N_(
     "This booking link is incomplete. Please open it again from your e-mail "
     "or from the page that gave it to you."
 )
@@ -51,7 +53,9 @@ def field_of(location: Sequence[Any]) -> str:
 
 
 def label(field: str) -> str:
-    return FIELD_LABELS.get(field, "this field" if field == "form" else field.replace("_", " "))
+    if field in FIELD_LABELS:
+        return gettext(FIELD_LABELS[field])
+    return gettext("this field") if field == "form" else field.replace("_", " ")
 
 
 def _capitalised(text: str) -> str:
@@ -65,24 +69,31 @@ def sentence(problem: Mapping[str, Any]) -> str:
     what = label(field)
     context = problem.get("ctx") or {}
     if field == "token":
-        return BROKEN_LINK
+        return gettext(BROKEN_LINK)
     if kind in _OUR_WORDS:
         message = str(problem.get("msg", "")).removeprefix("Value error, ")
         if field == "email" or "email" in message.lower():
-            return "Please check your e-mail address; it should look like name@example.com."
+            return gettext(
+                "Please check your e-mail address; it should look like name@example.com."
+            )
         return f"{_capitalised(what)} {message}." if message.startswith("must") else message
     if kind in _SHORT:
-        return f"Please fill in {what}."
+        return gettext("Please fill in {what}.").format(what=what)
     if kind in _LONG:
         limit = context.get("max_length")
         if limit is None:
-            return f"{_capitalised(what)}: that is too much; please shorten it."
+            return _capitalised(
+                gettext("{what}: that is too much; please shorten it.").format(what=what)
+            )
         if kind == "too_long":
-            return f"{_capitalised(what)} can have at most {limit} entries."
-        return f"{_capitalised(what)} can be at most {limit} characters long."
+            text = gettext("{what} can have at most {limit} entries.")
+            return _capitalised(text.format(what=what, limit=limit))
+        text = gettext("{what} can be at most {limit} characters long.")
+        return _capitalised(text.format(what=what, limit=limit))
     if kind in _DATES:
-        return f"{_capitalised(what)} is not a date we understand; please pick it again."
-    return f"{_capitalised(what)} is not valid; please check it."
+        text = gettext("{what} is not a date we understand; please pick it again.")
+        return _capitalised(text.format(what=what))
+    return _capitalised(gettext("{what} is not valid; please check it.").format(what=what))
 
 
 def field_sentences(problems: Iterable[Mapping[str, Any]]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import Query, Request
 from sqlalchemy.orm import Session
 
+from leadscalendar import i18n
 from leadscalendar.availability.display import Clock, format_local_time
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository
@@ -19,7 +20,6 @@ from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import SlotsOut
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
-from leadscalendar.payments.money import format_price
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow, lead_views
 
@@ -32,7 +32,7 @@ ClockParam = Annotated[
 ]
 MonthParam = Annotated[str | None, Query(max_length=7, description="The month shown: 2026-12.")]
 
-HOLD_EXPIRED = (
+HOLD_EXPIRED = i18n.N_(
     "Your hold on this time has expired, so it may have gone to someone else. "
     "Please pick a time again."
 )
@@ -60,7 +60,7 @@ RESCHEDULABLE = frozenset(
     {BookingStatus.AWAITING_APPROVAL, BookingStatus.PAID, BookingStatus.SCHEDULED}
 )
 # How the refund deadline is counted, in the words the README uses too.
-DEADLINE_RULE = (
+DEADLINE_RULE = i18n.N_(
     "The deadline is counted from the time you booked and paid for: picking another "
     "time can bring it earlier, never later."
 )
@@ -73,10 +73,14 @@ def refund_policy(booking: Booking, cutoff_hours: int, time_zone: str, now: date
     deadline = refund_deadline(booking, cutoff_hours)
     when = f"{lead_views.slot_label(deadline, time_zone)} ({time_zone})"
     if now > deadline:
-        rule = f"The refund deadline, {when}, has passed: cancelling now refunds nothing."
+        rule = i18n.gettext(
+            "The refund deadline, {when}, has passed: cancelling now refunds nothing."
+        )
     else:
-        rule = f"Cancel before {when} for a full refund; after that, nothing is refunded."
-    return f"{rule} {DEADLINE_RULE}"
+        rule = i18n.gettext(
+            "Cancel before {when} for a full refund; after that, nothing is refunded."
+        )
+    return f"{rule.format(when=when)} {i18n.gettext(DEADLINE_RULE)}"
 
 
 def lead_clock(request: Request, clock: str | None) -> Clock:
@@ -138,8 +142,8 @@ def booking_context(
         "title": title,
         "when": when,
         "time_zone": time_zone,
-        "price": format_price(booking.amount_minor, booking.currency),
-        "waiting_note": lead_views.waiting_note(booking.status_reason, out.host_name),
+        "price": i18n.format_price(booking.amount_minor, booking.currency),
+        "lead_safe_reason": lead_views.lead_safe_reason(booking.status_reason),
         "token": token,
         "hold_until": hold_until,
         "pick_again_url": f"/{host.slug}/{booking_type.slug}?tz={quote(time_zone)}",

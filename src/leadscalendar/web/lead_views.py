@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
+from leadscalendar import i18n
 from leadscalendar.availability.display import (
     EN_DASH,
     Clock,
@@ -23,7 +24,6 @@ from leadscalendar.availability.zone_names import canonical_zone, canonical_zone
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings.google_outcomes import SLOW_PHASE_REASON
 from leadscalendar.notifications.ics import utc_stamp
-from leadscalendar.payments.money import format_money
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
 # bookings.service.record_refund notes "refund <id> of <amount_minor> <currency>".
@@ -93,19 +93,13 @@ def resolve_zone(requested: str | None, fallback: str) -> str:
 
 
 def duration_label(minutes: int) -> str:
-    """``30 minutes``, ``1 hour``, ``1 hour 30 minutes``."""
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if rest or not hours:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
-    return " ".join(parts)
+    """``30 minutes``, ``1 hour``, ``1 hour 30 minutes`` (in the lead's language)."""
+    return i18n.format_duration(minutes)
 
 
 def day_label(day: date) -> str:
-    """``Tuesday 1 December 2026``."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    """``Tuesday 1 December 2026``, ``Dienstag, 1. Dezember 2026``."""
+    return i18n.format_day(day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +112,9 @@ class Moment:
 
     @property
     def text(self) -> str:
-        return f"{self.day} at {self.time} ({self.zone})"
+        return i18n.gettext("{day} at {time} ({zone})").format(
+            day=self.day, time=self.time, zone=self.zone
+        )
 
 
 def moment(start: datetime, end: datetime, time_zone: str, clock: Clock = "24h") -> Moment:
@@ -166,9 +162,13 @@ def refund_label(events: Iterable[tuple[str, str]], amount_minor: int, currency:
             found = _REFUNDED_AMOUNT.search(detail)
             refunded = (refunded or 0) + (int(found.group(1)) if found else amount_minor)
     if refunded is not None:
-        return f"{format_money(refunded, currency)}, refunded to you"
+        return i18n.gettext("{amount}, refunded to you").format(
+            amount=i18n.format_money(refunded, currency)
+        )
     if requested:
-        return f"{format_money(amount_minor, currency)}, on its way back to you"
+        return i18n.gettext("{amount}, on its way back to you").format(
+            amount=i18n.format_money(amount_minor, currency)
+        )
     return None
 
 
@@ -176,18 +176,10 @@ def refund_label(events: Iterable[tuple[str, str]], amount_minor: int, currency:
 LEAD_SAFE_WAITING_REASONS = frozenset({SLOW_PHASE_REASON})
 
 
-def waiting_note(status_reason: str | None, host_name: str) -> str | None:
-    """What the lead reads while a paid booking waits for its calendar event.
+def lead_safe_reason(status_reason: str | None) -> str | None:
+    """The waiting reason a lead may read as it is, or None (the page says it calmly).
 
-    Most reasons are written for the host and may name Google's errors; the
-    lead gets a calm sentence instead. A long outage's reason says what we do
-    about it in plain words, so the lead sees that one as it is.
+    Most reasons are written for the host and may name Google's errors; a long
+    outage's reason says what we do about it in plain words.
     """
-    if not status_reason:
-        return None
-    if status_reason in LEAD_SAFE_WAITING_REASONS:
-        return status_reason
-    return (
-        f"Adding it to {host_name}'s calendar is taking longer than usual. Your booking is "
-        "safe: it will be added as soon as this is fixed."
-    )
+    return status_reason if status_reason in LEAD_SAFE_WAITING_REASONS else None

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
+from leadscalendar import i18n
 from leadscalendar.availability.display import Clock
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings.errors import NotTakingBookingsError
@@ -91,6 +92,7 @@ class MonthView:
     earlier_url: str | None = None
     later_url: str | None = None
     weekdays: tuple[str, ...] = WEEKDAYS
+    weekday_abbreviations: tuple[str, ...] = tuple(name[:3] for name in WEEKDAYS)
 
 
 def page_url(base: str, params: dict[str, str], **changes: str) -> str:
@@ -134,7 +136,9 @@ def build(
         current += timedelta(days=1)
     cells += [None] * (-len(cells) % 7)
     view = MonthView(
-        title=f"{shown.month:%B %Y}",
+        title=i18n.format_month(shown.month),
+        weekdays=tuple(name for name, _ in i18n.weekday_names()),
+        weekday_abbreviations=tuple(short for _, short in i18n.weekday_names()),
         month_key=month_key,
         weeks=[cells[i : i + 7] for i in range(0, len(cells), 7)],
         selected=selected,

@@ -16,12 +16,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from leadscalendar import i18n
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import repository as bookings_repository
 from leadscalendar.errors import NotFoundError
 from leadscalendar.inputs import BookableDate
-from leadscalendar.payments.money import format_price
 from leadscalendar.web import (
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
     lead_views,
@@ -57,7 +57,7 @@ def _host_context(session: DbSession, host_slug: str) -> dict[str, Any]:
                 "description": booking_type.description,
                 "url": f"/{host.slug}/{booking_type.slug}",
                 "duration": lead_views.duration_label(booking_type.duration_minutes),
-                "price": format_price(booking_type.price_minor, booking_type.currency),
+                "price": i18n.format_price(booking_type.price_minor, booking_type.currency),
             }
             for booking_type in types
         ],

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from leadscalendar import i18n
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability.display import Clock
 from leadscalendar.availability.zones import load_zone
@@ -38,7 +39,6 @@ from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.idempotency.models import Surface
 from leadscalendar.idempotency.service import IdempotencyKeyReusedError
 from leadscalendar.inputs import BookableDate, bounded_moment
-from leadscalendar.payments.money import format_price
 from leadscalendar.web import (
     booking_flow,
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
@@ -81,7 +81,7 @@ def _type_context(
         "host_slug": host.slug,
         "booking_type": booking_type,
         "duration": lead_views.duration_label(booking_type.duration_minutes),
-        "price": format_price(booking_type.price_minor, booking_type.currency),
+        "price": i18n.format_price(booking_type.price_minor, booking_type.currency),
         "time_zone": time_zone,
         "zone_names": lead_views.zone_names(),
         "zone_labels": lead_views.zone_labels(utcnow()),

@@ -79,7 +79,7 @@
       var zone = best(search.value);
       if (zone) { choose(zone); return; }
       search.setAttribute("aria-invalid", "true");
-      help.textContent = "No time zone matches “" + search.value.trim() + "”. Try a nearby city.";
+      help.textContent = (help.dataset.noMatch || "").replace("{query}", search.value.trim());
     });
   }
 
