@@ -19,7 +19,7 @@ from leadscalendar.google.exceptions import ReauthorizationRequiredError
 from leadscalendar.jobs import resume_parked
 from leadscalendar.services import Services
 from leadscalendar.web.csrf import require_csrf
-from leadscalendar.web.dashboard import confirmations
+from leadscalendar.web.dashboard import confirmations, onboarding
 from leadscalendar.web.dashboard.common import render
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep, session_nonce
 from leadscalendar.web.routes.dashboard import NOTICE_KEY, flash
@@ -28,6 +28,8 @@ from leadscalendar.web.templating import templates
 logger = logging.getLogger(__name__)
 
 router = APIRouter()
+
+RETURN_KEY = "google_return"
 
 
 DENIED_MESSAGE = (
@@ -38,8 +40,15 @@ DENIED_MESSAGE = (
 
 @router.post("/dashboard/google/connect", dependencies=[Depends(require_csrf)])
 def connect(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    next: str = Form(""),
 ) -> Response:
+    # Where the callback returns (the setup checklist or the dashboard) survives the
+    # trip through Google in the session, not in the URL Google sees.
+    request.session[RETURN_KEY] = onboarding.return_to(next, "/dashboard")
     url = google.start_connect(
         session,
         services.settings,
@@ -65,12 +74,13 @@ def callback(
     )
     # Spend the state now, whatever happens next: a state works at most once.
     session.commit()
+    after = onboarding.return_to(request.session.pop(RETURN_KEY, None), "/dashboard")
     if error is not None or not code:
         if error == "access_denied":
             flash(request, DENIED_MESSAGE, "warning")
         else:
             flash(request, f"Google did not connect the calendar ({error or 'no code'}).", "error")
-        return RedirectResponse("/dashboard", status_code=303)
+        return RedirectResponse(after, status_code=303)
     connection = google.finish_connect(
         session,
         services.settings,
@@ -86,7 +96,7 @@ def callback(
         flash(request, "Google Calendar is connected, but some permissions are missing.", "warning")
     else:
         flash(request, f"Google Calendar connected as {connection.google_email or 'your account'}.")
-    return RedirectResponse("/dashboard", status_code=303)
+    return RedirectResponse(after, status_code=303)
 
 
 @router.get("/dashboard/google/disconnect")
@@ -135,7 +145,11 @@ def _writable_calendars(session: Session, services: Services, host: Host) -> lis
 
 @router.get("/dashboard/google/calendar")
 def calendar_picker(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    next: str | None = None,
 ) -> Response:
     """The calendars bookings may go to, to choose one."""
     calendars = _writable_calendars(session, services, host)
@@ -147,6 +161,7 @@ def calendar_picker(
             "host": host,
             "calendars": calendars,
             "current": connection.calendar_id,
+            "next_url": onboarding.next_url(next),
             "notice": request.session.pop(NOTICE_KEY, None),
         },
     )
@@ -159,14 +174,18 @@ def choose_calendar(
     services: ServicesDep,
     host: CurrentHost,
     calendar_id: str = Form(""),
+    next: str = Form(""),
 ) -> Response:
     """Send bookings to another calendar, and retry the ones the old one refused."""
     calendars = {calendar.id: calendar for calendar in _writable_calendars(session, services, host)}
     chosen = calendars.get(calendar_id)
     if chosen is None:
         flash(request, "Pick one of your calendars that LeadsCalendar may write to.", "error")
-        return RedirectResponse("/dashboard/google/calendar", status_code=303)
+        picker = "/dashboard/google/calendar" + (
+            onboarding.NEXT_QUERY if onboarding.next_url(next) else ""
+        )
+        return RedirectResponse(picker, status_code=303)
     google.choose_calendar(session, host_id=host.id, calendar_id=chosen.id)
     resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CALENDAR)
     flash(request, f"New bookings go to the calendar {chosen.summary}.")
-    return RedirectResponse("/dashboard", status_code=303)
+    return RedirectResponse(onboarding.return_to(next, "/dashboard"), status_code=303)
