@@ -60,3 +60,22 @@ class OAuthState(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
+
+
+class RetiredGrant(IdMixin, Base):
+    """The grant of a Google account the host switched away from.
+
+    Kept (encrypted, like a connection's) only while the upcoming bookings'
+    events are moved off that account's calendar: deleting them needs the old
+    account's permission. The tokens are forgotten once every move finished;
+    the row stays so the host can see what was moved or left behind.
+    """
+
+    __tablename__ = "google_retired_grants"
+
+    host_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hosts.id", ondelete="CASCADE"), index=True
+    )
+    google_email: Mapped[str | None] = mapped_column(String(320))
+    token_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    retired_at: Mapped[datetime]

@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
-from leadscalendar.bookings import host_views
+from leadscalendar.bookings import account_moves, host_views
 from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR, RESUMED_ON_CONNECT
 from leadscalendar.db.base import utcnow
+from leadscalendar.google import repository as google_repository
 from leadscalendar.google import service as google
 from leadscalendar.google.calendar import CalendarInfo
 from leadscalendar.google.errors import GoogleCalendarError, Operation, classify
@@ -28,6 +29,8 @@ from leadscalendar.web.templating import templates
 logger = logging.getLogger(__name__)
 
 router = APIRouter()
+
+MOVES_PATH = "/dashboard/google/moves"
 
 RETURN_KEY = "google_return"
 
@@ -81,6 +84,7 @@ def callback(
         else:
             flash(request, f"Google did not connect the calendar ({error or 'no code'}).", "error")
         return RedirectResponse(after, status_code=303)
+    before = google.identity_of(session, host_id=host.id)
     connection = google.finish_connect(
         session,
         services.settings,
@@ -89,6 +93,15 @@ def callback(
         code=code,
         code_verifier=verifier,
     )
+    if google.is_other_account(before, connection):
+        assert before is not None
+        retired = google.retire_grant(session, connection=connection, before=before)
+        moving = account_moves.enqueue_moves(session, retired, utcnow())
+        # Nothing to move: the old account's tokens are not needed at all.
+        account_moves.forget_grant_when_done(session, retired.id)
+        logger.info("google.connect switched accounts; moving %d events", moving)
+        flash(request, switched_message(before.google_email, connection.google_email, moving))
+        return RedirectResponse(MOVES_PATH, status_code=303)
     resumed = resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CONNECT)
     if resumed:
         logger.info("google.connect resumed %d parked jobs", resumed)
@@ -97,6 +110,40 @@ def callback(
     else:
         flash(request, f"Google Calendar connected as {connection.google_email or 'your account'}.")
     return RedirectResponse(after, status_code=303)
+
+
+def switched_message(old: str | None, new: str | None, moving: int) -> str:
+    plural = "booking's event is" if moving == 1 else "bookings' events are"
+    return (
+        f"Google Calendar is now connected as {new or 'another account'} instead of {old}. "
+        f"{moving} upcoming {plural} moving to it."
+    )
+
+
+@router.get("/dashboard/google/reconnect")
+def confirm_reconnect(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    """Before Google's page: which account is connected, and what choosing another does."""
+    connection = google.get_connection(session, host_id=host.id)
+    upcoming = account_moves.count_to_move(session, host.id, utcnow())
+    return render(
+        request,
+        "dashboard/confirm.html",
+        host,
+        {"confirmation": confirmations.switch_account(connection.google_email, upcoming)},
+    )
+
+
+@router.get(MOVES_PATH)
+def moves(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    """What the last account switch moved, is still moving, or left behind."""
+    retired = google_repository.latest_retired_grant(session, host.id)
+    lines = account_moves.moves_of(session, retired.id) if retired else []
+    return render(
+        request,
+        "dashboard/moves.html",
+        host,
+        {"retired": retired, "lines": lines, "zone": host.timezone},
+    )
 
 
 @router.get("/dashboard/google/disconnect")
