@@ -66,6 +66,7 @@ def test_a_new_host_walks_the_setup_checklist_to_a_link_leads_can_book(
 
     page.locator("#setup-calendar").click()
     page.get_by_role("radio", name="Bookings", exact=True).check()
+    page.get_by_role("checkbox", name="Holidays").check()
     page.locator("#choose-calendar").click()
     expect(page).to_have_url(f"{base_url}/dashboard/setup")
     progress(page, 3)

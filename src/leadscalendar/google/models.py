@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadscalendar.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -31,6 +31,9 @@ class GoogleConnection(IdMixin, TimestampMixin, Base):
     google_email: Mapped[str | None] = mapped_column(String(320))
     # Where bookings are written; "primary" until the host picks another.
     calendar_id: Mapped[str] = mapped_column(String(1024), default="primary")
+    # Further calendars whose events make the host busy (the primary and the
+    # bookings calendar always do); None until the host ticks any.
+    busy_calendar_ids: Mapped[list[str] | None] = mapped_column(JSON)
     granted_scopes: Mapped[str] = mapped_column(Text, default="")
     # Access and refresh token, encrypted together (see google.tokens).
     token_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

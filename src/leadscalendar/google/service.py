@@ -7,6 +7,7 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -204,12 +205,24 @@ def get_connection(session: Session, *, host_id: uuid.UUID) -> GoogleConnection:
     return connection
 
 
-def choose_calendar(session: Session, *, host_id: uuid.UUID, calendar_id: str) -> GoogleConnection:
-    """Write new bookings' events to ``calendar_id`` (the caller checked it is writable)."""
+def choose_calendar(
+    session: Session,
+    *,
+    host_id: uuid.UUID,
+    calendar_id: str,
+    busy_calendar_ids: Sequence[str] | None = None,
+) -> GoogleConnection:
+    """Write new bookings' events to ``calendar_id`` (the caller checked it is writable).
+
+    ``busy_calendar_ids`` (checked against the calendar list by the caller), when
+    given, replaces the calendars whose events also count as busy.
+    """
     connection = repository.get_connection(session, host_id)
     if connection is None:
         raise NotConnectedError()
     connection.calendar_id = calendar_id
+    if busy_calendar_ids is not None:
+        connection.busy_calendar_ids = sorted(set(busy_calendar_ids)) or None
     return connection
 
 

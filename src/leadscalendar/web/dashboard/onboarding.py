@@ -69,7 +69,7 @@ def progress(session: Session, host: Host) -> Progress:
             Step("google", "Connect Google Calendar", connected, None),
             Step(
                 "calendar",
-                "Choose the calendar that receives bookings",
+                "Choose the calendar for bookings and the ones that count as busy",
                 calendar_chosen,
                 f"/dashboard/google/calendar{NEXT_QUERY}",
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -178,6 +179,11 @@ def disconnect(
 
 def _writable_calendars(session: Session, services: Services, host: Host) -> list[CalendarInfo]:
     """The host's calendars LeadsCalendar may write to, fresh from Google."""
+    return [calendar for calendar in _calendars(session, services, host) if calendar.writable]
+
+
+def _calendars(session: Session, services: Services, host: Host) -> list[CalendarInfo]:
+    """Every calendar of the host's calendar list, fresh from Google."""
     # Credentials write (a refreshed token) in their own transaction; on SQLite the
     # request's open transaction would block them, so end it before calling Google.
     session.commit()
@@ -187,7 +193,7 @@ def _writable_calendars(session: Session, services: Services, host: Host) -> lis
         raise
     except Exception as error:
         raise GoogleCalendarError(classify(error, operation=Operation.CALENDAR_LIST)) from None
-    return [calendar for calendar in calendars if calendar.writable]
+    return list(calendars)
 
 
 @router.get("/dashboard/google/calendar")
@@ -198,8 +204,9 @@ def calendar_picker(
     host: CurrentHost,
     next: str | None = None,
 ) -> Response:
-    """The calendars bookings may go to, to choose one."""
-    calendars = _writable_calendars(session, services, host)
+    """The calendars bookings may go to, to choose one, and the ones that count as busy."""
+    listed = _calendars(session, services, host)
+    calendars = [calendar for calendar in listed if calendar.writable]
     connection = google.get_connection(session, host_id=host.id)
     return templates.TemplateResponse(
         request,
@@ -208,6 +215,9 @@ def calendar_picker(
             "host": host,
             "calendars": calendars,
             "current": connection.calendar_id,
+            # The primary always counts as busy; the others are the host's choice.
+            "busy_choices": [calendar for calendar in listed if not calendar.primary],
+            "busy": set(connection.busy_calendar_ids or []),
             "next_url": onboarding.next_url(next),
             "notice": request.session.pop(NOTICE_KEY, None),
         },
@@ -222,9 +232,11 @@ def choose_calendar(
     host: CurrentHost,
     calendar_id: str = Form(""),
     next: str = Form(""),
+    busy: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Send bookings to another calendar, and retry the ones the old one refused."""
-    calendars = {calendar.id: calendar for calendar in _writable_calendars(session, services, host)}
+    listed = _calendars(session, services, host)
+    calendars = {calendar.id: calendar for calendar in listed if calendar.writable}
     chosen = calendars.get(calendar_id)
     if chosen is None:
         flash(request, "Pick one of your calendars that LeadsCalendar may write to.", "error")
@@ -232,7 +244,13 @@ def choose_calendar(
             onboarding.NEXT_QUERY if onboarding.next_url(next) else ""
         )
         return RedirectResponse(picker, status_code=303)
-    google.choose_calendar(session, host_id=host.id, calendar_id=chosen.id)
+    known = {calendar.id for calendar in listed}
+    google.choose_calendar(
+        session,
+        host_id=host.id,
+        calendar_id=chosen.id,
+        busy_calendar_ids=[calendar_id for calendar_id in busy or [] if calendar_id in known],
+    )
     resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CALENDAR)
     flash(request, f"New bookings go to the calendar {chosen.summary}.")
     return RedirectResponse(onboarding.return_to(next, "/dashboard"), status_code=303)

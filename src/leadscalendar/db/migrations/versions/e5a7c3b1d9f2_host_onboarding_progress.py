@@ -11,6 +11,9 @@ host switched away from, kept encrypted while its events are moved off) and
 ``calendar_moves`` (one booking's event on its way from that account to the
 new one: moving, moved or left behind).
 
+Busy calendars: ``google_connections.busy_calendar_ids``, further calendars
+whose events make the host busy (chosen at the calendar step).
+
 Revision ID: e5a7c3b1d9f2
 Revises: d7a3c5e91f20
 Create Date: 2026-11-29 21:35:00.000000
@@ -51,6 +54,8 @@ def upgrade() -> None:
         )
     )
 
+    with op.batch_alter_table("google_connections", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("busy_calendar_ids", sa.JSON(), nullable=True))
     op.create_table(
         "google_retired_grants",
         sa.Column("host_id", sa.Uuid(), nullable=False),
@@ -113,6 +118,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("calendar_moves")
     op.drop_table("google_retired_grants")
+    with op.batch_alter_table("google_connections", schema=None) as batch_op:
+        batch_op.drop_column("busy_calendar_ids")
     with op.batch_alter_table("hosts", schema=None) as batch_op:
         batch_op.drop_column("onboarding_dismissed_at")
         batch_op.drop_column("timezone_confirmed_at")
