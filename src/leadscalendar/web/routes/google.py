@@ -18,6 +18,7 @@ from leadscalendar.google import service as google
 from leadscalendar.google.calendar import CalendarInfo
 from leadscalendar.google.errors import GoogleCalendarError, Operation, classify
 from leadscalendar.google.exceptions import ReauthorizationRequiredError
+from leadscalendar.google.models import GoogleConnection
 from leadscalendar.jobs import resume_parked
 from leadscalendar.services import Services
 from leadscalendar.web.csrf import require_csrf
@@ -94,23 +95,31 @@ def callback(
         code=code,
         code_verifier=verifier,
     )
-    if google.is_other_account(before, connection):
-        assert before is not None
-        retired = google.retire_grant(session, connection=connection, before=before)
-        moving = account_moves.enqueue_moves(session, retired, utcnow())
-        # Nothing to move: the old account's tokens are not needed at all.
-        account_moves.forget_grant_when_done(session, retired.id)
-        logger.info("google.connect switched accounts; moving %d events", moving)
-        flash(request, switched_message(before.google_email, connection.google_email, moving))
-        return RedirectResponse(MOVES_PATH, status_code=303)
+    switched = before is not None and google.is_other_account(before, connection)
+    if switched and before is not None:
+        _move_to_new_account(request, session, before, connection)
     resumed = resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CONNECT)
     if resumed:
         logger.info("google.connect resumed %d parked jobs", resumed)
+    if switched:
+        return RedirectResponse(MOVES_PATH, status_code=303)
     if connection.missing_scopes:
         flash(request, "Google Calendar is connected, but some permissions are missing.", "warning")
     else:
         flash(request, f"Google Calendar connected as {connection.google_email or 'your account'}.")
     return RedirectResponse(after, status_code=303)
+
+
+def _move_to_new_account(
+    request: Request, session: Session, before: google.Identity, connection: GoogleConnection
+) -> None:
+    """Another account was chosen: queue its upcoming events' moves and say so."""
+    retired = google.retire_grant(session, connection=connection, before=before)
+    moving = account_moves.enqueue_moves(session, retired, utcnow())
+    # Nothing to move: the old account's tokens are not needed at all.
+    account_moves.forget_grant_when_done(session, retired.id)
+    logger.info("google.connect switched accounts; moving %d events", moving)
+    flash(request, switched_message(before.google_email, connection.google_email, moving))
 
 
 def switched_message(old: str | None, new: str | None, moving: int) -> str:
