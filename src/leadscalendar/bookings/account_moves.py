@@ -104,7 +104,18 @@ def moves_of(session: Session, retired_id: uuid.UUID) -> list[MoveLine]:
 
 
 def forget_grant_when_done(session: Session, retired_id: uuid.UUID) -> None:
-    """Drop the old account's tokens once no move needs them any more."""
+    """Drop the old account's tokens once no move needs them any more.
+
+    The grant's row is locked first: two moves finishing at once then decide one
+    after the other, and the second sees the first's outcome (on PostgreSQL each
+    would otherwise see the other still moving and neither forget the tokens).
+    """
+    retired = session.scalar(
+        select(RetiredGrant)
+        .where(RetiredGrant.id == retired_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     pending = session.scalar(
         select(CalendarMove.id)
         .where(
@@ -113,6 +124,5 @@ def forget_grant_when_done(session: Session, retired_id: uuid.UUID) -> None:
         )
         .limit(1)
     )
-    retired = session.get(RetiredGrant, retired_id)
     if pending is None and retired is not None:
         retired.token_ciphertext = None
