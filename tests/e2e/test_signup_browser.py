@@ -102,11 +102,16 @@ def test_a_newcomer_signs_up_confirms_the_address_from_the_mailbox_and_reaches_t
     assert link and link.startswith(f"{app_url}/verify-email?token=")
     page.goto(link)
     expect(page.get_by_role("heading", name="E-mail confirmed")).to_be_visible()
-    page.get_by_role("link", name="Go to your dashboard").click()
+    page.get_by_role("link", name="Set up your booking page").click()
 
     page.get_by_label("E-mail").fill("lena@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # A new host lands on the setup checklist, and can leave it for the dashboard.
+    expect(page).to_have_url(f"{app_url}/dashboard/setup")
+    expect(page.locator("#setup-progress")).to_have_text("0 of 6 steps done")
+    screenshot(page, "4-setup")
+    page.locator("#setup-to-dashboard").click()
     expect(page).to_have_url(f"{app_url}/dashboard")
     expect(page.locator("#verify-banner")).to_have_count(0)
     expect(page.get_by_text("lena@example.com")).to_be_visible()

@@ -27,6 +27,11 @@ class Host(IdMixin, TimestampMixin, Base):
     # Set when the host deleted the account: the row stays (scrubbed of the person's
     # data) so paid bookings and their payment events keep their host.
     deleted_at: Mapped[datetime | None]
+    # Onboarding progress is derived from facts (see web/dashboard/onboarding.py);
+    # the zone is the one fact a default cannot show ("UTC" may be a real choice),
+    # and a dismissed checklist is a choice the host made, so both are stored.
+    timezone_confirmed_at: Mapped[datetime | None]
+    onboarding_dismissed_at: Mapped[datetime | None]
 
     @property
     def is_verified(self) -> bool:

@@ -93,6 +93,9 @@ def create_host(
         password_hash=hash_password(password),
         timezone=fields.timezone,
         email_verified_at=utcnow() if verified else None,
+        # An operator sets a host up by other means: no setup checklist on first login.
+        timezone_confirmed_at=utcnow() if verified else None,
+        onboarding_dismissed_at=utcnow() if verified else None,
     )
     session.add(host)
     session.flush()

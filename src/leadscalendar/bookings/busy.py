@@ -90,7 +90,8 @@ class BusyTimes:
             or FREEBUSY in connection.missing_scopes
         ):
             raise NotTakingBookingsError(NEEDS_REAUTH)
-        return sorted({"primary", connection.calendar_id, *extra})
+        chosen = connection.busy_calendar_ids or []
+        return sorted({"primary", connection.calendar_id, *chosen, *extra})
 
     def fetch(
         self, host_id: uuid.UUID, calendar_ids: Sequence[str], start: datetime, end: datetime

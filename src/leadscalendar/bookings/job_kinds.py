@@ -9,3 +9,5 @@ EXPIRE_CHECKOUT = "expire_checkout"
 # A payment that did not match its booking's checkout goes back; the booking is untouched.
 REFUND_UNMATCHED_PAYMENT = "refund_unmatched_payment"
 SEND_REMINDER = "send_reminder"
+# The host switched Google accounts: recreate the event on the new one, delete the old.
+MOVE_EVENT = "move_calendar_event"

@@ -140,3 +140,31 @@ class BookingEvent(IdMixin, Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class MoveStatus(enum.StrEnum):
+    MOVING = "moving"
+    # On the new account's calendar, and removed from the old one.
+    MOVED = "moved"
+    # The old account's event could not be removed: the host is shown it, to remove by hand.
+    LEFT_BEHIND = "left_behind"
+
+
+class CalendarMove(IdMixin, Base):
+    """One booking's event moving from a Google account the host left to the new one."""
+
+    __tablename__ = "calendar_moves"
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    retired_grant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("google_retired_grants.id", ondelete="CASCADE"), index=True
+    )
+    from_calendar_id: Mapped[str] = mapped_column(String(1024))
+    from_event_id: Mapped[str] = mapped_column(String(1024))
+    status: Mapped[MoveStatus] = mapped_column(str_enum(MoveStatus), default=MoveStatus.MOVING)
+    # Why an event was left behind, in words for the host.
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -27,6 +27,7 @@ from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
     DELETE_EVENT,
     EXPIRE_CHECKOUT,
+    MOVE_EVENT,
     REFUND_PAYMENT,
     REFUND_UNMATCHED_PAYMENT,
     UPDATE_EVENT,
@@ -411,6 +412,9 @@ def expire_checkout(ctx: JobContext, deps: TaskDependencies) -> Outcome:
 
 
 def build_registry(deps: TaskDependencies) -> JobRegistry:
+    # Imported here: the move handler builds on this module's event helpers.
+    from leadscalendar.bookings.account_move_tasks import move_calendar_event
+
     registry = JobRegistry()
     # notify_on_park: a parked booking job e-mails the host (bookings.notices).
     registry.register(CREATE_EVENT, notify_on_park(lambda ctx: create_calendar_event(ctx, deps)))
@@ -418,6 +422,7 @@ def build_registry(deps: TaskDependencies) -> JobRegistry:
     registry.register(DELETE_EVENT, notify_on_park(lambda ctx: delete_calendar_event(ctx, deps)))
     registry.register(REFUND_PAYMENT, notify_on_park(lambda ctx: refund_payment(ctx, deps)))
     registry.register(EXPIRE_CHECKOUT, notify_on_park(lambda ctx: expire_checkout(ctx, deps)))
+    registry.register(MOVE_EVENT, notify_on_park(lambda ctx: move_calendar_event(ctx, deps)))
     registry.register(
         REFUND_UNMATCHED_PAYMENT,
         notify_on_park(lambda ctx: refund_unmatched_payment(ctx, deps.payments)),

@@ -20,6 +20,8 @@ class CalendarClients(Protocol):
 
     def for_grant(self, grant: AccessGrant) -> CalendarClient: ...
 
+    def for_retired(self, token_ciphertext: bytes) -> CalendarClient: ...
+
 
 class GoogleCalendarClients:
     """Builds a ``GoogleCalendarClient`` for a host; raises if the host must reconnect."""
@@ -37,6 +39,10 @@ class GoogleCalendarClients:
 
     def for_grant(self, grant: AccessGrant) -> CalendarClient:
         return self._client(self._credentials.for_grant(grant))
+
+    def for_retired(self, token_ciphertext: bytes) -> CalendarClient:
+        """A client acting as a Google account the host switched away from."""
+        return self._client(self._credentials.for_retired(token_ciphertext))
 
     def _client(self, credentials: Credentials) -> CalendarClient:
         return GoogleCalendarClient(

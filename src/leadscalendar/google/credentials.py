@@ -116,6 +116,26 @@ class CredentialProvider:
             return self._handle(grant.host_id, token, naive_expiry, grant.scopes)
         return self._handle(grant.host_id, grant.access_token, _naive_utc(expires_at), grant.scopes)
 
+    def for_retired(self, token_ciphertext: bytes) -> Credentials:
+        """Fresh credentials of a retired grant (an account the host switched away from).
+
+        Refreshed now, outside any transaction and without writing back: the
+        grant only serves the few moves of its events, and a refresh that fails
+        (``RefreshError``) tells the caller the old account no longer lets us in.
+        """
+        tokens = self._cipher.decrypt_tokens(token_ciphertext)
+        if not tokens.refresh_token:
+            raise RefreshError("invalid_grant: no refresh token stored", {"error": "invalid_grant"})
+        credentials = Credentials(
+            token=None,
+            refresh_token=tokens.refresh_token,
+            token_uri=self._settings.google_token_uri,
+            client_id=self._settings.google_client_id,
+            client_secret=self._settings.google_client_secret,
+        )
+        credentials.refresh(google.auth.transport.requests.Request())
+        return credentials
+
     def _handle(
         self, host_id: uuid.UUID, token: str, expiry: datetime | None, scopes: Sequence[str]
     ) -> Credentials:

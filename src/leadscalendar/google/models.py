@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadscalendar.db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -31,6 +31,9 @@ class GoogleConnection(IdMixin, TimestampMixin, Base):
     google_email: Mapped[str | None] = mapped_column(String(320))
     # Where bookings are written; "primary" until the host picks another.
     calendar_id: Mapped[str] = mapped_column(String(1024), default="primary")
+    # Further calendars whose events make the host busy (the primary and the
+    # bookings calendar always do); None until the host ticks any.
+    busy_calendar_ids: Mapped[list[str] | None] = mapped_column(JSON)
     granted_scopes: Mapped[str] = mapped_column(Text, default="")
     # Access and refresh token, encrypted together (see google.tokens).
     token_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
@@ -60,3 +63,22 @@ class OAuthState(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
+
+
+class RetiredGrant(IdMixin, Base):
+    """The grant of a Google account the host switched away from.
+
+    Kept (encrypted, like a connection's) only while the upcoming bookings'
+    events are moved off that account's calendar: deleting them needs the old
+    account's permission. The tokens are forgotten once every move finished;
+    the row stays so the host can see what was moved or left behind.
+    """
+
+    __tablename__ = "google_retired_grants"
+
+    host_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hosts.id", ondelete="CASCADE"), index=True
+    )
+    google_email: Mapped[str | None] = mapped_column(String(320))
+    token_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    retired_at: Mapped[datetime]

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from leadscalendar.google.models import GoogleConnection, OAuthState
+from leadscalendar.google.models import GoogleConnection, OAuthState, RetiredGrant
 
 
 def get_connection(
@@ -37,3 +37,20 @@ def delete_expired_states(session: Session, now: datetime) -> None:
 
 def list_states(session: Session) -> list[OAuthState]:
     return list(session.scalars(select(OAuthState)))
+
+
+def list_retired_grants(session: Session) -> list[RetiredGrant]:
+    return list(session.scalars(select(RetiredGrant)))
+
+
+def get_retired_grant(session: Session, retired_id: uuid.UUID) -> RetiredGrant | None:
+    return session.get(RetiredGrant, retired_id)
+
+
+def latest_retired_grant(session: Session, host_id: uuid.UUID) -> RetiredGrant | None:
+    return session.scalar(
+        select(RetiredGrant)
+        .where(RetiredGrant.host_id == host_id)
+        .order_by(RetiredGrant.retired_at.desc())
+        .limit(1)
+    )

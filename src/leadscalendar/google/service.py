@@ -7,6 +7,7 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,7 +24,12 @@ from leadscalendar.google.exceptions import (
     NotConnectedError,
     OAuthStateError,
 )
-from leadscalendar.google.models import ConnectionStatus, GoogleConnection, OAuthState
+from leadscalendar.google.models import (
+    ConnectionStatus,
+    GoogleConnection,
+    OAuthState,
+    RetiredGrant,
+)
 from leadscalendar.google.tokens import StoredTokens, TokenCipher
 
 logger = logging.getLogger(__name__)
@@ -89,6 +95,49 @@ def consume_state(
     return cipher.decrypt(row.code_verifier_ciphertext).decode()
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Which Google account a connection is, read before a reconnect overwrites it."""
+
+    google_email: str | None
+    token_ciphertext: bytes
+
+
+def identity_of(session: Session, *, host_id: uuid.UUID) -> Identity | None:
+    """The connected account and its grant as they are now (None: not connected)."""
+    connection = repository.get_connection(session, host_id)
+    if connection is None:
+        return None
+    return Identity(connection.google_email, connection.token_ciphertext)
+
+
+def is_other_account(before: Identity | None, connection: GoogleConnection) -> bool:
+    """A reconnect as a different Google account (an unknown address never counts)."""
+    if before is None or not before.google_email or not connection.google_email:
+        return False
+    return before.google_email.strip().lower() != connection.google_email.strip().lower()
+
+
+def retire_grant(
+    session: Session, *, connection: GoogleConnection, before: Identity
+) -> RetiredGrant:
+    """Keep the old account's grant for moving its events off; start on the new primary.
+
+    The calendar chosen before belongs to the old account, so new bookings go to
+    the new account's primary calendar until the host picks another.
+    """
+    retired = RetiredGrant(
+        host_id=connection.host_id,
+        google_email=before.google_email,
+        token_ciphertext=before.token_ciphertext,
+        retired_at=utcnow(),
+    )
+    session.add(retired)
+    connection.calendar_id = "primary"
+    session.flush()
+    return retired
+
+
 def finish_connect(
     session: Session,
     settings: Settings,
@@ -117,7 +166,9 @@ def finish_connect(
     if connection is None:
         connection = GoogleConnection(host_id=host.id, calendar_id="primary", token_version=0)
         session.add(connection)
-    else:
+    elif not is_other_account(Identity(email, b""), connection):
+        # Google may omit the refresh token on a re-consent of the same account; another
+        # account's token must never stand in for it.
         previous_refresh = cipher.decrypt_tokens(connection.token_ciphertext).refresh_token
     connection.status = ConnectionStatus.ACTIVE
     connection.status_reason = None
@@ -154,12 +205,24 @@ def get_connection(session: Session, *, host_id: uuid.UUID) -> GoogleConnection:
     return connection
 
 
-def choose_calendar(session: Session, *, host_id: uuid.UUID, calendar_id: str) -> GoogleConnection:
-    """Write new bookings' events to ``calendar_id`` (the caller checked it is writable)."""
+def choose_calendar(
+    session: Session,
+    *,
+    host_id: uuid.UUID,
+    calendar_id: str,
+    busy_calendar_ids: Sequence[str] | None = None,
+) -> GoogleConnection:
+    """Write new bookings' events to ``calendar_id`` (the caller checked it is writable).
+
+    ``busy_calendar_ids`` (checked against the calendar list by the caller), when
+    given, replaces the calendars whose events also count as busy.
+    """
     connection = repository.get_connection(session, host_id)
     if connection is None:
         raise NotConnectedError()
     connection.calendar_id = calendar_id
+    if busy_calendar_ids is not None:
+        connection.busy_calendar_ids = sorted(set(busy_calendar_ids)) or None
     return connection
 
 
@@ -171,4 +234,7 @@ def rotate_keys(session: Session, cipher: TokenCipher) -> int:
         count += 1
     for state in repository.list_states(session):
         state.code_verifier_ciphertext = cipher.rotate(state.code_verifier_ciphertext)
+    for retired in repository.list_retired_grants(session):
+        if retired.token_ciphertext is not None:
+            retired.token_ciphertext = cipher.rotate(retired.token_ciphertext)
     return count

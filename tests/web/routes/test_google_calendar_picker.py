@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,9 @@ def test_the_picker_offers_only_calendars_bookings_can_be_written_to(
     assert page.status_code == 200
     assert f'value="{bookings_env.calendar_id}"' in page.text
     assert f'value="{roles["owner"]}"' in page.text
-    assert roles["reader"] not in page.text
+    # Not offered as the calendar for bookings (it may still be ticked as busy, below).
+    assert f'name="calendar_id" value="{roles["reader"]}"' not in page.text
+    assert f'name="calendar_id" value="{roles["owner"]}"' in page.text
 
 
 def test_choosing_a_calendar_that_cannot_be_written_to_is_refused(
@@ -163,3 +166,28 @@ def test_a_booking_parked_for_its_types_calendar_resumes_when_the_type_gets_anot
     assert env.jobs(CREATE_EVENT)[0].status is JobStatus.SUCCEEDED, env.describe_jobs()
     assert len(env.events_of_calendar(env.calendar_id, booking_id)) == 1
     assert env.booking(booking_id).google_calendar_id == env.calendar_id
+
+
+def test_calendars_ticked_as_busy_are_checked_for_busy_times_even_read_only_ones(
+    bookings_env: BookingsEnv,
+) -> None:
+    roles = calendars_by_role(bookings_env)
+    picker = bookings_env.app.client.get("/dashboard/google/calendar")
+    # Read-only calendars cannot receive bookings but can make the host busy.
+    assert f'name="busy" value="{roles["reader"]}"' in picker.text
+    response = bookings_env.app.client.post(
+        "/dashboard/google/calendar",
+        data={
+            "csrf_token": csrf_from(picker.text),
+            "calendar_id": bookings_env.calendar_id,
+            "busy": [roles["reader"], "not-a-calendar-of-yours"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert bookings_env.connection().busy_calendar_ids == [roles["reader"]]
+    with bookings_env.services.session_factory() as session:
+        checked = bookings_env.services.busy.calendars_to_check(session, bookings_env.host_id, [])
+    assert roles["reader"] in checked
+    assert "not-a-calendar-of-yours" not in checked
+    again = bookings_env.app.client.get("/dashboard/google/calendar").text
+    assert re.search(rf'value="{re.escape(roles["reader"])}"\s+checked', again)

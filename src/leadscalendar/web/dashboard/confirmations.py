@@ -103,6 +103,31 @@ def disconnect(google_email: str | None, upcoming: int) -> Confirmation:
     )
 
 
+def switch_account(google_email: str | None, upcoming: int) -> Confirmation:
+    """Said before the host leaves for Google's page, where any account may be chosen."""
+    account = google_email or "your current Google account"
+    moves = (
+        "booking's event moves to that account's calendar and is removed"
+        if upcoming == 1
+        else "bookings' events move to that account's calendar and are removed"
+    )
+    return Confirmation(
+        title="Reconnect Google Calendar",
+        consequences=[
+            f"You are connected as {account}. Choose it again on Google's page to keep "
+            "everything as it is.",
+            f"If you choose another account, your {upcoming} upcoming {moves} from "
+            f"{account}'s. Your leads get the new invitation.",
+            "New bookings then go to the new account's main calendar until you pick another. "
+            "Any event that cannot be removed from the old calendar is listed for you.",
+        ],
+        action="/dashboard/google/connect",
+        button="Continue to Google",
+        back_url="/dashboard",
+        back_label="Keep things as they are",
+    )
+
+
 def revoke(key: ApiKey) -> Confirmation:
     return Confirmation(
         title=f"Revoke the API key “{key.name}”?",

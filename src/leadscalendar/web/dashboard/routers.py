@@ -9,6 +9,7 @@ from leadscalendar.web.routes import (
     dashboard_bookings,
     dashboard_hours,
     dashboard_operations,
+    dashboard_setup,
     dashboard_types,
 )
 
@@ -18,4 +19,5 @@ DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_bookings.router,
     dashboard_operations.router,
     dashboard_account.router,
+    dashboard_setup.router,
 )

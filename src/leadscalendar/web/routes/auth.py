@@ -15,6 +15,7 @@ from leadscalendar.accounts.errors import InvalidCredentialsError
 from leadscalendar.db.base import utcnow
 from leadscalendar.ratelimits import Decision
 from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard import onboarding
 from leadscalendar.web.deps import NONCE_KEY, SESSION_TOKEN_KEY, DbSession, ServicesDep
 from leadscalendar.web.rate_limit import RateLimits, client_key, get_rate_limits
 from leadscalendar.web.templating import templates
@@ -102,7 +103,10 @@ def login(
     request.session.clear()
     request.session[SESSION_TOKEN_KEY] = started.token
     request.session[NONCE_KEY] = secrets.token_urlsafe(24)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next)
+    if target == "/dashboard" and onboarding.lands_on_setup(session, host):
+        target = onboarding.SETUP_PATH
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(require_csrf)])

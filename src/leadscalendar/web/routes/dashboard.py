@@ -10,6 +10,7 @@ from leadscalendar.bookings import host_views
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.google.scopes import SCOPE_PURPOSES
+from leadscalendar.web.dashboard import onboarding
 from leadscalendar.web.deps import CurrentHost, DbSession
 from leadscalendar.web.templating import templates
 
@@ -47,5 +48,6 @@ def dashboard(request: Request, session: DbSession, host: CurrentHost) -> Respon
             "notice": request.session.pop(NOTICE_KEY, None),
             "parked_count": host_views.count_parked(session, host.id),
             "api_keys": api_keys.list_api_keys(session, host),
+            "setup": onboarding.progress(session, host),
         },
     )

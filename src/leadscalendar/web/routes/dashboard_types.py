@@ -19,7 +19,7 @@ from leadscalendar.errors import ConflictError
 from leadscalendar.jobs import resume_parked
 from leadscalendar.payments.money import format_money
 from leadscalendar.web.csrf import require_csrf
-from leadscalendar.web.dashboard import sharing, type_form
+from leadscalendar.web.dashboard import onboarding, sharing, type_form
 from leadscalendar.web.dashboard.common import (
     CalendarChoices,
     form_values,
@@ -56,6 +56,7 @@ def _form_page(
     booking_type: BookingType | None,
     errors: FieldErrors | None = None,
     status_code: int = 200,
+    next_url: str | None = None,
 ) -> Response:
     return render(
         request,
@@ -69,6 +70,7 @@ def _form_page(
             "send_updates": type_form.SEND_UPDATES_LABELS,
             "max_reminders": MAX_REMINDERS,
             "action": f"/dashboard/types/{booking_type.id}" if booking_type else "/dashboard/types",
+            "next_url": next_url,
         },
         status_code=status_code,
     )
@@ -108,11 +110,22 @@ def list_types(
 
 @router.get("/new")
 def new_type(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    next: str | None = None,
 ) -> Response:
     choices = writable_calendars(services, session, host.id)
     values = type_form.initial_values(None)
-    return _form_page(request, host, values=values, choices=choices, booking_type=None)
+    return _form_page(
+        request,
+        host,
+        values=values,
+        choices=choices,
+        booking_type=None,
+        next_url=onboarding.next_url(next),
+    )
 
 
 @router.post("", dependencies=[Depends(require_csrf)])
@@ -123,28 +136,23 @@ def create_type(
     try:
         data = _validated(form, choices)
         created = booking_types.create_booking_type(session, host.id, data)
-    except FormInvalidError as invalid:
-        return _form_page(
-            request,
-            host,
-            values=form,
-            choices=choices,
-            booking_type=None,
-            errors=invalid.errors,
-            status_code=400,
+    except (FormInvalidError, ConflictError) as refused:
+        errors = (
+            refused.errors if isinstance(refused, FormInvalidError) else {"slug": refused.message}
         )
-    except ConflictError as conflict:
         return _form_page(
             request,
             host,
             values=form,
             choices=choices,
             booking_type=None,
-            errors={"slug": conflict.message},
+            errors=errors,
             status_code=400,
+            next_url=onboarding.next_url(form.get("next")),
         )
     flash(request, f"Booking type “{created.title}” created.")
-    return RedirectResponse(f"/dashboard/types/{created.id}", status_code=303)
+    after = onboarding.return_to(form.get("next"), f"/dashboard/types/{created.id}")
+    return RedirectResponse(after, status_code=303)
 
 
 @router.get("/{type_id}")

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
-from leadscalendar.bookings import host_views
+from leadscalendar.bookings import account_moves, host_views
 from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR, RESUMED_ON_CONNECT
 from leadscalendar.db.base import utcnow
+from leadscalendar.google import repository as google_repository
 from leadscalendar.google import service as google
 from leadscalendar.google.calendar import CalendarInfo
 from leadscalendar.google.errors import GoogleCalendarError, Operation, classify
 from leadscalendar.google.exceptions import ReauthorizationRequiredError
+from leadscalendar.google.models import GoogleConnection
 from leadscalendar.jobs import resume_parked
 from leadscalendar.services import Services
 from leadscalendar.web.csrf import require_csrf
-from leadscalendar.web.dashboard import confirmations
+from leadscalendar.web.dashboard import confirmations, onboarding
 from leadscalendar.web.dashboard.common import render
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep, session_nonce
 from leadscalendar.web.routes.dashboard import NOTICE_KEY, flash
@@ -28,6 +31,10 @@ from leadscalendar.web.templating import templates
 logger = logging.getLogger(__name__)
 
 router = APIRouter()
+
+MOVES_PATH = "/dashboard/google/moves"
+
+RETURN_KEY = "google_return"
 
 
 DENIED_MESSAGE = (
@@ -38,8 +45,15 @@ DENIED_MESSAGE = (
 
 @router.post("/dashboard/google/connect", dependencies=[Depends(require_csrf)])
 def connect(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    next: str = Form(""),
 ) -> Response:
+    # Where the callback returns (the setup checklist or the dashboard) survives the
+    # trip through Google in the session, not in the URL Google sees.
+    request.session[RETURN_KEY] = onboarding.return_to(next, "/dashboard")
     url = google.start_connect(
         session,
         services.settings,
@@ -65,12 +79,14 @@ def callback(
     )
     # Spend the state now, whatever happens next: a state works at most once.
     session.commit()
+    after = onboarding.return_to(request.session.pop(RETURN_KEY, None), "/dashboard")
     if error is not None or not code:
         if error == "access_denied":
             flash(request, DENIED_MESSAGE, "warning")
         else:
             flash(request, f"Google did not connect the calendar ({error or 'no code'}).", "error")
-        return RedirectResponse("/dashboard", status_code=303)
+        return RedirectResponse(after, status_code=303)
+    before = google.identity_of(session, host_id=host.id)
     connection = google.finish_connect(
         session,
         services.settings,
@@ -79,14 +95,65 @@ def callback(
         code=code,
         code_verifier=verifier,
     )
+    switched = before is not None and google.is_other_account(before, connection)
+    if switched and before is not None:
+        _move_to_new_account(request, session, before, connection)
     resumed = resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CONNECT)
     if resumed:
         logger.info("google.connect resumed %d parked jobs", resumed)
+    if switched:
+        return RedirectResponse(MOVES_PATH, status_code=303)
     if connection.missing_scopes:
         flash(request, "Google Calendar is connected, but some permissions are missing.", "warning")
     else:
         flash(request, f"Google Calendar connected as {connection.google_email or 'your account'}.")
-    return RedirectResponse("/dashboard", status_code=303)
+    return RedirectResponse(after, status_code=303)
+
+
+def _move_to_new_account(
+    request: Request, session: Session, before: google.Identity, connection: GoogleConnection
+) -> None:
+    """Another account was chosen: queue its upcoming events' moves and say so."""
+    retired = google.retire_grant(session, connection=connection, before=before)
+    moving = account_moves.enqueue_moves(session, retired, utcnow())
+    # Nothing to move: the old account's tokens are not needed at all.
+    account_moves.forget_grant_when_done(session, retired.id)
+    logger.info("google.connect switched accounts; moving %d events", moving)
+    flash(request, switched_message(before.google_email, connection.google_email, moving))
+
+
+def switched_message(old: str | None, new: str | None, moving: int) -> str:
+    plural = "booking's event is" if moving == 1 else "bookings' events are"
+    return (
+        f"Google Calendar is now connected as {new or 'another account'} instead of {old}. "
+        f"{moving} upcoming {plural} moving to it."
+    )
+
+
+@router.get("/dashboard/google/reconnect")
+def confirm_reconnect(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    """Before Google's page: which account is connected, and what choosing another does."""
+    connection = google.get_connection(session, host_id=host.id)
+    upcoming = account_moves.count_to_move(session, host.id, utcnow())
+    return render(
+        request,
+        "dashboard/confirm.html",
+        host,
+        {"confirmation": confirmations.switch_account(connection.google_email, upcoming)},
+    )
+
+
+@router.get(MOVES_PATH)
+def moves(request: Request, session: DbSession, host: CurrentHost) -> Response:
+    """What the last account switch moved, is still moving, or left behind."""
+    retired = google_repository.latest_retired_grant(session, host.id)
+    lines = account_moves.moves_of(session, retired.id) if retired else []
+    return render(
+        request,
+        "dashboard/moves.html",
+        host,
+        {"retired": retired, "lines": lines, "zone": host.timezone},
+    )
 
 
 @router.get("/dashboard/google/disconnect")
@@ -121,6 +188,11 @@ def disconnect(
 
 def _writable_calendars(session: Session, services: Services, host: Host) -> list[CalendarInfo]:
     """The host's calendars LeadsCalendar may write to, fresh from Google."""
+    return [calendar for calendar in _calendars(session, services, host) if calendar.writable]
+
+
+def _calendars(session: Session, services: Services, host: Host) -> list[CalendarInfo]:
+    """Every calendar of the host's calendar list, fresh from Google."""
     # Credentials write (a refreshed token) in their own transaction; on SQLite the
     # request's open transaction would block them, so end it before calling Google.
     session.commit()
@@ -130,15 +202,20 @@ def _writable_calendars(session: Session, services: Services, host: Host) -> lis
         raise
     except Exception as error:
         raise GoogleCalendarError(classify(error, operation=Operation.CALENDAR_LIST)) from None
-    return [calendar for calendar in calendars if calendar.writable]
+    return list(calendars)
 
 
 @router.get("/dashboard/google/calendar")
 def calendar_picker(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+    request: Request,
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    next: str | None = None,
 ) -> Response:
-    """The calendars bookings may go to, to choose one."""
-    calendars = _writable_calendars(session, services, host)
+    """The calendars bookings may go to, to choose one, and the ones that count as busy."""
+    listed = _calendars(session, services, host)
+    calendars = [calendar for calendar in listed if calendar.writable]
     connection = google.get_connection(session, host_id=host.id)
     return templates.TemplateResponse(
         request,
@@ -147,6 +224,10 @@ def calendar_picker(
             "host": host,
             "calendars": calendars,
             "current": connection.calendar_id,
+            # The primary always counts as busy; the others are the host's choice.
+            "busy_choices": [calendar for calendar in listed if not calendar.primary],
+            "busy": set(connection.busy_calendar_ids or []),
+            "next_url": onboarding.next_url(next),
             "notice": request.session.pop(NOTICE_KEY, None),
         },
     )
@@ -159,14 +240,26 @@ def choose_calendar(
     services: ServicesDep,
     host: CurrentHost,
     calendar_id: str = Form(""),
+    next: str = Form(""),
+    busy: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Send bookings to another calendar, and retry the ones the old one refused."""
-    calendars = {calendar.id: calendar for calendar in _writable_calendars(session, services, host)}
+    listed = _calendars(session, services, host)
+    calendars = {calendar.id: calendar for calendar in listed if calendar.writable}
     chosen = calendars.get(calendar_id)
     if chosen is None:
         flash(request, "Pick one of your calendars that LeadsCalendar may write to.", "error")
-        return RedirectResponse("/dashboard/google/calendar", status_code=303)
-    google.choose_calendar(session, host_id=host.id, calendar_id=chosen.id)
+        picker = "/dashboard/google/calendar" + (
+            onboarding.NEXT_QUERY if onboarding.next_url(next) else ""
+        )
+        return RedirectResponse(picker, status_code=303)
+    known = {calendar.id for calendar in listed}
+    google.choose_calendar(
+        session,
+        host_id=host.id,
+        calendar_id=chosen.id,
+        busy_calendar_ids=[calendar_id for calendar_id in busy or [] if calendar_id in known],
+    )
     resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CALENDAR)
     flash(request, f"New bookings go to the calendar {chosen.summary}.")
-    return RedirectResponse("/dashboard", status_code=303)
+    return RedirectResponse(onboarding.return_to(next, "/dashboard"), status_code=303)

@@ -29,6 +29,7 @@ from leadscalendar.notifications.account_mails import (
     mail_verification,
 )
 from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard import onboarding
 from leadscalendar.web.dashboard.common import form_values
 from leadscalendar.web.dashboard.forms import FormValues
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
@@ -146,9 +147,13 @@ def verify_email(
         else "Your e-mail address is confirmed. Leads can book you as soon as you publish "
         "a booking type."
     )
-    return page_message(
-        request, "E-mail confirmed", message, ("/dashboard", "Go to your dashboard")
+    # A new host goes on to set up the page; a changed address goes back to the dashboard.
+    link = (
+        ("/dashboard", "Go to your dashboard")
+        if confirmed.previous_email
+        else (onboarding.SETUP_PATH, "Set up your booking page")
     )
+    return page_message(request, "E-mail confirmed", message, link)
 
 
 @router.post("/verify-email/resend", dependencies=[Depends(require_csrf)])
