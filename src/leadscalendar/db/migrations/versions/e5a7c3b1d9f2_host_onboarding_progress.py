@@ -15,7 +15,7 @@ Busy calendars: ``google_connections.busy_calendar_ids``, further calendars
 whose events make the host busy (chosen at the calendar step).
 
 Revision ID: e5a7c3b1d9f2
-Revises: d7a3c5e91f20
+Revises: f3b9d2a6c481
 Create Date: 2026-11-29 21:35:00.000000
 """
 
@@ -27,7 +27,7 @@ from alembic import op
 import leadscalendar.db.base
 
 revision: str = "e5a7c3b1d9f2"
-down_revision: str | None = "d7a3c5e91f20"
+down_revision: str | None = "f3b9d2a6c481"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
