@@ -17,19 +17,26 @@ from babel.messages.pofile import read_po
 from leadscalendar.i18n import LANGUAGES, LOCALES_DIR
 
 PACKAGE = Path(__file__).parent
+LEAD_MAILS = (
+    "booking_confirmed",
+    "awaiting_approval",
+    "booking_cancelled",
+    "booking_declined",
+    "booking_rescheduled",
+    "refund",
+    "reminder",
+)
 LEAD_MAIL_PARTS = (
     "_layout.html",
     "_booking.txt",
     "_booking.html",
-    "booking_confirmed/subject.txt",
-    "booking_confirmed/body.txt",
-    "booking_confirmed/body.html",
+    *(f"{mail}/{part}" for mail in LEAD_MAILS for part in ("subject.txt", "body.txt", "body.html")),
 )
 # Everything a lead reads: their pages, the error page, and the Python that words them.
 LEAD_TEMPLATES = (
     *sorted((PACKAGE / "web" / "templates" / "public").glob("*.html")),
     PACKAGE / "web" / "templates" / "error.html",
-    # The lead's mails translated so far (the others are still English only).
+    # The lead's mails (the host's stay English).
     *(PACKAGE / "notifications" / "templates" / name for name in LEAD_MAIL_PARTS),
 )
 LEAD_PYTHON = (
@@ -37,6 +44,7 @@ LEAD_PYTHON = (
     PACKAGE / "web" / "lead_views.py",
     PACKAGE / "web" / "lead_context.py",
     PACKAGE / "bookings" / "mails.py",
+    PACKAGE / "bookings" / "notices.py",
     PACKAGE / "web" / "human_errors.py",
 )
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

@@ -18,8 +18,10 @@ import icalendar
 import pytest
 from pydantic import SecretStr
 
+from leadscalendar import i18n
 from leadscalendar.bookings import changes
 from leadscalendar.bookings.booking_types import BookingTypeIn
+from leadscalendar.bookings.mails import lead_in
 from leadscalendar.bookings.service import get_booking
 from leadscalendar.config import Settings
 from leadscalendar.db.session import unit_of_work
@@ -255,3 +257,56 @@ def test_a_lead_who_booked_in_german_gets_the_confirmation_in_german(
     # The host's notice of the same booking stays English.
     notice = wait_mail(mail_server, HOST_EMAIL, "new booking")
     assert LEAD["name"] in str(notice["Subject"])
+
+
+def test_a_lead_who_booked_in_german_hears_of_the_move_the_cancel_and_the_refund_in_german(
+    booking_env: BookingEnv, mail_server: MailServer
+) -> None:
+    env = booking_env
+    env.lead.headers["Accept-Language"] = "de-DE,de;q=0.9"
+    offered = slot_starts(env, "session", days_ahead(3))
+    booking = paid(env, "session", offered[0])
+    moved = env.lead.post(
+        f"{API}/bookings/{booking.id}/reschedule",
+        params={"token": booking.token},
+        json={"start": offered[3]},
+    )
+    assert moved.status_code == 200, moved.text
+    update = text_of(wait_mail(mail_server, LEAD["email"], "Verschoben"))
+    before = datetime.fromisoformat(offered[0]).astimezone(PARIS)
+    with i18n.speaking("de"):
+        day = i18n.format_day(before.date())  # e.g. "Mittwoch, 2. Dezember 2026"
+    assert f"Vorher: {day}, {before:%H:%M} (Europe/Paris)" in update
+    assert "Ihre Buchung wurde wie gewünscht verschoben." in update
+    assert "Before:" not in update and "has been moved" not in update
+
+    cancelled = env.lead.post(
+        f"{API}/bookings/{booking.id}/cancel", params={"token": booking.token}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    notice = text_of(wait_mail(mail_server, LEAD["email"], "Storniert"))
+    assert "90,00\xa0€ werden auf Ihr ursprüngliches Zahlungsmittel erstattet." in notice
+    assert "5 bis 10 Werktagen" in notice
+    assert "is being refunded" not in notice and "Depending on your bank" not in notice
+    refund = wait_mail(mail_server, LEAD["email"], "wurde erstattet")
+    assert "Grund: Sie haben die Buchung storniert." in text_of(refund)
+    assert "Why:" not in text_of(refund)
+    settled(env)
+    assert mails(mail_server, LEAD["email"], "moved") == []
+    # The host's notices of the same changes stay English.
+    wait_mail(mail_server, HOST_EMAIL, "cancelled by")
+
+
+def test_how_far_ahead_a_reminder_is_reads_in_the_leads_language() -> None:
+    assert [lead_in(m) for m in (60, 1440, 1, 90)] == [
+        "in 1 hour",
+        "in 24 hours",
+        "in 1 minute",
+        "in 90 minutes",
+    ]
+    with i18n.speaking("de"):
+        assert [lead_in(m) for m in (60, 1440, 90)] == [
+            "in 1 Stunde",
+            "in 24 Stunden",
+            "in 90 Minuten",
+        ]

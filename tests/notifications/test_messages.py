@@ -313,3 +313,48 @@ def test_a_lead_mail_is_rendered_in_the_language_it_names() -> None:
     assert str(english["Subject"]).startswith("Confirmed: ")
     assert 'lang="de"' in german.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Hallo" in german.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+# Per lead mail: the start of its German subject, and English phrases its English
+# rendering has that its German rendering must not (the greeting and sign-off in all).
+GERMAN_LEAD_MAILS = {
+    MailTemplate.BOOKING_CONFIRMED: ("Bestätigt: ", ("Your booking is confirmed",)),
+    MailTemplate.AWAITING_APPROVAL: (
+        "Wartet auf Bestätigung durch Coach: ",
+        ("We have your payment", "approves each booking", "is refunded in full"),
+    ),
+    MailTemplate.BOOKING_CANCELLED: ("Storniert: ", ("has been cancelled by Coach",)),
+    MailTemplate.BOOKING_DECLINED: (
+        "Nicht angenommen: ",
+        ("could not accept your booking", "is refunded in full", "Depending on your bank"),
+    ),
+    MailTemplate.BOOKING_RESCHEDULED: (
+        "Verschoben: ",
+        ("has been moved as you asked", "Before:", "updates the event in your calendar"),
+    ),
+    MailTemplate.REFUND: (
+        "Ihre Zahlung für Coaching session wurde erstattet",
+        ("We have refunded", "Why:", "Depending on your bank"),
+    ),
+    MailTemplate.REMINDER: ("Erinnerung: ", ("A reminder of your booking",)),
+}
+
+
+@pytest.mark.parametrize("template", list(GERMAN_LEAD_MAILS))
+def test_every_lead_mail_reads_wholly_german_when_the_lead_booked_in_german(
+    template: MailTemplate,
+) -> None:
+    subject, phrases = GERMAN_LEAD_MAILS[template]
+    english = renderer.render(OutgoingMail(template, "l@example.com", CONTEXTS[template]))
+    german = renderer.render(
+        OutgoingMail(template, "l@example.com", {**CONTEXTS[template], "language": "de"})
+    )
+    assert str(german["Subject"]).startswith(subject)
+    assert str(german["Subject"]) != str(english["Subject"])
+    for kind in ("plain", "html"):
+        english_text = english.get_body((kind,)).get_content()  # type: ignore[union-attr]
+        german_text = german.get_body((kind,)).get_content()  # type: ignore[union-attr]
+        assert "Hallo Lena," in german_text and "Coach, über LeadsCalendar" in german_text
+        for phrase in (*phrases, "Hello Lena", "via LeadsCalendar"):
+            assert phrase in english_text
+            assert phrase not in german_text

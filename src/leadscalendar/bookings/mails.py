@@ -30,11 +30,12 @@ from leadscalendar.google.events import event_id_for
 from leadscalendar.jobs import cancel_pending_for_subject, enqueue
 from leadscalendar.notifications import MailTemplate, enqueue_mail
 from leadscalendar.notifications.ics import event_uid
-from leadscalendar.payments.money import format_money
 
 # Bookings that will happen: the ones reminders are for.
 REMINDED_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
-REFUND_DELAY = "Depending on your bank, it appears on your statement within 5 to 10 business days."
+REFUND_DELAY = i18n.N_(
+    "Depending on your bank, it appears on your statement within 5 to 10 business days."
+)
 
 
 def version(session: Session, booking: Booking) -> int:
@@ -50,7 +51,9 @@ def _location(booking: Booking, booking_type: BookingType) -> str:
     if booking.meet_link:
         return f"Google Meet: {booking.meet_link}"
     if booking_type.google_meet:
-        return "Google Meet (the link is on your booking page and in the calendar invitation)"
+        return i18n.gettext(
+            "Google Meet (the link is on your booking page and in the calendar invitation)"
+        )
     return ""
 
 
@@ -65,10 +68,6 @@ def refund_policy(booking: Booking, booking_type: BookingType) -> str:
         "Cancel at least {hours} hours before the start for a full refund; "
         "later cancellations are not refunded."
     ).format(hours=hours)
-
-
-# The lead's mails whose templates speak every language of ``leadscalendar.i18n``.
-TRANSLATED_LEAD_MAILS = frozenset({MailTemplate.BOOKING_CONFIRMED})
 
 
 def _when(moment: datetime, zone: str) -> str:
@@ -130,8 +129,8 @@ def _to_lead(
     if host is None or not booking.lead_email:
         return
     # Worded in the language of the page the lead booked on; the renderer reads "language".
-    # Mails whose templates are not translated yet stay wholly English, not half German.
-    language = booking.lead_language if template in TRANSLATED_LEAD_MAILS else "en"
+    # The callers word their ``extra`` under the same ``i18n.speaking(booking.lead_language)``.
+    language = booking.lead_language
     with i18n.speaking(language):
         summary = _summary(session, booking, booking.lead_time_zone)
     enqueue_mail(
@@ -207,25 +206,27 @@ def awaiting_approval(session: Session, booking: Booking) -> None:
 
 def booking_declined(session: Session, booking: Booking) -> None:
     refund = booking.paid_at is not None and booking.amount_minor > 0
-    _to_lead(
-        session,
-        booking,
-        MailTemplate.BOOKING_DECLINED,
-        "declined",
-        extra={"refund": format_money(booking.amount_minor, booking.currency) if refund else ""},
-    )
+    with i18n.speaking(booking.lead_language):
+        amount = i18n.format_money(booking.amount_minor, booking.currency) if refund else ""
+    _to_lead(session, booking, MailTemplate.BOOKING_DECLINED, "declined", extra={"refund": amount})
     drop_reminders(session, booking)
 
 
 def _refund_words(session: Session, booking: Booking) -> str:
-    """What the cancellation does to the lead's money, from what ``cancel`` noted."""
+    """What the cancellation does to the lead's money, from what ``cancel`` noted.
+
+    Worded in the current language: the caller speaks the lead's.
+    """
     if booking.paid_at is None or booking.amount_minor <= 0:
         return ""
     kinds = {entry.kind for entry in repository.timeline(session, booking.id)}
     if "refund_requested" in kinds:
-        amount = format_money(booking.amount_minor, booking.currency)
-        return f"{amount} is being refunded to your original payment method. {REFUND_DELAY}"
-    return "This cancellation came after the refund cut-off, so the payment is not refunded."
+        amount = i18n.format_money(booking.amount_minor, booking.currency)
+        refunding = i18n.gettext("{amount} is being refunded to your original payment method.")
+        return f"{refunding.format(amount=amount)} {i18n.gettext(REFUND_DELAY)}"
+    return i18n.gettext(
+        "This cancellation came after the refund cut-off, so the payment is not refunded."
+    )
 
 
 def booking_cancelled(session: Session, booking: Booking, *, by: str, had_event: bool) -> None:
@@ -235,15 +236,14 @@ def booking_cancelled(session: Session, booking: Booking, *, by: str, had_event:
         if had_event or booking.paid_at is not None
         else None
     )
+    with i18n.speaking(booking.lead_language):
+        refund = _refund_words(session, booking)
     _to_lead(
         session,
         booking,
         MailTemplate.BOOKING_CANCELLED,
         "cancelled",
-        extra={
-            "by_lead": by == "lead",
-            "refund": _refund_words(session, booking),
-        },
+        extra={"by_lead": by == "lead", "refund": refund},
         invitation=invitation,
     )
     drop_reminders(session, booking)
@@ -262,15 +262,14 @@ def booking_rescheduled(
 ) -> None:
     """The lead's update (an invitation one ``SEQUENCE`` higher); the host if by the lead."""
     seq = version(session, booking)
+    with i18n.speaking(booking.lead_language):
+        old_when = _when(old_start, booking.lead_time_zone)
     _to_lead(
         session,
         booking,
         MailTemplate.BOOKING_RESCHEDULED,
         f"rescheduled:{seq}",
-        extra={
-            "old_when": format_when(old_start, booking.lead_time_zone),
-            "by_lead": by == "lead",
-        },
+        extra={"old_when": old_when, "by_lead": by == "lead"},
         invitation=_invitation(session, booking),
     )
     if booking.status in REMINDED_STATUSES:
@@ -326,11 +325,14 @@ def drop_reminders(session: Session, booking: Booking) -> None:
 
 
 def lead_in(minutes: int) -> str:
-    """``in 24 hours``, ``in 1 hour``, ``in 90 minutes``: how far ahead, in words."""
+    """``in 24 hours``, ``in 1 hour``, ``in 90 minutes``: how far ahead, in the current language.
+
+    Only the lead's reminder speaks German; the host's and the job's log stay English.
+    """
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"in {hours} hour{'s' if hours != 1 else ''}"
-    return f"in {minutes} minutes"
+        return i18n.ngettext("in %(num)d hour", "in %(num)d hours", hours) % {"num": hours}
+    return i18n.ngettext("in %(num)d minute", "in %(num)d minutes", minutes) % {"num": minutes}
 
 
 def reminder(session: Session, booking: Booking, minutes: int) -> None:
@@ -339,7 +341,9 @@ def reminder(session: Session, booking: Booking, minutes: int) -> None:
     key = f"reminder:{minutes}:{version(session, booking)}"
     # starts_at: send_email re-checks it, so a reminder held up past a change is dropped.
     extra = {"lead_in": lead_in(minutes), "starts_at": booking.start_at.isoformat()}
-    _to_lead(session, booking, MailTemplate.REMINDER, key, extra=extra)
+    with i18n.speaking(booking.lead_language):
+        lead_extra = {**extra, "lead_in": lead_in(minutes)}
+    _to_lead(session, booking, MailTemplate.REMINDER, key, extra=lead_extra)
     if booking_type is not None and booking_type.remind_host:
         _to_host(session, booking, MailTemplate.HOST_REMINDER, f"host_{key}", extra)
 

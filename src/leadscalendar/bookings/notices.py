@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from leadscalendar import i18n
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.google_outcomes import SLOW_PHASE_REASON
@@ -30,6 +31,7 @@ from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
+from leadscalendar.i18n import N_
 from leadscalendar.jobs import (
     ClaimedJob,
     Effect,
@@ -42,7 +44,6 @@ from leadscalendar.jobs import (
 )
 from leadscalendar.notifications import MailTemplate, enqueue_mail, notify_needs_reauth
 from leadscalendar.notifications.digest import plan_digest
-from leadscalendar.payments.money import format_money
 
 ACTIONS = {
     CREATE_EVENT: "adding it to your Google Calendar",
@@ -52,12 +53,12 @@ ACTIONS = {
     REFUND_UNMATCHED_PAYMENT: "refunding a payment that did not match the booking",
 }
 
-# The reason ``enqueue_refund`` noted, in words for the lead.
+# The reason ``enqueue_refund`` noted, in words for the lead (translated where sent).
 REFUND_REASONS = {
-    "declined by the host": "The host could not accept this booking.",
-    "cancelled by the host": "The host cancelled the booking.",
-    "cancelled by the lead": "You cancelled the booking.",
-    "paid for a slot that was no longer free": (
+    "declined by the host": N_("The host could not accept this booking."),
+    "cancelled by the host": N_("The host cancelled the booking."),
+    "cancelled by the lead": N_("You cancelled the booking."),
+    "paid for a slot that was no longer free": N_(
         "Your payment arrived after your hold had expired and someone else had booked "
         "that time meanwhile."
     ),
@@ -70,15 +71,22 @@ def format_when(moment: datetime, time_zone: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         zone, time_zone = ZoneInfo("UTC"), "UTC"
     local = moment.astimezone(zone)
+    if i18n.current() != i18n.DEFAULT_LANGUAGE:
+        return f"{i18n.format_day(local.date())}, {local:%H:%M} ({time_zone})"
     return f"{local:%A %d %B %Y, %H:%M} ({time_zone})"
 
 
 def _refund_reason(session: Session, booking: Booking) -> str:
+    """Why the money goes back, in the current language.
+
+    A reason of our own is translated; a free-text ``status_reason`` is shown as
+    written (English), since it is not in the catalog.
+    """
     noted = [event.detail for event in repository.timeline(session, booking.id)]
     for detail in reversed(noted):
         if detail in REFUND_REASONS:
-            return REFUND_REASONS[detail]
-    return booking.status_reason or "The booking did not go ahead."
+            return i18n.gettext(REFUND_REASONS[detail])
+    return booking.status_reason or i18n.gettext("The booking did not go ahead.")
 
 
 def notify_refund(session: Session, booking: Booking, *, amount_minor: int) -> None:
@@ -87,6 +95,13 @@ def notify_refund(session: Session, booking: Booking, *, amount_minor: int) -> N
     host = accounts_repository.get_host(session, booking.host_id)
     if booking_type is None or host is None or not booking.lead_email:
         return
+    # In the language the lead booked in, as their other mails; the renderer reads "language".
+    with i18n.speaking(booking.lead_language):
+        worded = {
+            "when": format_when(booking.start_at, booking.lead_time_zone),
+            "amount": i18n.format_money(amount_minor, booking.currency),
+            "reason": _refund_reason(session, booking),
+        }
     enqueue_mail(
         session,
         template=MailTemplate.REFUND,
@@ -95,9 +110,8 @@ def notify_refund(session: Session, booking: Booking, *, amount_minor: int) -> N
             "lead_name": booking.lead_name,
             "host_name": host.name,
             "booking_title": booking_type.title,
-            "when": format_when(booking.start_at, booking.lead_time_zone),
-            "amount": format_money(amount_minor, booking.currency),
-            "reason": _refund_reason(session, booking),
+            **worded,
+            "language": booking.lead_language,
         },
         dedupe_key=f"mail:refund:{booking.id}",
         subject_key=str(booking.id),
