@@ -13,20 +13,23 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from leadscalendar.bookings.models import Booking
-from tests.e2e.conftest import DESKTOP, EXPECT_TIMEOUT_MS, Screenshot
+from tests.e2e.conftest import DESKTOP, EXPECT_TIMEOUT_MS, PHONE, Screenshot
 from tests.support.booking_env import BookingEnv
 
 GERMAN_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August")
 GERMAN_MONTHS += ("September", "Oktober", "November", "Dezember")
 
 
-@pytest.fixture
-def german_page(browser: Browser) -> Iterator[Page]:
+@pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])
+def german_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A browser in Berlin whose language is German (``Accept-Language: de-DE``)."""
+    viewport: dict[str, int] = request.param
     options: dict[str, Any] = {
-        "viewport": DESKTOP,
+        "viewport": viewport,
         "timezone_id": "Europe/Berlin",
         "locale": "de-DE",
+        "is_mobile": viewport["width"] < 600,
+        "has_touch": viewport["width"] < 600,
     }
     context = browser.new_context(**options)
     context.set_default_timeout(EXPECT_TIMEOUT_MS)
