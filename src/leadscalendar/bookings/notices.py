@@ -9,6 +9,7 @@ redelivered webhook or a re-run job mails nobody twice.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -139,6 +140,38 @@ def _waiting_reason(booking: Booking) -> str:
     return SLOW_PHASE_REASON
 
 
+def mail_host_about(
+    session: Session,
+    booking: Booking,
+    template: MailTemplate,
+    *,
+    dedupe_key: str,
+    extra: Mapping[str, str],
+) -> None:
+    """Mail the host about one booking: who, what and when (in the host's zone), plus ``extra``."""
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    host = accounts_repository.get_host(session, booking.host_id)
+    if booking_type is None or host is None:
+        return
+    enqueue_mail(
+        session,
+        template=template,
+        to=host.email,
+        context={
+            "host_name": host.name,
+            "lead_name": booking.lead_name,
+            "lead_email": booking.lead_email,
+            "booking_title": booking_type.title,
+            "when": format_when(booking.start_at, host.timezone),
+            "booking_id": str(booking.id),
+            **extra,
+        },
+        dedupe_key=dedupe_key,
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
+    )
+
+
 def _host_notice(
     job: ClaimedJob,
     booking_id: uuid.UUID,
@@ -150,27 +183,15 @@ def _host_notice(
         booking = repository.get_booking(session, booking_id)
         if booking is None:
             return
-        booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
-        host = accounts_repository.get_host(session, booking.host_id)
-        if booking_type is None or host is None:
-            return
-        enqueue_mail(
+        mail_host_about(
             session,
-            template=template,
-            to=host.email,
-            context={
-                "host_name": host.name,
-                "lead_name": booking.lead_name,
-                "lead_email": booking.lead_email,
-                "booking_title": booking_type.title,
-                "when": format_when(booking.start_at, host.timezone),
+            booking,
+            template,
+            dedupe_key=f"mail:{cause}:{job.id}",
+            extra={
                 "action": ACTIONS.get(job.kind, "working on it"),
                 "reason": reason or _waiting_reason(booking),
-                "booking_id": str(booking.id),
             },
-            dedupe_key=f"mail:{cause}:{job.id}",
-            subject_key=str(booking.id),
-            host_id=booking.host_id,
         )
 
     return apply

@@ -13,15 +13,13 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from leadscalendar.accounts import repository as accounts_repository
-from leadscalendar.bookings import repository
 from leadscalendar.bookings.job_kinds import REFUND_UNMATCHED_PAYMENT
 from leadscalendar.bookings.models import Booking, BookingEvent
-from leadscalendar.bookings.notices import format_when
+from leadscalendar.bookings.notices import mail_host_about
 from leadscalendar.bookings.service import note
 from leadscalendar.jobs import JobContext, Outcome, Park, Retry, Succeeded, enqueue
 from leadscalendar.jobs.outcomes import Effect
-from leadscalendar.notifications import MailTemplate, enqueue_mail
+from leadscalendar.notifications import MailTemplate
 from leadscalendar.payments.errors import PaymentError
 from leadscalendar.payments.money import format_money
 from leadscalendar.payments.provider import PaymentProvider
@@ -80,27 +78,12 @@ def refuse_unmatched_payment(
 def _tell_host(
     session: Session, booking: Booking, event: VerifiedPaymentEvent, reason: str, refund: str
 ) -> None:
-    host = accounts_repository.get_host(session, booking.host_id)
-    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
-    if host is None or booking_type is None:
-        return
-    enqueue_mail(
+    mail_host_about(
         session,
-        template=MailTemplate.PAYMENT_MISMATCH,
-        to=host.email,
-        context={
-            "host_name": host.name,
-            "lead_name": booking.lead_name,
-            "lead_email": booking.lead_email,
-            "booking_title": booking_type.title,
-            "when": format_when(booking.start_at, host.timezone),
-            "reason": reason,
-            "refund": refund,
-            "booking_id": str(booking.id),
-        },
+        booking,
+        MailTemplate.PAYMENT_MISMATCH,
         dedupe_key=f"mail:payment_mismatch:{event.provider}:{event.event_id}",
-        subject_key=str(booking.id),
-        host_id=booking.host_id,
+        extra={"reason": reason, "refund": refund},
     )
 
 
