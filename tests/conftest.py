@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.support.sandbox_fixtures",
     "tests.support.booking_env",
     "tests.support.bookings_env",
+    "tests.support.mail_server",
 ]
 
 

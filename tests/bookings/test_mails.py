@@ -8,7 +8,6 @@ invitation parsed with the ``icalendar`` library.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
@@ -42,14 +41,6 @@ from tests.support.mail_server import MailServer, text_of
 
 MAIL_FROM = "LeadsCalendar <bookings@leadscalendar.test>"
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    server = MailServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

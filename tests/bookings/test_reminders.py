@@ -8,7 +8,6 @@ runs them by itself) and their mails go out through the running worker.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,14 +30,6 @@ from tests.support.mail_env import paid, settled, wait_mail
 from tests.support.mail_server import MailServer, text_of
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    server = MailServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pydantic import SecretStr
 
@@ -11,14 +9,6 @@ from leadscalendar.config import Settings
 from tests.support.mail_server import MailServer
 
 MAIL_FROM = "LeadsCalendar <bookings@leadscalendar.test>"
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    server = MailServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -20,14 +19,6 @@ from leadscalendar.notifications import SEND_EMAIL
 from tests.support.mail_server import MailServer, text_of
 
 LINK = re.compile(r"https?://[^\s\"'<>]+\?token=[A-Za-z0-9_.%-]+")
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    server = MailServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -11,9 +11,11 @@ import email.policy
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -120,3 +122,12 @@ def text_of(message: EmailMessage) -> str:
 
 def raw_of(message: EmailMessage) -> str:
     return message.as_string()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A live SMTP server on loopback for one test (a pytest plugin: tests/conftest.py)."""
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadscalendar.accounts import service as accounts
 from leadscalendar.accounts.models import Host
 from leadscalendar.db.session import unit_of_work
-from tests.support.account_mail import deliver, link_path, mail_server, mails_to, settings
+from tests.support.account_mail import deliver, link_path, mails_to, settings
 from tests.support.app_env import HOST_EMAIL, HOST_PASSWORD, csrf_from
 from tests.support.mail_server import MailServer, text_of
 
-__all__ = ["mail_server", "settings"]
+__all__ = ["settings"]
 
 ACCOUNT = "/dashboard/account"
 NEW_ADDRESS = "coach.new@example.com"

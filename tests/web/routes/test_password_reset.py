@@ -6,11 +6,11 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from tests.support.account_mail import deliver, link_path, mail_server, mails_to, settings
+from tests.support.account_mail import deliver, link_path, mails_to, settings
 from tests.support.app_env import HOST_EMAIL, HOST_PASSWORD, csrf_from, log_in
 from tests.support.mail_server import MailServer
 
-__all__ = ["mail_server", "settings"]
+__all__ = ["settings"]
 
 NEW_PASSWORD = "a brand new passphrase"
 

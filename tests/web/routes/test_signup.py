@@ -14,11 +14,11 @@ from leadscalendar.accounts.models import Host
 from leadscalendar.config import Settings
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.demo import seed_sample_host
-from tests.support.account_mail import deliver, link_path, mail_server, mails_to, settings
+from tests.support.account_mail import deliver, link_path, mails_to, settings
 from tests.support.app_env import csrf_from, log_in
 from tests.support.mail_server import MailServer, text_of
 
-__all__ = ["mail_server", "settings"]
+__all__ = ["settings"]
 
 NEW_EMAIL = "lena@example.com"
 NEW_PASSWORD = "a long enough passphrase"
