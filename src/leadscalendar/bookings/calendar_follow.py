@@ -58,13 +58,14 @@ def follow_calendar_event(
     Deleted: the host is asked to cancel or restore. Moved: the booking takes
     the new time or the host is asked, by ``Host.calendar_move_policy``. The
     lead declined: the host is told once. An event still carrying the etag
-    of our own last write, or at the booking's times, is no move at all.
+    of our own last write, or at the booking's times, is no move at all; a
+    copy older than our last write (Google's ``updated``) is ignored too.
     """
     booking = repository.get_booking(session, booking_id, for_update=True)
     if booking is None or not _follows(booking, booking_id, event, now):
         return
-    if event.get("etag") and event.get("etag") == booking.google_event_etag:
-        return  # our own write coming back
+    if _ours_or_older(booking, event):
+        return
     if event.get("status") == "cancelled":
         _deleted(session, booking, event, now)
         return
@@ -93,6 +94,18 @@ def _follows(
     if booking_id_of(event) not in (None, booking_id):
         return False
     return bool(booking.google_event_id) and event.get("id") == booking.google_event_id
+
+
+def _ours_or_older(booking: Booking, event: Mapping[str, Any]) -> bool:
+    """Our own last write coming back, or a copy older than it (a page read before it)."""
+    if event.get("etag") and event.get("etag") == booking.google_event_etag:
+        return True
+    try:
+        updated = _instant(event.get("updated"))
+    except ValueError:
+        return False
+    ours = booking.google_event_updated_at
+    return updated is not None and ours is not None and updated < ours
 
 
 def event_times(event: Mapping[str, Any]) -> EventTimes | None:

@@ -88,6 +88,7 @@ def remember_etag(booking_id: uuid.UUID, event: CalendarEvent, then: Effect | No
         booking = repository.get_booking(session, booking_id, for_update=True)
         if booking is not None and booking.google_event_id == event.id:
             booking.google_event_etag = event.etag
+            booking.google_event_updated_at = event.updated
 
     return apply
 

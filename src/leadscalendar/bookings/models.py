@@ -137,6 +137,8 @@ class Booking(IdMixin, TimestampMixin, Base):
     # The etag Google gave our own last write of the event: calendar sync hands it
     # back, and an event still carrying it changed nothing the host did.
     google_event_etag: Mapped[str | None] = mapped_column(String(255))
+    # Google's ``updated`` of that write: a copy of the event older than it is stale.
+    google_event_updated_at: Mapped[datetime | None]
     # The host moved or deleted the event in Google and has not decided yet what the
     # booking does (bookings.calendar_follow); the booking keeps its time meanwhile.
     calendar_change: Mapped[CalendarChange | None] = mapped_column(str_enum(CalendarChange))

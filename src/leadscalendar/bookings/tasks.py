@@ -150,7 +150,8 @@ def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> E
         booking.google_event_id = event.id
         booking.google_event_link = event.html_link
         booking.meet_link = event.meet_link
-        booking.google_event_etag = event.etag  # our own write: calendar sync ignores it
+        # Our own write: calendar sync ignores it (bookings.calendar_follow).
+        booking.google_event_etag, booking.google_event_updated_at = event.etag, event.updated
         if booking.status is BookingStatus.SCHEDULED:
             return  # an event put back for a booking already on the calendar
         if booking.status is BookingStatus.PAID:

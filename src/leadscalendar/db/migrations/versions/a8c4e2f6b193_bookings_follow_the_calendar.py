@@ -3,8 +3,9 @@
 ``hosts.calendar_move_policy``: what a booking does when the host moves its
 event in Google Calendar (``ask``, the default, or ``follow``).
 
-``bookings.google_event_etag``: the etag of our own last write of the event,
-so calendar sync does not take our changes for the host's.
+``bookings.google_event_etag`` and ``google_event_updated_at``: the etag and
+Google's ``updated`` time of our own last write of the event, so calendar sync
+does not take our changes (or a late copy older than them) for the host's.
 ``bookings.calendar_change`` (``moved`` | ``deleted``) with
 ``calendar_change_start``/``_end``/``_at``: a change the host made in Google
 that waits for their decision.
@@ -43,6 +44,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("google_event_etag", sa.String(length=255), nullable=True))
+        batch_op.add_column(_moment("google_event_updated_at"))
         batch_op.add_column(
             sa.Column(
                 "calendar_change",
@@ -61,6 +63,7 @@ def downgrade() -> None:
         batch_op.drop_column("calendar_change_end")
         batch_op.drop_column("calendar_change_start")
         batch_op.drop_column("calendar_change")
+        batch_op.drop_column("google_event_updated_at")
         batch_op.drop_column("google_event_etag")
     with op.batch_alter_table("hosts", schema=None) as batch_op:
         batch_op.drop_column("calendar_move_policy")
