@@ -114,6 +114,21 @@ def test_a_move_asks_the_host_by_default_and_accepting_follows(bookings_env: Boo
     assert len(mails_of(env, booking_id, LEAD_MOVED_MAIL)) == 1
 
 
+def test_our_later_write_settles_the_question_it_answered(bookings_env: BookingsEnv) -> None:
+    env = bookings_env
+    booking_id = _scheduled(env)
+    new_start = env.reschedule(booking_id)  # our patch is queued, not sent yet
+    host_moves(env, booking_id, timedelta(hours=1))  # meanwhile the host drags the event
+    deliver(env, booking_id)
+    assert env.booking(booking_id).calendar_change is CalendarChange.MOVED
+
+    env.drain()  # our patch puts the event at the booking's (new) time
+    deliver(env, booking_id)
+    booking = env.booking(booking_id)
+    assert booking.start_at == new_start and booking.calendar_change is None
+    assert "calendar_change_settled" in timeline_kinds(env, booking_id)
+
+
 def test_a_move_is_followed_at_once_when_the_host_chose_so(bookings_env: BookingsEnv) -> None:
     env = bookings_env
     _set_policy(env, CalendarMovePolicy.FOLLOW)

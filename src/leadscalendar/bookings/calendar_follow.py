@@ -64,21 +64,25 @@ def follow_calendar_event(
     booking = repository.get_booking(session, booking_id, for_update=True)
     if booking is None or not _follows(booking, booking_id, event, now):
         return
-    if _ours_or_older(booking, event):
+    if _older_than_ours(booking, event):
         return
+    ours = bool(event.get("etag")) and event.get("etag") == booking.google_event_etag
     if event.get("status") == "cancelled":
-        _deleted(session, booking, event, now)
+        if not ours:
+            _deleted(session, booking, event, now)
         return
-    _lead_response(session, booking, event)
+    if not ours:
+        _lead_response(session, booking, event)
     times = event_times(event)
     if times is None:
         # An all-day event has no time a booking could take: the booking keeps its own.
         logger.info("booking %s: its event became all-day in Google; not followed", booking.id)
         return
     if (times.start, times.end) == (booking.start_at, booking.end_at):
+        # Also after our own write: it may have put back an event a question was about.
         _back_in_place(session, booking)
-        return
-    _moved(session, booking, event, times, now)
+    elif not ours:
+        _moved(session, booking, event, times, now)
 
 
 def _follows(
@@ -96,10 +100,8 @@ def _follows(
     return bool(booking.google_event_id) and event.get("id") == booking.google_event_id
 
 
-def _ours_or_older(booking: Booking, event: Mapping[str, Any]) -> bool:
-    """Our own last write coming back, or a copy older than it (a page read before it)."""
-    if event.get("etag") and event.get("etag") == booking.google_event_etag:
-        return True
+def _older_than_ours(booking: Booking, event: Mapping[str, Any]) -> bool:
+    """A copy of the event older than our own last write (a page read before it)."""
     try:
         updated = _instant(event.get("updated"))
     except ValueError:
