@@ -253,7 +253,8 @@ def _ask_host(
     session: Session, booking: Booking, event: Mapping[str, Any], change: str, **extra: str
 ) -> None:
     """The host's mail about the change; keyed by the event's version, so a replay mails nobody."""
-    version = str(event.get("etag") or event.get("updated") or "")
+    # Bounded: the key column holds 200 characters, and an etag is Google's to choose.
+    version = str(event.get("etag") or event.get("updated") or "")[:100]
     mail_host_about(
         session,
         booking,
