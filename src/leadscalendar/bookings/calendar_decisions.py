@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,14 +55,21 @@ def pending_change(booking: Booking) -> CalendarChange | None:
     return booking.calendar_change
 
 
-def pending_bookings(session: Session, host_id: uuid.UUID, limit: int = 50) -> Sequence[Booking]:
-    """The host's bookings waiting for a decision about their event, soonest first."""
+def pending_bookings(
+    session: Session, host_id: uuid.UUID, now: datetime, limit: int = 50
+) -> Sequence[Booking]:
+    """The host's upcoming bookings waiting for a decision about their event, soonest first.
+
+    A question left unanswered until the booking is over no longer asks for
+    the dashboard's attention; the booking's own page still shows it.
+    """
     return session.scalars(
         select(Booking)
         .where(
             Booking.host_id == host_id,
             Booking.status == BookingStatus.SCHEDULED,
             Booking.calendar_change.is_not(None),
+            Booking.end_at > now,
         )
         .order_by(Booking.start_at)
         .limit(limit)
