@@ -139,6 +139,10 @@ _EVENT_TONES = {
     "status_cancelled": "warning",
     "status_declined": "warning",
     "status_expired": "warning",
+    # The host changed the event in Google (bookings.calendar_follow): a question for them.
+    "calendar_moved_by_host": "warning",
+    "calendar_deleted_by_host": "warning",
+    "calendar_lead_declined": "warning",
 }
 
 

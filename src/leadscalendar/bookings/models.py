@@ -22,6 +22,13 @@ class SendUpdates(enum.StrEnum):
     NONE = "none"
 
 
+class CalendarChange(enum.StrEnum):
+    """A change the host made to a booking's event in Google that waits for their decision."""
+
+    MOVED = "moved"
+    DELETED = "deleted"
+
+
 class BookingType(IdMixin, TimestampMixin, Base):
     __tablename__ = "booking_types"
     __table_args__ = (UniqueConstraint("host_id", "slug"),)
@@ -127,6 +134,23 @@ class Booking(IdMixin, TimestampMixin, Base):
     google_event_id: Mapped[str | None] = mapped_column(String(1024))
     google_event_link: Mapped[str | None] = mapped_column(Text)
     meet_link: Mapped[str | None] = mapped_column(Text)
+    # The etag Google gave our own last write of the event: calendar sync hands it
+    # back, and an event still carrying it changed nothing the host did.
+    google_event_etag: Mapped[str | None] = mapped_column(String(255))
+    # Google's ``updated`` of that write: a copy of the event older than it is stale.
+    google_event_updated_at: Mapped[datetime | None]
+    # The host moved or deleted the event in Google and has not decided yet what the
+    # booking does (bookings.calendar_follow); the booking keeps its time meanwhile.
+    calendar_change: Mapped[CalendarChange | None] = mapped_column(str_enum(CalendarChange))
+    # Where the host moved the event (with ``moved``): the time they may accept.
+    calendar_change_start: Mapped[datetime | None]
+    calendar_change_end: Mapped[datetime | None]
+    calendar_change_at: Mapped[datetime | None]
+
+    def clear_calendar_change(self) -> None:
+        """Nothing left to decide about the event in Google (decided, or overtaken)."""
+        self.calendar_change = None
+        self.calendar_change_start = self.calendar_change_end = self.calendar_change_at = None
 
 
 class BookingEvent(IdMixin, Base):

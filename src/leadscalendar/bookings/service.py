@@ -30,6 +30,7 @@ from leadscalendar.bookings.job_kinds import (
     DELETE_EVENT,
     EXPIRE_CHECKOUT,
     REFUND_PAYMENT,
+    UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
 from leadscalendar.bookings.notices import notify_refund
@@ -206,6 +207,17 @@ def enqueue_event_creation(session: Session, booking: Booking) -> None:
         subject_key=str(booking.id),
         host_id=booking.host_id,
         dedupe_key=f"{CREATE_EVENT}:{booking.id}",
+    )
+
+
+def enqueue_event_update(session: Session, booking: Booking) -> None:
+    """Bring the booking's event to its current times; an event deleted in Google comes back."""
+    enqueue(
+        session,
+        UPDATE_EVENT,
+        {"booking_id": str(booking.id)},
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
     )
 
 

@@ -79,6 +79,8 @@ class CalendarEvent:
     etag: str | None
     start: datetime | None  # None for all-day events
     end: datetime | None
+    # When Google last changed the event: tells a late, older copy from a newer one.
+    updated: datetime | None = None
 
 
 # The insert response is an event like any other.
@@ -371,7 +373,17 @@ def parse_event(event: Mapping[str, Any]) -> CalendarEvent:
         etag=event.get("etag"),
         start=_event_time(event.get("start")),
         end=_event_time(event.get("end")),
+        updated=_updated(event.get("updated")),
     )
+
+
+def _updated(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _event_time(value: Mapping[str, Any] | None) -> datetime | None:

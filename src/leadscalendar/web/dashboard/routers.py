@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from leadscalendar.web.routes import (
     dashboard_account,
     dashboard_bookings,
+    dashboard_calendar_follow,
     dashboard_hours,
     dashboard_operations,
     dashboard_setup,
@@ -20,4 +21,5 @@ DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_operations.router,
     dashboard_account.router,
     dashboard_setup.router,
+    dashboard_calendar_follow.router,
 )

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
-from leadscalendar.bookings import changes, host_views
+from leadscalendar.bookings import calendar_decisions, changes, host_views
 from leadscalendar.bookings.errors import BookingNotFoundError
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
@@ -127,6 +127,7 @@ def booking_detail(
             "can_reschedule": booking.status in RESCHEDULABLE,
             "started": changes.has_started(booking, utcnow()),
             "start_value": datetime_local_value(booking.start_at, host.timezone),
+            "calendar_change": calendar_decisions.pending_change(booking),
         },
     )
 
@@ -265,3 +266,25 @@ def reschedule(
         return "Booking moved to the new time."
 
     return _act(request, session, booking_id, run)
+
+
+@router.post("/{booking_id}/calendar-change", dependencies=[Depends(require_csrf)])
+def decide_calendar_change(
+    request: Request,
+    session: DbSession,
+    host: CurrentHost,
+    booking_id: uuid.UUID,
+    form: Form,
+) -> Response:
+    """The host's answer to a change they made in Google: accept, put back or restore.
+
+    Cancelling after a deletion is the ordinary cancellation (its own page).
+    """
+    try:
+        decision = calendar_decisions.Decision(form.get("decision", ""))
+    except ValueError:
+        raise LeadsCalendarError("Choose what happens to the booking.", 400) from None
+    booking = _own_booking(session, host, booking_id)
+    return _act(
+        request, session, booking_id, lambda: calendar_decisions.decide(session, booking, decision)
+    )
