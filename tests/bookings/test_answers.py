@@ -105,9 +105,7 @@ def test_every_problem_is_named_by_question() -> None:
         ({"company": True}, "company"),
     ],
 )
-def test_wrong_shapes_and_control_characters_are_refused(
-    given: dict[str, Any], field: str
-) -> None:
+def test_wrong_shapes_and_control_characters_are_refused(given: dict[str, Any], field: str) -> None:
     assert field in _errors({**VALID, **given})
 
 

@@ -1,4 +1,4 @@
-"""The Google event's description: answers when the host chose so, escaped, within Google's limit."""
+"""The Google event's description: answers if the host chose so, escaped, within Google's limit."""
 
 from __future__ import annotations
 
