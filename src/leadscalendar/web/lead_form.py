@@ -27,7 +27,7 @@ GUEST_SEPARATORS = re.compile(r"[\s,;]+")
 ANSWER_PREFIX = "answer-"
 # The details the form always has, as re-shown after a refusal.
 DETAIL_FIELDS = ("name", "email", "notes", "guests")
-MAX_FORM_VALUES = 200
+MAX_FORM_VALUES = 1000
 
 # Posted form: each field name with every value sent under it.
 PostedForm = Mapping[str, Sequence[str]]
