@@ -12,7 +12,7 @@ from sqlalchemy import select
 from leadscalendar.bookings.models import Booking
 from tests.support.app_env import csrf_from
 from tests.support.booking_env import BookingEnv
-from tests.support.dashboard import booking_type, submit
+from tests.support.dashboard import booking_type, submit, type_form
 from tests.support.lead_pages import LEAD_FORM, held_from, hidden_fields, slot_links
 
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9"}
@@ -87,6 +87,18 @@ def test_the_host_adds_edits_reorders_and_removes_questions(booking_env: Booking
     assert removed.status_code == 303
     assert _labels(env) == ["Company", "Topics"]
     assert env.host.client.get(f"{_questions_url(env)}/nope").status_code == 404
+
+    # The type form's own option, and saving the type keeps its questions.
+    intro = booking_type(env.services, "intro")
+    saved = submit(
+        env.host.client,
+        f"/dashboard/types/{intro.id}",
+        f"/dashboard/types/{intro.id}",
+        type_form(slug="intro", title="Intro", answers_in_event="on"),
+    )
+    assert saved.status_code == 303, saved.text
+    assert booking_type(env.services, "intro").answers_in_event
+    assert _labels(env) == ["Company", "Topics"]
 
 
 def test_a_lead_answers_with_the_source_of_their_link(booking_env: BookingEnv) -> None:
