@@ -13,7 +13,7 @@ from leadscalendar.bookings.models import Booking
 from tests.support.app_env import csrf_from
 from tests.support.booking_env import BookingEnv
 from tests.support.dashboard import booking_type, submit, type_form
-from tests.support.lead_pages import LEAD_FORM, held_from, hidden_fields, slot_links
+from tests.support.lead_pages import HIDDEN, LEAD_FORM, held_from, hidden_fields, slot_links
 
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9"}
 
@@ -160,3 +160,21 @@ def test_a_lead_answers_with_the_source_of_their_link(booking_env: BookingEnv) -
     assert f"/dashboard/bookings/{booking.id}" in listed.text
     other = env.host.client.get("/dashboard/bookings", params={"source": "autumn"})
     assert f"/dashboard/bookings/{booking.id}" not in other.text
+
+    # The same time again: the taken page's alternatives re-post answers and source.
+    again = {**hidden, **LEAD_FORM, **answers, "nonce": "second-form"}
+    taken = env.lead.post("/coach/intro/book", data=again)
+    assert taken.status_code == 409
+    alternative = re.search(
+        r'<form method="post" action="/coach/intro/book">.*?</form>', taken.text, re.S
+    )
+    assert alternative
+    reposted: dict[str, list[str]] = {}
+    for name, value in HIDDEN.findall(alternative.group(0)):
+        reposted.setdefault(name, []).append(html.unescape(value))
+    assert reposted[f"answer-{ids['Topics']}"] == ["Money", "Sales"]
+    assert reposted["utm_campaign"] == ["spring"]
+    moved = held_from(env.lead.post("/coach/intro/book", data=reposted))
+    with env.services.session_factory() as session:
+        second = session.scalars(select(Booking).where(Booking.id == moved.booking_id)).one()
+    assert second.answers == booking.answers and second.source == booking.source
