@@ -113,6 +113,10 @@ def test_answers_and_source_go_through_hold_payment_and_the_calendar(
 
 
 def test_the_host_api_holds_with_answers_and_source(booking_env: BookingEnv) -> None:
+    schemas = booking_env.lead.get("/openapi.json").json()["components"]["schemas"]
+    assert {"answers", "source"} <= set(schemas["HostBookingOut"]["properties"])
+    assert {"answers", "source"} <= set(schemas["HoldRequest"]["properties"])
+    assert "utm_campaign" in schemas["LeadSource"]["properties"]
     with api_client(booking_env.url, create_key(booking_env.services, HOST_EMAIL)) as api:
         stored_type = _set_questions(api, "session")
         phone_id = stored_type["questions"][1]["id"]

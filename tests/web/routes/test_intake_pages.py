@@ -138,6 +138,7 @@ def test_a_lead_answers_with_the_source_of_their_link(booking_env: BookingEnv) -
         f"answer-{ids['Topics']}": ["Money", "Sales"],
     }
     held = held_from(env.lead.post("/coach/intro/book", data={**hidden, **LEAD_FORM, **answers}))
+    assert "+49301234567" in held.review.text and "Acme &lt;script&gt;" in held.review.text
     with env.services.session_factory() as session:
         booking = session.scalars(select(Booking).where(Booking.id == held.booking_id)).one()
     assert [(a["label"], a["value"]) for a in booking.answers] == [

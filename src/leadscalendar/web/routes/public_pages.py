@@ -23,6 +23,7 @@ from leadscalendar.availability.display import Clock
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository as bookings_repository
 from leadscalendar.bookings import service as booking_service
+from leadscalendar.bookings.answers import format_answers
 from leadscalendar.bookings.errors import NotTakingBookingsError, SlotTakenError
 from leadscalendar.bookings.lead_source import LeadSource, carried
 from leadscalendar.bookings.models import Booking, BookingType
@@ -354,6 +355,7 @@ def _review_page(
         when=lead_views.moment(booking.start_at, booking.end_at, time_zone, clock),
         requires_approval=bool(booking_type and booking_type.requires_approval),
         clock_param=lead_views.clock_param(clock),
+        answers=format_answers(booking.answers),
     )
     if booking.hold_expires_at is not None:
         context["hold_until"] = lead_views.hold_until_label(
