@@ -10,12 +10,14 @@ from leadscalendar.web.routes import (
     dashboard_calendar_follow,
     dashboard_hours,
     dashboard_operations,
+    dashboard_questions,
     dashboard_setup,
     dashboard_types,
 )
 
 DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_types.router,
+    dashboard_questions.router,
     dashboard_hours.router,
     dashboard_bookings.router,
     dashboard_operations.router,
