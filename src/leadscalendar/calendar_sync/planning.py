@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadscalendar.calendar_sync import channels, repository, service
 from leadscalendar.calendar_sync.job_kinds import POLL, RECONCILE, RENEW_CHANNEL, SYNC
-from leadscalendar.calendar_sync.models import CalendarSync, SyncMode
+from leadscalendar.calendar_sync.models import CalendarSync, ChannelState, SyncMode
 from leadscalendar.calendar_sync.tasks import SyncDependencies, sync_calendar
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
@@ -103,7 +103,7 @@ def reconcile(ctx: JobContext, deps: SyncDependencies) -> Outcome:
                 service.request_sync(session, sync)
         for channel in repository.channels_of_host(session, host_id):
             if not push:
-                channel.state = channels.ChannelState.STOPPED
+                channel.state = ChannelState.STOPPED
         session.flush()
         for item in started:
             channels.record_channel(session, deps, item, host_id)
@@ -193,8 +193,3 @@ def register_calendar_sync_tasks(registry: JobRegistry, deps: SyncDependencies) 
     registry.register(RENEW_CHANNEL, lambda ctx: channels.renew_channel(ctx, deps))
     registry.register(POLL, lambda ctx: poll(ctx, deps))
     return registry
-
-
-def first_poll(session: Session, deps_interval: float) -> None:
-    """At worker start: the polling clock's first run."""
-    plan_poll(session, utcnow() - timedelta(seconds=0), deps_interval)

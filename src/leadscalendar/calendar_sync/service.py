@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.calendar_sync import repository
 from leadscalendar.calendar_sync.job_kinds import RECONCILE, SYNC
-from leadscalendar.calendar_sync.models import BusyBlock, CalendarSync, ChannelState
+from leadscalendar.calendar_sync.models import BusyBlock, CalendarSync, ChannelState, SyncMode
 from leadscalendar.jobs import enqueue
 
 # Google's X-Goog-Resource-State values: "sync" opens every channel, "exists"
@@ -174,3 +174,45 @@ def mirror_busy(
         busy=tuple(sorted((block.start_at, block.end_at) for block in blocks)),
         unanswered=tuple(unanswered),
     )
+
+
+def forget_host(session: Session, host_id: uuid.UUID) -> int:
+    """Drop every synced calendar of a host (a switch to another Google account).
+
+    The tokens and the mirror described the old account's calendars; the old
+    account's channels, unknown from now on, are answered and ignored until
+    Google lets them expire.
+    """
+    syncs = repository.syncs_of_host(session, host_id)
+    for sync in syncs:
+        session.delete(sync)
+    session.flush()
+    return len(syncs)
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    """One synced calendar as the dashboard shows it."""
+
+    calendar_id: str
+    mode: str  # how it is kept fresh, in words
+    last_synced_at: datetime | None
+    last_error: str | None
+
+
+def host_status(session: Session, host_id: uuid.UUID, now: datetime) -> list[CalendarStatus]:
+    """Which mode each of the host's calendars is in, and when it last synced."""
+    syncs = repository.syncs_of_host(session, host_id)
+    live = {c.sync_id for c in repository.live_channels(session, [s.id for s in syncs], now)}
+    statuses = []
+    for sync in syncs:
+        if sync.mode is SyncMode.POLL:
+            mode = "polling"
+        elif sync.id in live:
+            mode = "push notifications"
+        else:
+            mode = "polling until Google's push channel is set up"
+        statuses.append(
+            CalendarStatus(sync.calendar_id, mode, sync.last_synced_at, sync.last_error)
+        )
+    return statuses
