@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from google.oauth2.credentials import Credentials
@@ -158,6 +158,12 @@ class GoogleSandbox:
         response = self.http.request(method, f"_sandbox/{path.lstrip('/')}", json=body)
         response.raise_for_status()
         return response.json()
+
+    # -- incremental sync and push (Google acting on its own) --------------------
+
+    def expire_sync_tokens(self, calendar_id: str) -> None:
+        """Every sync token of the calendar now gets 410 ``fullSyncRequired``."""
+        self.control("POST", f"calendars/{quote(calendar_id, safe='')}/sync-tokens/expire")
 
 
 def query_of(url: str) -> dict[str, str]:

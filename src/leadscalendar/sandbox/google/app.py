@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadscalendar.sandbox.google import batch, calendar, control, control_api, oauth, userinfo
+from leadscalendar.sandbox.google import (
+    batch,
+    calendar,
+    control,
+    control_api,
+    control_sync,
+    oauth,
+    userinfo,
+)
 from leadscalendar.sandbox.google.config import SandboxConfig
 from leadscalendar.sandbox.google.state import SandboxState
 
@@ -27,4 +35,5 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     app.include_router(batch.router)
     app.include_router(control.router)
     app.include_router(control_api.router)
+    app.include_router(control_sync.router)
     return app

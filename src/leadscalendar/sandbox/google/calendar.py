@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from leadscalendar.sandbox.google import events
+from leadscalendar.sandbox.google import events, listing
 from leadscalendar.sandbox.google.errors import ApiError, api_error, bad_request, required
 from leadscalendar.sandbox.google.pipeline import CallContext, Result, run_call
 from leadscalendar.sandbox.google.store import CalendarRecord
@@ -85,7 +85,7 @@ async def events_list(request: Request, calendar_id: str) -> Response:
             key: request.query_params.getlist(key)
             for key in ("privateExtendedProperty", "sharedExtendedProperty")
         }
-        return events.list_events(
+        return listing.list_events(
             ctx.state.calendars, ctx.account, calendar_id, _params(request), multi
         )
 
