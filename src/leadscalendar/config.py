@@ -179,6 +179,8 @@ class Settings(BaseSettings):
     calendar_channel_renew_margin_seconds: int = Field(default=6 * 3600, ge=1)
     # How far ahead the mirror holds events; a full sync re-covers it when half is used up.
     calendar_sync_horizon_days: int = Field(default=400, ge=7)
+    # Events per events.list page (Google's most is 2500); each page commits on its own.
+    calendar_sync_page_size: int = Field(default=2500, ge=1, le=2500)
 
     @field_validator("token_keys", "embed_allowed_origins", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ and the running sync, finding nothing to write to, stops.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Mapping
@@ -101,7 +102,8 @@ def _pages(
         if not ctx.extend_lease():
             return Retry("lease lost; the next claim resumes from the stored page")
         try:
-            page: EventsPage = client.list_events_page(start.calendar_id, query)
+            sized = dataclasses.replace(query, max_results=deps.settings.calendar_sync_page_size)
+            page: EventsPage = client.list_events_page(start.calendar_id, sized)
         except Exception as error:
             outcome = classify(error, operation=Operation.EVENT_LIST)
             if outcome.kind is Action.RESYNC and not resynced:
@@ -252,19 +254,15 @@ def apply_events(
     now: datetime,
 ) -> None:
     """Mirror each changed event (busy or not) and hand ours to the bookings."""
-    changed = [str(event["id"]) for event in events if event.get("id")]
-    repository.delete_blocks(session, sync.id, changed)
-    for event in events:
-        if not event.get("id"):
-            continue
+    # Should a page list an event twice, its last state is the one that counts.
+    latest = {str(event["id"]): event for event in events if event.get("id")}
+    repository.delete_blocks(session, sync.id, list(latest))
+    for event_id, event in latest.items():
         block = busy_block(event, sync.time_zone)
         if block is not None:
             session.add(
                 BusyBlock(
-                    sync_id=sync.id,
-                    event_id=str(event["id"]),
-                    start_at=block.start,
-                    end_at=block.end,
+                    sync_id=sync.id, event_id=event_id, start_at=block.start, end_at=block.end
                 )
             )
         booking_id = booking_id_of(event)

@@ -53,6 +53,7 @@ class PageQuery:
     page_token: str | None = None
     time_min: datetime | None = None
     time_max: datetime | None = None
+    max_results: int = MAX_PAGE
 
 
 def list_request(resources: Any, calendar_id: str, query: PageQuery) -> Any:
@@ -61,7 +62,7 @@ def list_request(resources: Any, calendar_id: str, query: PageQuery) -> Any:
         "calendarId": calendar_id,
         "singleEvents": True,
         "showDeleted": True,
-        "maxResults": MAX_PAGE,
+        "maxResults": query.max_results,
     }
     if query.page_token:
         params["pageToken"] = query.page_token
