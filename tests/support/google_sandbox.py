@@ -165,6 +165,32 @@ class GoogleSandbox:
         """Every sync token of the calendar now gets 410 ``fullSyncRequired``."""
         self.control("POST", f"calendars/{quote(calendar_id, safe='')}/sync-tokens/expire")
 
+    def channels(self) -> list[dict[str, Any]]:
+        """Every channel: its resource, calendar, expiry, liveness and delivery attempts."""
+        found: list[dict[str, Any]] = self.control("GET", "channels")["channels"]
+        return found
+
+    def channel_settings(
+        self,
+        *,
+        default_ttl_seconds: int | None = None,
+        max_attempts: int | None = None,
+        first_retry_delay_seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """Default TTL of new channels and the push retry policy (reset restores Google's)."""
+        body = {
+            "default_ttl_seconds": default_ttl_seconds,
+            "max_attempts": max_attempts,
+            "first_retry_delay_seconds": first_retry_delay_seconds,
+        }
+        answer: dict[str, Any] = self.control("POST", "channels/settings", body)
+        return answer
+
+    def expire_channels(self, channel_id: str | None = None) -> int:
+        """One channel, or every live one, expires now: no more deliveries on it."""
+        expired: int = self.control("POST", "channels/expire", {"id": channel_id})["expired"]
+        return expired
+
 
 def query_of(url: str) -> dict[str, str]:
     """The single-valued query parameters of a redirect URL."""

@@ -12,6 +12,7 @@ from leadscalendar.sandbox.google import (
     control_sync,
     oauth,
     userinfo,
+    watch,
 )
 from leadscalendar.sandbox.google.config import SandboxConfig
 from leadscalendar.sandbox.google.state import SandboxState
@@ -32,6 +33,7 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     app.include_router(oauth.router)
     app.include_router(userinfo.router)
     app.include_router(calendar.router)
+    app.include_router(watch.router)
     app.include_router(batch.router)
     app.include_router(control.router)
     app.include_router(control_api.router)

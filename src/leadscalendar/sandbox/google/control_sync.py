@@ -6,7 +6,10 @@ that happen on demand to prove the application recovers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -26,3 +29,51 @@ async def expire_sync_tokens(request: Request, calendar_id: str) -> Response:
     if record is None:
         return _problem(f"no calendar {calendar_id}", 404)
     return JSONResponse({"calendar_id": calendar_id, "sync_epoch": record.sync_epoch})
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChannelSettingsIn(Strict):
+    default_ttl_seconds: int | None = Field(default=None, ge=1)
+    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    first_retry_delay_seconds: float | None = Field(default=None, ge=0, le=60)
+
+
+class ExpireIn(Strict):
+    id: str | None = None
+
+
+def _channels_view(request: Request) -> dict[str, Any]:
+    registry = get_state(request).channels
+    return {
+        "channels": registry.describe(),
+        "default_ttl_seconds": registry.default_ttl_seconds,
+        "push": registry.delivery.describe(),
+    }
+
+
+@router.get("/channels", include_in_schema=False)
+async def channels(request: Request) -> Response:
+    """Every channel (live or not) with its expiry and each delivery attempt's outcome."""
+    return JSONResponse(_channels_view(request))
+
+
+@router.post("/channels/settings", include_in_schema=False)
+async def channel_settings(request: Request, body: ChannelSettingsIn) -> Response:
+    """Default TTL of new channels, and how push retries (attempts, first delay)."""
+    registry = get_state(request).channels
+    if body.default_ttl_seconds is not None:
+        registry.set_default_ttl(body.default_ttl_seconds)
+    registry.delivery.configure(body.max_attempts, body.first_retry_delay_seconds)
+    return JSONResponse(_channels_view(request))
+
+
+@router.post("/channels/expire", include_in_schema=False)
+async def expire_channels(request: Request, body: ExpireIn) -> Response:
+    """One channel (``id``) or every live one reaches its expiration now."""
+    expired = get_state(request).channels.expire(body.id)
+    if body.id is not None and expired == 0:
+        return _problem(f"no live channel {body.id}", 404)
+    return JSONResponse({"expired": expired})
