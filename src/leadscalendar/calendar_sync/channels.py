@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.calendar_sync import repository, service
 from leadscalendar.calendar_sync.job_kinds import RENEW_CHANNEL
-from leadscalendar.calendar_sync.models import CalendarSync, ChannelState, SyncMode, WatchChannel
+from leadscalendar.calendar_sync.models import ChannelState, SyncMode, WatchChannel
 from leadscalendar.calendar_sync.tasks import SyncDependencies
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
@@ -205,16 +205,3 @@ def watched_calendar_ids(
         return []
     wanted = {PRIMARY, connection.calendar_id, *(connection.busy_calendar_ids or [])}
     return sorted(c for c in wanted if c == PRIMARY or (owned is not None and c in owned))
-
-
-def new_sync(
-    connection_id: uuid.UUID, host_id: uuid.UUID, calendar_id: str, push: bool
-) -> CalendarSync:
-    return CalendarSync(
-        id=uuid.uuid4(),
-        connection_id=connection_id,
-        host_id=host_id,
-        calendar_id=calendar_id,
-        mode=SyncMode.PUSH if push else SyncMode.POLL,
-        sync_round=0,
-    )

@@ -90,9 +90,8 @@ def reconcile(ctx: JobContext, deps: SyncDependencies) -> Outcome:
         if google_repository.get_connection(session, host_id) is None:
             return
         for calendar_id, sync_id in added.items():
-            sync = channels.new_sync(connection_id, host_id, calendar_id, push)
-            sync.id = sync_id
-            session.add(sync)
+            mode = SyncMode.PUSH if push else SyncMode.POLL
+            session.add(new_sync_row(connection_id, host_id, calendar_id, mode, sync_id=sync_id))
         session.flush()
         for sync in repository.syncs_of_host(session, host_id):
             if sync.id in removed:
@@ -133,6 +132,25 @@ def _watch(
             outcome = classify(error, operation=Operation.EVENT_WATCH)
             logger.warning("events.watch on a calendar failed: %s", outcome.message)
     return started
+
+
+def new_sync_row(
+    connection_id: uuid.UUID,
+    host_id: uuid.UUID,
+    calendar_id: str,
+    mode: SyncMode,
+    *,
+    sync_id: uuid.UUID | None = None,
+) -> CalendarSync:
+    """A calendar not synced yet: no token, so the mirror answers nothing until a full sync."""
+    return CalendarSync(
+        id=sync_id or uuid.uuid4(),
+        connection_id=connection_id,
+        host_id=host_id,
+        calendar_id=calendar_id,
+        mode=mode,
+        sync_round=0,
+    )
 
 
 def plan_poll(session: Session, at: datetime, interval: float) -> None:
