@@ -8,6 +8,7 @@ import pytest
 
 from leadscalendar.calendar_sync.models import ChannelState, SyncMode
 from tests.calendar_sync.sync_env import channels, event_body, host_calendar, syncs, wait_for_block
+from tests.support.app_env import csrf_from
 from tests.support.bookings_env import BookingsEnv, wait_until
 
 # The polling clock runs hourly here: whatever reaches the mirror came by push.
@@ -71,3 +72,18 @@ def test_a_channel_is_renewed_before_it_expires(bookings_env: BookingsEnv) -> No
 
         created = events.insert(calendarId="primary", body=event_body(start, end)).execute()
         wait_for_block(env, created["id"], (start, end))
+
+
+def test_disconnecting_stops_the_channels_at_google(bookings_env: BookingsEnv) -> None:
+    env = bookings_env
+    with env.worker():
+        wait_until(lambda: _watched(env), what="a channel and a first sync")
+    [channel] = channels(env)
+    page = env.app.client.get("/dashboard/google/disconnect")
+    answer = env.app.client.post(
+        "/dashboard/google/disconnect", data={"csrf_token": csrf_from(page.text)}
+    )
+    assert answer.status_code == 200
+    [at_google] = env.sandbox.channels()
+    assert at_google["id"] == channel.channel_id and at_google["stopped"]
+    assert channels(env) == [] and syncs(env) == []
