@@ -176,6 +176,9 @@ def renew_channel(ctx: JobContext, deps: SyncDependencies) -> Outcome:
         return Succeeded("host not connected; channel left to expire")
     except Exception as error:
         outcome = classify(error, operation=Operation.EVENT_WATCH)
+        if outcome.parks:
+            # The channel lapses; the polling clock keeps the calendar fresh meanwhile.
+            return Succeeded(f"not renewed: {outcome.message}")
         return Retry(
             outcome.message,
             retry_after=outcome.retry_after,

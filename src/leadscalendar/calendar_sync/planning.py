@@ -30,8 +30,8 @@ from leadscalendar.google.calendar import CalendarClient
 from leadscalendar.google.errors import Operation, classify
 from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
-from leadscalendar.jobs import JobRegistry, enqueue
-from leadscalendar.jobs.outcomes import Outcome, Retry, Succeeded
+from leadscalendar.jobs import Job, JobRegistry, JobStatus, enqueue
+from leadscalendar.jobs.outcomes import Outcome, Park, Retry, Succeeded
 from leadscalendar.jobs.registry import JobContext
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,10 @@ def reconcile(ctx: JobContext, deps: SyncDependencies) -> Outcome:
         return Succeeded("host not connected")
     except Exception as error:
         outcome = classify(error, operation=Operation.CALENDAR_LIST)
+        if outcome.parks:
+            # A person must act (reconnect, fix the OAuth client); until then the
+            # host's pages keep using free/busy. Reconnecting plans a new one.
+            return Park(outcome.kind.value, outcome.host_message or outcome.message)
         return Retry(
             outcome.message,
             retry_after=outcome.retry_after,
@@ -183,7 +187,8 @@ def poll(ctx: JobContext, deps: SyncDependencies) -> Outcome:
                 planned.add(sync.host_id)
                 service.plan_host(session, sync.host_id)
         for connection in _unsynced_connections(session):
-            service.plan_host(session, connection.host_id)
+            if not _reconcile_parked(session, connection.host_id):
+                service.plan_host(session, connection.host_id)
         plan_poll(session, now, deps.settings.calendar_poll_seconds)
 
     return Succeeded("calendars polled", apply=apply)
@@ -191,6 +196,18 @@ def poll(ctx: JobContext, deps: SyncDependencies) -> Outcome:
 
 def _needs_reconcile(sync: CalendarSync, deps: SyncDependencies) -> bool:
     return (sync.mode is SyncMode.PUSH) != deps.settings.calendar_push_enabled
+
+
+def _reconcile_parked(session: Session, host_id: uuid.UUID) -> bool:
+    """A reconcile waits for the host (or an operator): the clock does not queue more."""
+    parked = session.scalar(
+        select(Job.id).where(
+            Job.kind == RECONCILE,
+            Job.subject_key == f"host:{host_id}",
+            Job.status == JobStatus.PARKED,
+        )
+    )
+    return parked is not None
 
 
 def _unsynced_connections(session: Session) -> list[GoogleConnection]:
