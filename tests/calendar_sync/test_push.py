@@ -8,10 +8,11 @@ import pytest
 
 from leadscalendar.calendar_sync.models import ChannelState, SyncMode
 from tests.calendar_sync.sync_env import channels, event_body, host_calendar, syncs, wait_for_block
-from tests.support.app_env import csrf_from
+from tests.support.app_env import HOST_PASSWORD, csrf_from
 from tests.support.bookings_env import BookingsEnv, wait_until
 
 # The polling clock runs hourly here: whatever reaches the mirror came by push.
+DELETE_ACCOUNT = "/dashboard/account/delete"
 PUSH = {"calendar_push": "on", "calendar_poll_seconds": 3600.0}
 
 
@@ -87,3 +88,20 @@ def test_disconnecting_stops_the_channels_at_google(bookings_env: BookingsEnv) -
     [at_google] = env.sandbox.channels()
     assert at_google["id"] == channel.channel_id and at_google["stopped"]
     assert channels(env) == [] and syncs(env) == []
+
+
+def test_deleting_the_account_stops_the_channels_before_revoking(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    with env.worker():
+        wait_until(lambda: _watched(env), what="a channel and a first sync")
+        page = env.app.client.get(DELETE_ACCOUNT)
+        answer = env.app.client.post(
+            DELETE_ACCOUNT,
+            data={"current_password": HOST_PASSWORD, "csrf_token": csrf_from(page.text)},
+        )
+        assert answer.status_code == 200
+        wait_until(lambda: syncs(env) == [], what="the grant revoked and the rows gone")
+    [at_google] = env.sandbox.channels()
+    assert at_google["stopped"]
