@@ -251,6 +251,16 @@ class GoogleSandbox:
         created: dict[str, Any] = self._host(calendar_id, "", body | fields)["event"]
         return created
 
+    def host_cancel_instance(
+        self, calendar_id: str, event_id: str, original_start: str
+    ) -> dict[str, Any]:
+        """The host deletes one occurrence of a recurring event (a date when all-day)."""
+        body = {"originalStart": original_start}
+        cancelled: dict[str, Any] = self._host(calendar_id, f"/{event_id}/instances/cancel", body)[
+            "event"
+        ]
+        return cancelled
+
 
 def query_of(url: str) -> dict[str, str]:
     """The single-valued query parameters of a redirect URL."""

@@ -130,3 +130,65 @@ def test_host_controls_refuse_bad_input(google_sandbox: GoogleSandbox) -> None:
     assert unknown_calendar.status_code == 404 and unknown_event.status_code == 404
     assert backwards.status_code == 400 and "error" in backwards.json()
     assert bad_status.status_code == 400
+
+
+def test_recurring_busy_event_with_a_cancelled_instance(
+    google_sandbox: GoogleSandbox, credentials: Credentials
+) -> None:
+    weekly = google_sandbox.host_create_event(
+        HOST,
+        "2030-06-03T09:00:00+02:00",
+        "2030-06-03T10:00:00+02:00",
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+        summary="Team sync",
+    )
+    window = {"timeMin": "2030-06-01T00:00:00Z", "timeMax": "2030-07-01T00:00:00Z"}
+    with google_sandbox.calendar(credentials) as service:
+        token = (
+            service.events()
+            .list(calendarId="primary", singleEvents=True)
+            .execute()["nextSyncToken"]
+        )
+        cancelled = google_sandbox.host_cancel_instance(HOST, weekly["id"], "2030-06-10T07:00:00Z")
+        single = service.events().list(calendarId="primary", singleEvents=True, **window).execute()
+        masters = service.events().list(calendarId="primary", **window).execute()
+        changes = (
+            service.events()
+            .list(calendarId="primary", singleEvents=True, syncToken=token)
+            .execute()
+        )
+        busy = service.freebusy().query(body={**window, "items": [{"id": HOST}]}).execute()
+
+    assert cancelled["id"] == f"{weekly['id']}_20300610T070000Z"
+    assert [item["id"] for item in single["items"]] == [
+        f"{weekly['id']}_20300603T070000Z",
+        f"{weekly['id']}_20300617T070000Z",
+    ]
+    first = single["items"][0]
+    assert first["recurringEventId"] == weekly["id"] and "recurrence" not in first
+    assert first["originalStartTime"] == first["start"] == {"dateTime": "2030-06-03T07:00:00Z"}
+    assert [(i["id"], i["status"]) for i in masters["items"]] == [
+        (weekly["id"], "confirmed"),
+        (cancelled["id"], "cancelled"),  # shown when singleEvents and showDeleted are off
+    ]
+    assert [(i["id"], i["status"]) for i in changes["items"]] == [(cancelled["id"], "cancelled")]
+    assert busy["calendars"][HOST]["busy"] == [
+        {"start": "2030-06-03T07:00:00Z", "end": "2030-06-03T08:00:00Z"},
+        {"start": "2030-06-17T07:00:00Z", "end": "2030-06-17T08:00:00Z"},
+    ]
+
+
+def test_cancelling_a_missing_occurrence_is_404(google_sandbox: GoogleSandbox) -> None:
+    weekly = google_sandbox.host_create_event(
+        HOST, "2030-06-03", "2030-06-04", all_day=True, recurrence=["RRULE:FREQ=DAILY;COUNT=2"]
+    )
+    base = f"_sandbox/calendars/{HOST}/events/{weekly['id']}/instances/cancel"
+
+    missing = google_sandbox.http.post(base, json={"originalStart": "2030-06-09"})
+    cancelled = google_sandbox.host_cancel_instance(HOST, weekly["id"], "2030-06-04")
+
+    assert missing.status_code == 404
+    assert cancelled["id"] == f"{weekly['id']}_20300604"
+    assert cancelled["start"] == {"date": "2030-06-04"} and cancelled["end"] == {
+        "date": "2030-06-05"
+    }

@@ -16,10 +16,16 @@ from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from leadscalendar.sandbox.google import events
+from leadscalendar.sandbox.google import events, recurrence
 from leadscalendar.sandbox.google.errors import ApiError
 from leadscalendar.sandbox.google.state import get_state
 from leadscalendar.sandbox.google.store import CalendarRecord
+from leadscalendar.sandbox.google.timeutil import (
+    TimeFormatError,
+    date_start,
+    parse_date,
+    parse_datetime,
+)
 
 router = APIRouter(prefix="/_sandbox/calendars/{calendar_id}/events")
 RESPONSE_STATUSES = ("needsAction", "declined", "tentative", "accepted")
@@ -37,6 +43,10 @@ class MoveIn(Strict):
 
 class SummaryIn(Strict):
     summary: str
+
+
+class CancelInstanceIn(Strict):
+    originalStart: str  # noqa: N815 - as Google's originalStartTime; a date when all-day
 
 
 class ResponseIn(Strict):
@@ -132,3 +142,27 @@ async def delete(request: Request, calendar_id: str, event_id: str) -> Response:
     except ApiError as error:
         return JSONResponse(error.body, status_code=error.status)
     return JSONResponse({"deleted": event_id})
+
+
+@router.post("/{event_id}/instances/cancel", include_in_schema=False)
+async def cancel_instance(
+    request: Request, calendar_id: str, event_id: str, body: CancelInstanceIn
+) -> Response:
+    """The host deletes one occurrence of a recurring event (a cancelled exception)."""
+    record = _owner(request, calendar_id)
+    if record is None:
+        return _problem(f"no calendar {calendar_id}", 404)
+    try:
+        if "T" in body.originalStart:
+            original = parse_datetime(body.originalStart)
+        else:
+            master = record.events.get(event_id) or {"start": {}}
+            zone_name = master["start"].get("timeZone") or record.time_zone
+            original = date_start(parse_date(body.originalStart), zone_name)
+    except TimeFormatError:
+        return _problem("originalStart: RFC 3339 with offset, or a date for all-day events")
+    store = get_state(request).calendars
+    cancelled = store.transact(lambda: recurrence.cancel_instance(record, event_id, original))
+    if cancelled is None:
+        return _problem(f"{event_id} has no occurrence at {body.originalStart}", 404)
+    return JSONResponse({"event": cancelled})
