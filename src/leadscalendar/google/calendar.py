@@ -37,6 +37,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
 from leadscalendar.config import Settings
+from leadscalendar.google import feed
 from leadscalendar.google.events import SendUpdates, booking_id_of
 from leadscalendar.google.threadlocal import (
     STALE_CONNECTION_ERRORS,
@@ -146,6 +147,14 @@ class CalendarClient(Protocol):
     def free_busy(
         self, calendar_ids: Sequence[str], time_min: datetime, time_max: datetime
     ) -> FreeBusy: ...
+
+    def list_events_page(self, calendar_id: str, query: feed.PageQuery) -> feed.EventsPage: ...
+
+    def watch_events(
+        self, calendar_id: str, *, channel_id: str, token: str, address: str, ttl_seconds: int
+    ) -> feed.Channel: ...
+
+    def stop_channel(self, *, channel_id: str, resource_id: str) -> None: ...
 
 
 class GoogleCalendarClient:
@@ -289,6 +298,32 @@ class GoogleCalendarClient:
             }
         )
         return parse_free_busy(self._execute(request))
+
+    def list_events_page(self, calendar_id: str, query: feed.PageQuery) -> feed.EventsPage:
+        """One page of events.list for a sync (singleEvents, showDeleted); 410: resync."""
+        return feed.parse_page(
+            self._execute(feed.list_request(self._resources, calendar_id, query))
+        )
+
+    def watch_events(
+        self, calendar_id: str, *, channel_id: str, token: str, address: str, ttl_seconds: int
+    ) -> feed.Channel:
+        """events.watch: Google will POST "something changed" to ``address``."""
+        request = feed.watch_request(
+            self._resources,
+            calendar_id,
+            channel_id=channel_id,
+            token=token,
+            address=address,
+            ttl_seconds=ttl_seconds,
+        )
+        return feed.parse_channel(self._execute(request))
+
+    def stop_channel(self, *, channel_id: str, resource_id: str) -> None:
+        """channels.stop; a 404 raised here means Google forgot the channel already."""
+        self._execute(
+            feed.stop_request(self._resources, channel_id=channel_id, resource_id=resource_id)
+        )
 
     def insert_events_batch(
         self,

@@ -7,6 +7,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from leadscalendar.accounts import api_keys
 from leadscalendar.bookings import host_views
+from leadscalendar.calendar_sync import service as calendar_sync
+from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.google.scopes import SCOPE_PURPOSES
@@ -49,5 +51,6 @@ def dashboard(request: Request, session: DbSession, host: CurrentHost) -> Respon
             "parked_count": host_views.count_parked(session, host.id),
             "api_keys": api_keys.list_api_keys(session, host),
             "setup": onboarding.progress(session, host),
+            "calendar_syncs": calendar_sync.host_status(session, host.id, utcnow()),
         },
     )

@@ -1,0 +1,1 @@
+"""Google push channels, incremental sync and the busy-time mirror (see README.md)."""

@@ -1,0 +1,73 @@
+"""Push mode: Google's notifications reach /webhooks/google/calendar and sync the mirror."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from leadscalendar.calendar_sync.models import ChannelState, SyncMode
+from tests.calendar_sync.sync_env import channels, event_body, host_calendar, syncs, wait_for_block
+from tests.support.bookings_env import BookingsEnv, wait_until
+
+# The polling clock runs hourly here: whatever reaches the mirror came by push.
+PUSH = {"calendar_push": "on", "calendar_poll_seconds": 3600.0}
+
+
+def _at(days: int, hour: int) -> datetime:
+    day = datetime.now(UTC).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def _watched(env: BookingsEnv) -> bool:
+    return bool(channels(env)) and any(s.last_synced_at for s in syncs(env))
+
+
+@pytest.fixture
+def sync_overrides(request: pytest.FixtureRequest) -> dict[str, object]:
+    extra: dict[str, object] = getattr(request, "param", {})
+    return PUSH | extra
+
+
+def test_a_host_change_and_deletion_reach_the_mirror_by_push(bookings_env: BookingsEnv) -> None:
+    env = bookings_env
+    start, end = _at(3, 9), _at(3, 10)
+    with env.worker(), host_calendar(env) as events:
+        wait_until(lambda: _watched(env), what="a channel and a first sync")
+        [sync] = syncs(env)
+        [channel] = channels(env)
+        assert sync.mode is SyncMode.PUSH and channel.state is ChannelState.ACTIVE
+        [at_google] = env.sandbox.channels()
+        assert at_google["id"] == channel.channel_id and at_google["live"]
+        assert at_google["address"].endswith("/webhooks/google/calendar")
+
+        created = events.insert(calendarId="primary", body=event_body(start, end)).execute()
+        wait_for_block(env, created["id"], (start, end))
+        events.delete(calendarId="primary", eventId=created["id"]).execute()
+        wait_for_block(env, created["id"], None)
+
+        page = env.app.client.get("/dashboard")
+    assert "push notifications" in page.text and 'id="calendar-sync"' in page.text
+    deliveries = env.sandbox.channels()[0]["deliveries"]
+    assert len(deliveries) >= 3  # sync, then one exists per change
+
+
+@pytest.mark.parametrize(
+    "sync_overrides",
+    [{"calendar_channel_ttl_seconds": 61, "calendar_channel_renew_margin_seconds": 59}],
+    indirect=True,
+)
+def test_a_channel_is_renewed_before_it_expires(bookings_env: BookingsEnv) -> None:
+    env = bookings_env
+    start, end = _at(4, 9), _at(4, 10)
+    with env.worker(), host_calendar(env) as events:
+        wait_until(lambda: len(channels(env)) >= 2, what="the renewed channel")
+        found = channels(env)
+        old, new = found[0], found[-1]
+        assert old.state is ChannelState.STOPPED and new.state is ChannelState.ACTIVE
+        assert old.expiration > datetime.now(UTC)  # replaced before Google let it lapse
+        at_google = {c["id"]: c for c in env.sandbox.channels()}
+        assert at_google[old.channel_id]["stopped"] and at_google[new.channel_id]["live"]
+
+        created = events.insert(calendarId="primary", body=event_body(start, end)).execute()
+        wait_for_block(env, created["id"], (start, end))
