@@ -192,3 +192,16 @@ def test_cancelling_a_missing_occurrence_is_404(google_sandbox: GoogleSandbox) -
     assert cancelled["start"] == {"date": "2030-06-04"} and cancelled["end"] == {
         "date": "2030-06-05"
     }
+
+
+def test_host_of_an_account_not_seen_yet_gets_a_primary_calendar(
+    google_sandbox: GoogleSandbox,
+) -> None:
+    created = google_sandbox.host_create_event(
+        "new.host@sandbox.test", "2030-05-07T09:00:00Z", "2030-05-07T10:00:00Z"
+    )
+
+    events = google_sandbox.control("GET", "calendars/new.host@sandbox.test/events")["events"]
+    assert [event["id"] for event in events] == [created["id"]]
+    missing = google_sandbox.http.post("_sandbox/calendars/x@group.calendar.google.com/events")
+    assert missing.status_code == 404

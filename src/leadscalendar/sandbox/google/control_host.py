@@ -64,7 +64,12 @@ def _when(value: When) -> dict[str, str]:
 
 
 def _owner(request: Request, calendar_id: str) -> CalendarRecord | None:
-    record = get_state(request).calendars.find(calendar_id)
+    """The calendar; a primary one (id = e-mail) exists as soon as its account is named."""
+    store = get_state(request).calendars
+    record = store.find(calendar_id)
+    if record is None and "@" in calendar_id and not calendar_id.endswith(".google.com"):
+        store.ensure_account(calendar_id)
+        record = store.find(calendar_id.lower())
     return None if record is None or record.deleted else record
 
 
