@@ -289,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"machine": machine(), "command": " ".join(sys.argv)}
     report["phases"] = run(args, log_dir)
     print(
-        f"{args.hosts} hosts, {args.rate:.0f} pages/s for {args.duration:.0f} s, db {args.db}, "
+        f"{args.page} pages of {args.hosts} hosts, {args.rate:.0f}/s for {args.duration:.0f} s, "
+        f"db {args.db}, "
         f"Google latency {args.latency_ms:.0f} ms"
     )
     print(
