@@ -9,6 +9,7 @@ from leadscalendar.sandbox.google import (
     calendar,
     control,
     control_api,
+    control_host,
     control_sync,
     oauth,
     userinfo,
@@ -38,4 +39,5 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     app.include_router(control.router)
     app.include_router(control_api.router)
     app.include_router(control_sync.router)
+    app.include_router(control_host.router)
     return app

@@ -142,7 +142,9 @@ def insert(
     calendar_id: str,
     params: Mapping[str, str],
     body: Any,
+    action: str | None = None,
 ) -> dict[str, Any]:
+    """``action`` names the call in the sandbox's notes (e.g. ``host.insert``)."""
     calendar = store.writable(account, calendar_id)
     send = _send_updates(params)
     version = _conference_version(params)
@@ -175,7 +177,7 @@ def insert(
         _finish(stored, calendar, account)
         calendar.events[event_id] = stored
         calendar.touch(event_id)
-        _note(calendar, event_id, "insert", send)
+        _note(calendar, event_id, action or "insert", send)
         return copy.deepcopy(stored)
 
     return store.transact(write)
@@ -212,6 +214,7 @@ def patch(
     event_id: str,
     params: Mapping[str, str],
     body: Any,
+    action: str | None = None,
 ) -> dict[str, Any]:
     calendar = store.writable(account, calendar_id)
     send = _send_updates(params)
@@ -232,7 +235,7 @@ def patch(
         _finish(merged, calendar, account)
         calendar.events[event_id] = merged
         calendar.touch(event_id)
-        _note(calendar, event_id, "patch", send)
+        _note(calendar, event_id, action or "patch", send)
         return copy.deepcopy(merged)
 
     return store.transact(write)
@@ -244,6 +247,7 @@ def delete(
     calendar_id: str,
     event_id: str,
     params: Mapping[str, str],
+    action: str | None = None,
 ) -> None:
     calendar = store.writable(account, calendar_id)
     send = _send_updates(params)
@@ -256,6 +260,6 @@ def delete(
         current["etag"] = calendar.next_etag()
         current["updated"] = format_utc(now(), millis=True)
         calendar.touch(event_id)
-        _note(calendar, event_id, "delete", send)
+        _note(calendar, event_id, action or "delete", send)
 
     store.transact(write)

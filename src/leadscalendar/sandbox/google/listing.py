@@ -164,9 +164,10 @@ def _full_listing(calendar: CalendarRecord, query: Query) -> list[Keyed]:
     show_deleted = query.flag("showDeleted")
     by_updated = query.params.get("orderBy") == "updated"
     keyed: list[Keyed] = []
-    for event in recurrence.presented(calendar, query.flag("singleEvents"), query):
+    single = query.flag("singleEvents")
+    for event in recurrence.presented(calendar, single, query.time_max):
         hidden = event.get("status") == "cancelled" and not show_deleted
-        if hidden and not recurrence.is_visible_cancelled_exception(event, query):
+        if hidden and not recurrence.is_visible_cancelled_exception(event, single):
             continue
         if not _in_window(event, query, calendar.time_zone):
             continue
