@@ -105,3 +105,33 @@ def test_deleting_the_account_stops_the_channels_before_revoking(
         wait_until(lambda: syncs(env) == [], what="the grant revoked and the rows gone")
     [at_google] = env.sandbox.channels()
     assert at_google["stopped"]
+
+
+def _pick(env: BookingsEnv, busy: list[str]) -> None:
+    picker = env.app.client.get("/dashboard/google/calendar")
+    answer = env.app.client.post(
+        "/dashboard/google/calendar",
+        data={"csrf_token": csrf_from(picker.text), "calendar_id": env.calendar_id, "busy": busy},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_calendar_change_watches_owned_calendars_and_stops_dropped_ones(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    listed = env.sandbox.control("GET", "calendars")["calendars"]
+    roles = {c["access_role"]: c["id"] for c in listed if c["id"] != env.calendar_id}
+    with env.worker():
+        wait_until(lambda: _watched(env), what="the primary watched")
+        _pick(env, [roles["owner"], roles["reader"]])
+        wait_until(lambda: len(syncs(env)) == 2 and len(channels(env)) == 2, what="two watched")
+        # Shared read-only, so events.owned cannot list it: it stays on free/busy.
+        assert sorted(s.calendar_id for s in syncs(env)) == sorted(["primary", roles["owner"]])
+        [secondary] = [c for c in channels(env) if c.calendar_id == roles["owner"]]
+
+        _pick(env, [])
+        wait_until(lambda: len(syncs(env)) == 1, what="the dropped calendar unwatched")
+    at_google = {c["id"]: c for c in env.sandbox.channels()}
+    assert at_google[secondary.channel_id]["stopped"]
+    assert [c.calendar_id for c in channels(env)] == ["primary"]
