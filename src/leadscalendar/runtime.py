@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from leadscalendar.calendar_sync.planning import plan_poll
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
@@ -28,6 +29,8 @@ def run_worker_process(
     # The daily clean-up plans its next run itself; this plants the first one.
     with unit_of_work(services.session_factory) as session:
         plan_prune(session, utcnow())
+        # So is the calendar polling clock (it also finds hosts not synced yet).
+        plan_poll(session, utcnow(), settings.calendar_poll_seconds)
     return run_worker(
         services.session_factory,
         services.job_registry(),

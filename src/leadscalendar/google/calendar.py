@@ -37,6 +37,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
 from leadscalendar.config import Settings
+from leadscalendar.google import feed
 from leadscalendar.google.events import SendUpdates, booking_id_of
 from leadscalendar.google.threadlocal import (
     STALE_CONNECTION_ERRORS,
@@ -149,8 +150,16 @@ class CalendarClient(Protocol):
         self, calendar_ids: Sequence[str], time_min: datetime, time_max: datetime
     ) -> FreeBusy: ...
 
+    def list_events_page(self, calendar_id: str, query: feed.PageQuery) -> feed.EventsPage: ...
 
-class GoogleCalendarClient:
+    def watch_events(
+        self, calendar_id: str, *, channel_id: str, token: str, address: str, ttl_seconds: int
+    ) -> feed.Channel: ...
+
+    def stop_channel(self, *, channel_id: str, resource_id: str) -> None: ...
+
+
+class GoogleCalendarClient(feed.EventFeedCalls):
     """CalendarClient over google-api-python-client, for one host's credentials."""
 
     def __init__(self, credentials: Credentials, *, api_base: str, timeout: float) -> None:
