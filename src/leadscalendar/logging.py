@@ -1,19 +1,34 @@
-"""Logging set-up, with a last line of defence against secrets in log lines.
+"""Logging set-up: structured lines through structlog, with a last line of defence against secrets.
+
+Every line, from our ``logging.getLogger(__name__)`` calls, from libraries and
+from structlog loggers alike, goes through one stdlib handler whose
+``structlog.stdlib.ProcessorFormatter`` renders it as JSON (production: one
+object per line for a log shipper) or as readable ``key=value`` text
+(development), with the context bound for the request or job at hand
+(``request_id``, ``booking_id``, ``job_id``: contextvars, so threads started
+through anyio and the worker's job threads carry them).
 
 Our code never logs tokens on purpose, but libraries do at DEBUG (requests-
 oauthlib logs the whole token response; uvicorn logs callback URLs carrying
 ``code=``). A log record factory masks anything shaped like a token, a bearer
 header or a client secret when the record is created, so no handler, ours or a
-test's, ever sees the secret. Lead details get the same treatment where they
-have a shape: e-mail addresses, and the parts of database errors that quote
-rows or parameters (engines also run with ``hide_parameters``).
+test's, ever sees the secret; structlog's own events are masked the same way,
+and the renderers mask once more whatever reaches them (context values, the
+formatted traceback). Lead details get the same treatment where they have a
+shape: e-mail addresses, and the parts of database errors that quote rows or
+parameters (engines also run with ``hide_parameters``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
@@ -81,6 +96,9 @@ def _redact_record(record: logging.LogRecord) -> None:
     unpacks the client, method, path, version and status from it), and a
     record without them made that formatter fail on every request.
     """
+    if isinstance(record.msg, dict):  # a structlog event, rendered by our formatter later
+        record.msg = _redacted_values(record.msg)
+        return
     try:
         message = record.getMessage()
     except (TypeError, ValueError):
@@ -128,16 +146,97 @@ def _install_redacting_record_factory() -> None:
     _installed = True
 
 
-def configure_logging(level: str = "INFO") -> None:
+LogFormat = Literal["json", "console"]
+
+
+def _redacted_values(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event with every value masked; values of other types only when their text leaks."""
+    clean: dict[str, Any] = {}
+    for key, value in event.items():
+        if isinstance(value, str):
+            clean[key] = redact(value)
+        elif value is None or isinstance(value, bool | int | float) or key.startswith("_"):
+            clean[key] = value
+        else:
+            text = str(value)
+            masked = redact(text)
+            clean[key] = value if masked == text else masked
+    return clean
+
+
+def _redact_event(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+    """The renderers' last step before output: no value leaves unmasked, whatever its path."""
+    return _redacted_values(event)
+
+
+_SHARED: tuple[Processor, ...] = (
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+)
+
+
+def build_formatter(log_format: LogFormat) -> structlog.stdlib.ProcessorFormatter:
+    """The formatter of our handler: JSON or readable, masked after the traceback is text."""
+    renderer: Processor
+    if log_format == "json":
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=list(_SHARED),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            # Tracebacks become text here, so the next step masks them too.
+            structlog.processors.format_exc_info,
+            _redact_event,
+            renderer,
+        ],
+    )
+
+
+def _configure_structlog() -> None:
+    if structlog.is_configured():
+        return
+    structlog.configure(
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def configure_logging(level: str = "INFO", log_format: LogFormat = "console") -> None:
     """Idempotent: the CLI, the app factory and the worker may all call it."""
     _install_redacting_record_factory()
+    _configure_structlog()
     root = logging.getLogger()
-    if not any(getattr(handler, "_leadscalendar", False) for handler in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_leadscalendar", False)), None)
+    if handler is None:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler._leadscalendar = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    handler.setFormatter(build_formatter(log_format))
     root.setLevel(level.upper())
     chatty_level = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(chatty_level)
+
+
+@contextmanager
+def log_context(**values: object) -> Iterator[None]:
+    """Every line logged in the block (and in threads started via anyio) carries ``values``."""
+    with structlog.contextvars.bound_contextvars(**values):
+        yield
+
+
+def bind_log_context(**values: object) -> None:
+    """Add ``values`` to the current context until it ends (a request's task, say)."""
+    structlog.contextvars.bind_contextvars(**values)
+
+
+def current_log_context() -> MutableMapping[str, Any]:
+    return structlog.contextvars.get_contextvars()

@@ -10,6 +10,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.threadlocal import kept_connections
 from leadscalendar.jobs import RateLimiter, RetryPolicy, WorkerStats, run_worker
+from leadscalendar.observability.metrics import quota_readings
 from leadscalendar.retention import plan_prune
 from leadscalendar.services import Services
 
@@ -28,6 +29,19 @@ def run_worker_process(
     # The daily clean-up plans its next run itself; this plants the first one.
     with unit_of_work(services.session_factory) as session:
         plan_prune(session, utcnow())
+    pacer = RateLimiter.from_settings(settings)
+    with quota_readings(pacer.tokens_in_use, stop_event):
+        return _run(services, pacer, concurrency, stop_event, worker_id)
+
+
+def _run(
+    services: Services,
+    pacer: RateLimiter,
+    concurrency: int,
+    stop_event: threading.Event,
+    worker_id: str | None,
+) -> WorkerStats:
+    settings = services.settings
     return run_worker(
         services.session_factory,
         services.job_registry(),
@@ -37,6 +51,6 @@ def run_worker_process(
         worker_id=worker_id,
         lease_seconds=settings.jobs_lease_seconds,
         policy=RetryPolicy.from_settings(settings),
-        pacer=RateLimiter.from_settings(settings),
+        pacer=pacer,
         thread_context=kept_connections,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import anyio
@@ -9,6 +10,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 
 from leadscalendar.db.session import unit_of_work
+from leadscalendar.observability import metrics
 from leadscalendar.payments import service as payments
 from leadscalendar.payments.errors import WebhookVerificationError
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent, verify_stripe_webhook
@@ -23,6 +25,7 @@ MAX_WEBHOOK_BYTES = 1024 * 1024
 
 async def verified_stripe_event(request: Request, services: ServicesDep) -> VerifiedPaymentEvent:
     """The verified event, or a 400 before any database work happens."""
+    request.state.intake_started = time.perf_counter()
     payload = await request.body()
     if len(payload) > MAX_WEBHOOK_BYTES:
         raise WebhookVerificationError("Webhook rejected: body too large.", status_code=413)
@@ -50,7 +53,9 @@ async def stripe_webhook(
     fighting over the GIL or SQLite's write lock.
     """
     limiter: anyio.CapacityLimiter = request.app.state.webhook_limiter
-    outcome = await anyio.to_thread.run_sync(_record, services, event, limiter=limiter)
+    with metrics.webhook_intake("stripe", request.state.intake_started) as result:
+        outcome = await anyio.to_thread.run_sync(_record, services, event, limiter=limiter)
+        result(outcome.value)
     return {"received": True, "duplicate": outcome is payments.RecordOutcome.DUPLICATE}
 
 
