@@ -18,15 +18,14 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.observability.collectors import DatabaseCollector
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # counter_1234.db, gauge_livesum_1234.db, histogram_1234.db: the writer's process id.
 _PID_IN_NAME = re.compile(r"_(\d+)\.db$")
@@ -60,8 +59,10 @@ def build_registry(
     return registry
 
 
-def render(registry: CollectorRegistry) -> bytes:
-    return generate_latest(registry)
+def render(registry: CollectorRegistry, accept: str | None) -> tuple[bytes, str]:
+    """The body and its content type, in the format the scraper's Accept header asks for."""
+    encoder, content_type = choose_encoder(accept or "")
+    return encoder(registry), content_type
 
 
 def token_matches(authorization: str | None, token: str) -> bool:

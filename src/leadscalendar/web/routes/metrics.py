@@ -36,7 +36,8 @@ def metrics(request: Request, services: ServicesDep) -> Response:
             headers={"WWW-Authenticate": "Bearer"},
         )
     registry = exposition.build_registry(services.session_factory, exposition.multiprocess_dir())
-    return Response(exposition.render(registry), media_type=exposition.CONTENT_TYPE)
+    body, content_type = exposition.render(registry, request.headers.get("accept"))
+    return Response(body, headers={"Content-Type": content_type})
 
 
 def create_metrics_app(services: Services) -> FastAPI:
