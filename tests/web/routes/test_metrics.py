@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
 from pydantic import SecretStr
 
 from leadscalendar.config import Settings
