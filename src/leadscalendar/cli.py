@@ -61,13 +61,15 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     here nothing is trusted unless LEADSCALENDAR_FORWARDED_ALLOW_IPS names the
     proxies, since the limits key clients by the address uvicorn reports.
     """
+    from leadscalendar.logging import UVICORN_LOG_CONFIG
+
     trusted = [part.strip() for part in settings.forwarded_allow_ips.split(",") if part.strip()]
     return {
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted,
         "log_level": settings.log_level.lower(),
         # uvicorn's own lines (access log included) go through our structured handler.
-        "log_config": None,
+        "log_config": UVICORN_LOG_CONFIG,
     }
 
 

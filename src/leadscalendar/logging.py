@@ -68,6 +68,18 @@ CHATTY_LOGGERS = (
 
 _installed = False
 
+# For uvicorn's ``log_config``: its loggers keep no handler of their own and pass every
+# line (the access log included) to ours. Explicit rather than ``None``: uvicorn's
+# default configuration, once applied in a process, would otherwise stay in force.
+UVICORN_LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {
+        name: {"handlers": [], "propagate": True}
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+    },
+}
+
 
 # One pass over the text instead of one per pattern: every log record goes
 # through here (it was 5 % of a busy worker's CPU as seven passes). Each

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from leadscalendar.logging import UVICORN_LOG_CONFIG
 from tests.support.live_server import live_server
 from tests.support.log_capture import captured_log, json_lines
 
@@ -17,7 +18,7 @@ def _access_lines(
 ) -> tuple[httpx.Response, list[dict[str, Any]]]:
     with (
         captured_log("json") as stream,
-        live_server(app, log_level="info", log_config=None) as url,
+        live_server(app, log_level="info", log_config=UVICORN_LOG_CONFIG) as url,
         httpx.Client(base_url=url, timeout=10) as client,
     ):
         response = client.get(path, headers=headers)
