@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Literal
 
 import structlog
@@ -161,24 +162,52 @@ def _install_redacting_record_factory() -> None:
 LogFormat = Literal["json", "console"]
 
 
-def _redacted_values(event: Mapping[str, Any]) -> dict[str, Any]:
+# Keys whose values we write ourselves, or that are formatted (then masked) later.
+_OWN_KEYS = frozenset({"level", "logger", "timestamp", "exc_info", "stack_info"})
+# Context values (request, job and booking ids) repeat on every line of their request or
+# job: their verdict is remembered instead of searched again for each line.
+_CACHED_UP_TO_CHARS = 256
+
+
+@lru_cache(maxsize=8192)
+def _redact_short(text: str) -> str:
+    return redact(text)
+
+
+def _redacted_values(
+    event: MutableMapping[str, Any], skip: frozenset[str] = frozenset()
+) -> MutableMapping[str, Any]:
     """The event with every value masked; values of other types only when their text leaks."""
-    clean: dict[str, Any] = {}
+    clean: dict[str, Any] | None = None
     for key, value in event.items():
-        if isinstance(value, str):
-            clean[key] = redact(value)
-        elif value is None or isinstance(value, bool | int | float) or key.startswith("_"):
-            clean[key] = value
-        else:
-            text = str(value)
-            masked = redact(text)
-            clean[key] = value if masked == text else masked
-    return clean
+        if (
+            key in _OWN_KEYS
+            or key in skip
+            or key.startswith("_")
+            or value is None
+            or isinstance(value, bool | int | float)
+        ):
+            continue
+        text = value if isinstance(value, str) else str(value)
+        masked = _redact_short(text) if len(text) <= _CACHED_UP_TO_CHARS else redact(text)
+        if masked != text:
+            clean = clean if clean is not None else dict(event)
+            clean[key] = masked
+    return event if clean is None else clean
+
+
+_EVENT = frozenset({"event"})
 
 
 def _redact_event(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
-    """The renderers' last step before output: no value leaves unmasked, whatever its path."""
-    return _redacted_values(event)
+    """The renderers' last step before output: no value leaves unmasked, whatever its path.
+
+    A stdlib record's message was masked when the record was made (the factory
+    above); the rest (context, a structlog event's values, the traceback
+    formatted just before) is masked here.
+    """
+    from_stdlib = event.get("_from_structlog") is False
+    return _redacted_values(event, _EVENT if from_stdlib else frozenset())
 
 
 _SHARED: tuple[Processor, ...] = (
@@ -201,10 +230,10 @@ def build_formatter(log_format: LogFormat) -> structlog.stdlib.ProcessorFormatte
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=list(_SHARED),
         processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             # Tracebacks become text here, so the next step masks them too.
             structlog.processors.format_exc_info,
             _redact_event,
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             renderer,
         ],
     )
