@@ -11,7 +11,10 @@ import pytest
 import structlog
 from uvicorn.logging import AccessFormatter
 
+from leadscalendar.bookings.job_kinds import CREATE_EVENT
 from leadscalendar.logging import LogFormat, configure_logging, log_context
+from tests.support.booking_env import BookingEnv
+from tests.support.booking_flow import wait_jobs_idle
 from tests.support.log_capture import captured_log, json_lines
 
 ACCESS_FORMAT = '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s'
@@ -120,3 +123,21 @@ def test_both_renderers_mask_every_path_a_secret_can_take(log_format: LogFormat)
         assert "exception" in lines[2]
     else:
         assert "attempt=2" in text and not text.lstrip().startswith("{")
+
+
+def test_a_paid_bookings_lines_carry_its_id_from_webhook_to_calendar(
+    booking_env: BookingEnv,
+) -> None:
+    env = booking_env
+    booking_id, token, checkout_url = env.confirmed_booking()
+    with captured_log("json") as stream:
+        env.pay(checkout_url)
+        env.wait_status(booking_id, token, "scheduled")
+        wait_jobs_idle(env)
+    mine = [line for line in json_lines(stream) if line.get("booking_id") == booking_id]
+    events = [str(line["event"]) for line in mine]
+    assert any(event.startswith("payment event") and "recorded as" in event for event in events)
+    created = [line for line in mine if line.get("job_kind") == CREATE_EVENT]
+    assert any(str(line["event"]).startswith("job.finished") for line in created)
+    assert all(line["job_id"] for line in created)
+    assert "lena@example.com" not in stream.getvalue()

@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 
 from leadscalendar.db.session import unit_of_work
+from leadscalendar.logging import log_context
 from leadscalendar.observability import metrics
 from leadscalendar.payments import service as payments
 from leadscalendar.payments.errors import WebhookVerificationError
@@ -60,5 +61,7 @@ async def stripe_webhook(
 
 
 def _record(services: Services, event: VerifiedPaymentEvent) -> payments.RecordOutcome:
-    with unit_of_work(services.session_factory) as session:
+    # The booking the checkout was for, when its metadata names one, on this event's lines.
+    fields = {} if event.booking_id is None else {"booking_id": str(event.booking_id)}
+    with log_context(**fields), unit_of_work(services.session_factory) as session:
         return payments.record_webhook_event(session, event, services.payment_event_handler)
