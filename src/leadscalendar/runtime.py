@@ -31,26 +31,15 @@ def run_worker_process(
         plan_prune(session, utcnow())
     pacer = RateLimiter.from_settings(settings)
     with quota_readings(pacer.tokens_in_use, stop_event):
-        return _run(services, pacer, concurrency, stop_event, worker_id)
-
-
-def _run(
-    services: Services,
-    pacer: RateLimiter,
-    concurrency: int,
-    stop_event: threading.Event,
-    worker_id: str | None,
-) -> WorkerStats:
-    settings = services.settings
-    return run_worker(
-        services.session_factory,
-        services.job_registry(),
-        concurrency=concurrency,
-        poll_interval=settings.jobs_poll_interval_seconds,
-        stop_event=stop_event,
-        worker_id=worker_id,
-        lease_seconds=settings.jobs_lease_seconds,
-        policy=RetryPolicy.from_settings(settings),
-        pacer=pacer,
-        thread_context=kept_connections,
-    )
+        return run_worker(
+            services.session_factory,
+            services.job_registry(),
+            concurrency=concurrency,
+            poll_interval=settings.jobs_poll_interval_seconds,
+            stop_event=stop_event,
+            worker_id=worker_id,
+            lease_seconds=settings.jobs_lease_seconds,
+            policy=RetryPolicy.from_settings(settings),
+            pacer=pacer,
+            thread_context=kept_connections,
+        )

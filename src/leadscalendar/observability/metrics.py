@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -112,18 +113,23 @@ def mail_handled(template: str, result: str) -> None:
     MAILS.labels(template, result).inc()
 
 
-@contextmanager
-def webhook_intake(provider: str, started: float) -> Iterator[Callable[[str], None]]:
-    """Time a webhook from ``started`` (perf_counter) to the end of the block.
+@dataclass
+class Intake:
+    """What the intake block sets: its result (``new``, ``duplicate``); ``failed`` if it raises."""
 
-    The block calls the yielded function with its result (``recorded``,
-    ``duplicate``); a block that raises is recorded as ``failed``.
-    """
-    result = ["failed"]
+    result: str = "failed"
+
+
+@contextmanager
+def webhook_intake(provider: str, started: float) -> Iterator[Intake]:
+    """Time a webhook from ``started`` (``time.perf_counter()``) to the end of the block."""
+    intake = Intake()
     try:
-        yield lambda value: result.__setitem__(0, value)
+        yield intake
     finally:
-        WEBHOOK_INTAKE_SECONDS.labels(provider, result[0]).observe(time.perf_counter() - started)
+        WEBHOOK_INTAKE_SECONDS.labels(provider, intake.result).observe(
+            time.perf_counter() - started
+        )
 
 
 @contextmanager

@@ -54,9 +54,9 @@ async def stripe_webhook(
     fighting over the GIL or SQLite's write lock.
     """
     limiter: anyio.CapacityLimiter = request.app.state.webhook_limiter
-    with metrics.webhook_intake("stripe", request.state.intake_started) as result:
+    with metrics.webhook_intake("stripe", request.state.intake_started) as intake:
         outcome = await anyio.to_thread.run_sync(_record, services, event, limiter=limiter)
-        result(outcome.value)
+        intake.result = outcome.value
     return {"received": True, "duplicate": outcome is payments.RecordOutcome.DUPLICATE}
 
 
