@@ -105,6 +105,15 @@ class Settings(BaseSettings):
     token_refresh_margin_seconds: int = 120
 
     log_level: str = "INFO"
+    # Log lines as JSON objects (one per line, for a log shipper) or as readable
+    # key=value text; empty: JSON in production, readable otherwise.
+    log_format: Literal["json", "console", ""] = ""
+    # Prometheus metrics (README "Metrics"). The app serves /metrics only when a token is
+    # set, to requests carrying "Authorization: Bearer <token>"; `leadscalendar metrics`
+    # serves them on metrics_address (host:port, a private interface), with the token
+    # too when one is set. Neither set: /metrics answers 404.
+    metrics_token: SecretStr = SecretStr("")
+    metrics_address: str = ""
     # Sites whose pages may frame the booking-page embeds (/embed/...), comma-separated
     # origins such as https://coach.example; empty: any site. The dashboard never is.
     embed_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -199,6 +208,17 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/") + "/" if value.endswith("/") else value.rstrip("/")
 
+    @field_validator("metrics_address")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, such as 127.0.0.1:9100")
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:
         if self.environment is not Environment.PRODUCTION:
@@ -247,6 +267,20 @@ class Settings(BaseSettings):
                 "LEADSCALENDAR_STRIPE_API_KEY is a test-mode key, which takes no real money; "
                 "use a live key, or set LEADSCALENDAR_ALLOW_STRIPE_TEST_MODE=true on purpose"
             )
+
+    @property
+    def metrics_bind(self) -> tuple[str, int] | None:
+        """(host, port) of the separate metrics listener, if configured."""
+        if not self.metrics_address:
+            return None
+        host, _, port = self.metrics_address.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
+    def resolved_log_format(self) -> Literal["json", "console"]:
+        if self.log_format:
+            return self.log_format
+        return "json" if self.is_production else "console"
 
     @property
     def is_production(self) -> bool:

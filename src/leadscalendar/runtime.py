@@ -11,6 +11,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.threadlocal import kept_connections
 from leadscalendar.jobs import RateLimiter, RetryPolicy, WorkerStats, run_worker
+from leadscalendar.observability.metrics import quota_readings
 from leadscalendar.retention import plan_prune
 from leadscalendar.services import Services
 
@@ -31,15 +32,17 @@ def run_worker_process(
         plan_prune(session, utcnow())
         # So is the calendar polling clock (it also finds hosts not synced yet).
         plan_poll(session, utcnow(), settings.calendar_poll_seconds)
-    return run_worker(
-        services.session_factory,
-        services.job_registry(),
-        concurrency=concurrency,
-        poll_interval=settings.jobs_poll_interval_seconds,
-        stop_event=stop_event,
-        worker_id=worker_id,
-        lease_seconds=settings.jobs_lease_seconds,
-        policy=RetryPolicy.from_settings(settings),
-        pacer=RateLimiter.from_settings(settings),
-        thread_context=kept_connections,
-    )
+    pacer = RateLimiter.from_settings(settings)
+    with quota_readings(pacer.tokens_in_use, stop_event):
+        return run_worker(
+            services.session_factory,
+            services.job_registry(),
+            concurrency=concurrency,
+            poll_interval=settings.jobs_poll_interval_seconds,
+            stop_event=stop_event,
+            worker_id=worker_id,
+            lease_seconds=settings.jobs_lease_seconds,
+            policy=RetryPolicy.from_settings(settings),
+            pacer=pacer,
+            thread_context=kept_connections,
+        )

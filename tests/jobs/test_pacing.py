@@ -86,3 +86,15 @@ def test_from_settings_and_validation() -> None:
         RateLimiter(per_user_per_minute=0)
     with pytest.raises(ValueError, match="process_count"):
         RateLimiter(process_count=0)
+
+
+def test_tokens_in_use_reads_the_project_bucket_and_refills() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(per_project_per_minute=1200, clock=clock)  # 20/s, burst 20
+    assert limiter.tokens_in_use() == 0
+    assert grants(limiter, uuid.uuid4(), 3) + grants(limiter, uuid.uuid4(), 4) == 7
+    assert limiter.tokens_in_use() == pytest.approx(7)
+    clock.now += 0.25  # five tokens back
+    assert limiter.tokens_in_use() == pytest.approx(2)
+    clock.now += 10
+    assert limiter.tokens_in_use() == 0

@@ -31,6 +31,7 @@ from leadscalendar.jobs.backoff import RetryPolicy, next_run_after
 from leadscalendar.jobs.give_up import give_up_instead
 from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus, ParkCode
 from leadscalendar.jobs.outcomes import ClaimedJob, Outcome, Park, Retry, Succeeded
+from leadscalendar.observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +246,14 @@ def _write_attempt(
     attempt.lease_owner = claim.lease_owner
     session.add(attempt)
     _log_finish(claim, finish, attempt.latency_ms)
+    metrics.job_attempt_finished(
+        kind=claim.kind,
+        outcome=attempt.outcome.value,
+        status=finish.status.value,
+        attempt=claim.attempt,
+        run_seconds=attempt.latency_ms / 1000,
+        enqueued_at=claim.enqueued_at,
+    )
     return finish.status
 
 
@@ -344,6 +353,7 @@ def _write_abandoned(session: Session, job: Job, now: datetime) -> None:
     logger.warning(
         "job.lease_expired job_id=%s kind=%s owner=%s", job.id, job.kind, job.lease_owner
     )
+    metrics.JOB_ATTEMPTS.labels(job.kind, AttemptOutcome.ABANDONED.value).inc()
     session.add(
         JobAttempt(
             job_id=job.id,
@@ -370,6 +380,7 @@ def _snapshot(job: Job) -> ClaimedJob:
         max_attempts=job.max_attempts,
         lease_owner=job.lease_owner,
         lease_expires_at=job.lease_expires_at,
+        enqueued_at=job.created_at,
     )
 
 

@@ -100,6 +100,12 @@ class RateLimiter:
                 bucket.tokens -= 1.0
             return 0.0
 
+    def tokens_in_use(self) -> float:
+        """Project tokens taken and not yet refilled: how hard pacing presses now (metrics)."""
+        with self._lock:
+            self._project.refill(self._clock())
+            return self._project.capacity - self._project.tokens
+
     def _capacity(self, rate: float) -> float:
         # At least one whole token, or a slow bucket could never grant anything.
         return max(1.0, rate * self._burst_seconds)

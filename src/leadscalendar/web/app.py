@@ -7,18 +7,20 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from leadscalendar.config import Settings, get_settings
 from leadscalendar.logging import configure_logging
+from leadscalendar.observability.exposition import prepare_process
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.dashboard.routers import DASHBOARD_ROUTERS
 from leadscalendar.web.errors import install_error_handlers
 from leadscalendar.web.language import LanguageMiddleware
 from leadscalendar.web.openapi import install_openapi
 from leadscalendar.web.rate_limit import RateLimits
+from leadscalendar.web.request_context import RequestContextMiddleware, bind_route_context
 from leadscalendar.web.request_limits import RequestLimitsMiddleware
 from leadscalendar.web.routes import (
     api_docs,
@@ -31,6 +33,7 @@ from leadscalendar.web.routes import (
     host_api,
     host_api_bookings,
     host_pages,
+    metrics,
     password_reset,
     public_api,
     public_pages,
@@ -53,7 +56,8 @@ API_DESCRIPTION = (
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.resolved_log_format)
+    prepare_process()
     services = services or build_services(settings)
 
     @asynccontextmanager
@@ -69,6 +73,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # After routing: a path naming a booking puts its id on every log line.
+        dependencies=[Depends(bind_route_context)],
     )
     app.state.services = services
     app.state.rate_limits = RateLimits.from_services(services)
@@ -86,6 +92,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestLimitsMiddleware, max_body_bytes=settings.max_request_body_bytes)
     # Added last, so outermost: even responses the session layer short-cuts get the headers.
     app.add_middleware(SecurityHeadersMiddleware, policy=app.state.security_policy)
+    # Outermost of all: the request id is bound before any other layer logs.
+    app.add_middleware(RequestContextMiddleware)
     # Before /static, which would otherwise answer these paths with 404.
     app.mount(
         api_docs.SWAGGER_UI_URL,
@@ -97,6 +105,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_openapi(app)
     for module in (
         health,
+        metrics,
         api_docs,
         auth,
         signup,
