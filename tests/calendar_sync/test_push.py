@@ -8,9 +8,11 @@ import pytest
 
 from leadscalendar.calendar_sync.models import ChannelState, SyncMode
 from tests.calendar_sync.sync_env import channels, event_body, host_calendar, syncs, wait_for_block
+from tests.support.app_env import HOST_PASSWORD, csrf_from
 from tests.support.bookings_env import BookingsEnv, wait_until
 
 # The polling clock runs hourly here: whatever reaches the mirror came by push.
+DELETE_ACCOUNT = "/dashboard/account/delete"
 PUSH = {"calendar_push": "on", "calendar_poll_seconds": 3600.0}
 
 
@@ -71,3 +73,65 @@ def test_a_channel_is_renewed_before_it_expires(bookings_env: BookingsEnv) -> No
 
         created = events.insert(calendarId="primary", body=event_body(start, end)).execute()
         wait_for_block(env, created["id"], (start, end))
+
+
+def test_disconnecting_stops_the_channels_at_google(bookings_env: BookingsEnv) -> None:
+    env = bookings_env
+    with env.worker():
+        wait_until(lambda: _watched(env), what="a channel and a first sync")
+    [channel] = channels(env)
+    page = env.app.client.get("/dashboard/google/disconnect")
+    answer = env.app.client.post(
+        "/dashboard/google/disconnect", data={"csrf_token": csrf_from(page.text)}
+    )
+    assert answer.status_code == 200
+    [at_google] = env.sandbox.channels()
+    assert at_google["id"] == channel.channel_id and at_google["stopped"]
+    assert channels(env) == [] and syncs(env) == []
+
+
+def test_deleting_the_account_stops_the_channels_before_revoking(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    with env.worker():
+        wait_until(lambda: _watched(env), what="a channel and a first sync")
+        page = env.app.client.get(DELETE_ACCOUNT)
+        answer = env.app.client.post(
+            DELETE_ACCOUNT,
+            data={"current_password": HOST_PASSWORD, "csrf_token": csrf_from(page.text)},
+        )
+        assert answer.status_code == 200
+        wait_until(lambda: syncs(env) == [], what="the grant revoked and the rows gone")
+    [at_google] = env.sandbox.channels()
+    assert at_google["stopped"]
+
+
+def _pick(env: BookingsEnv, busy: list[str]) -> None:
+    picker = env.app.client.get("/dashboard/google/calendar")
+    answer = env.app.client.post(
+        "/dashboard/google/calendar",
+        data={"csrf_token": csrf_from(picker.text), "calendar_id": env.calendar_id, "busy": busy},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_calendar_change_watches_owned_calendars_and_stops_dropped_ones(
+    bookings_env: BookingsEnv,
+) -> None:
+    env = bookings_env
+    listed = env.sandbox.control("GET", "calendars")["calendars"]
+    roles = {c["access_role"]: c["id"] for c in listed if c["id"] != env.calendar_id}
+    with env.worker():
+        wait_until(lambda: _watched(env), what="the primary watched")
+        _pick(env, [roles["owner"], roles["reader"]])
+        wait_until(lambda: len(syncs(env)) == 2 and len(channels(env)) == 2, what="two watched")
+        # Shared read-only, so events.owned cannot list it: it stays on free/busy.
+        assert sorted(s.calendar_id for s in syncs(env)) == sorted(["primary", roles["owner"]])
+        [secondary] = [c for c in channels(env) if c.calendar_id == roles["owner"]]
+
+        _pick(env, [])
+        wait_until(lambda: len(syncs(env)) == 1, what="the dropped calendar unwatched")
+    at_google = {c["id"]: c for c in env.sandbox.channels()}
+    assert at_google[secondary.channel_id]["stopped"]
+    assert [c.calendar_id for c in channels(env)] == ["primary"]

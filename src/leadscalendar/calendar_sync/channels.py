@@ -44,7 +44,7 @@ PRIMARY = "primary"
 
 
 @dataclass(frozen=True)
-class _Started:
+class StartedChannel:
     """A channel Google accepted, before its row exists."""
 
     sync_id: uuid.UUID
@@ -57,7 +57,7 @@ class _Started:
 
 def start_channel(
     client: CalendarClient, deps: SyncDependencies, sync_id: uuid.UUID, calendar_id: str
-) -> _Started:
+) -> StartedChannel:
     """events.watch with a fresh id and secret; only the secret's digest is kept."""
     settings = deps.settings
     channel_id = str(uuid.uuid4())
@@ -72,7 +72,7 @@ def start_channel(
     expiration = answer.expiration or utcnow() + timedelta(
         seconds=settings.calendar_channel_ttl_seconds
     )
-    return _Started(
+    return StartedChannel(
         sync_id,
         calendar_id,
         channel_id,
@@ -83,7 +83,7 @@ def start_channel(
 
 
 def record_channel(
-    session: Session, deps: SyncDependencies, started: _Started, host_id: uuid.UUID
+    session: Session, deps: SyncDependencies, started: StartedChannel, host_id: uuid.UUID
 ) -> None:
     """The channel's row, and the job that renews it before Google lets it lapse."""
     row = WatchChannel(
@@ -176,6 +176,9 @@ def renew_channel(ctx: JobContext, deps: SyncDependencies) -> Outcome:
         return Succeeded("host not connected; channel left to expire")
     except Exception as error:
         outcome = classify(error, operation=Operation.EVENT_WATCH)
+        if outcome.parks:
+            # The channel lapses; the polling clock keeps the calendar fresh meanwhile.
+            return Succeeded(f"not renewed: {outcome.message}")
         return Retry(
             outcome.message,
             retry_after=outcome.retry_after,

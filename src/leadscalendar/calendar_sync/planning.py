@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -26,15 +28,26 @@ from leadscalendar.calendar_sync.models import CalendarSync, ChannelState, SyncM
 from leadscalendar.calendar_sync.tasks import SyncDependencies, sync_calendar
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
-from leadscalendar.google.calendar import CalendarClient
+from leadscalendar.google.calendar import CalendarClient, CalendarInfo
 from leadscalendar.google.errors import Operation, classify
 from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
-from leadscalendar.jobs import JobRegistry, enqueue
-from leadscalendar.jobs.outcomes import Outcome, Retry, Succeeded
+from leadscalendar.jobs import Job, JobRegistry, JobStatus, enqueue
+from leadscalendar.jobs.outcomes import Outcome, Park, Retry, Succeeded
 from leadscalendar.jobs.registry import JobContext
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a reconcile found and will do; the Google calls happen between read and apply."""
+
+    connection_id: uuid.UUID
+    added: dict[str, uuid.UUID]
+    removed: list[uuid.UUID]
+    doomed: list[tuple[str, str | None]]
+    unwatched: dict[str, uuid.UUID]
 
 
 def reconcile(ctx: JobContext, deps: SyncDependencies) -> Outcome:
@@ -46,92 +59,109 @@ def reconcile(ctx: JobContext, deps: SyncDependencies) -> Outcome:
     except (NotConnectedError, ReauthorizationRequiredError):
         return Succeeded("host not connected")
     except Exception as error:
-        outcome = classify(error, operation=Operation.CALENDAR_LIST)
-        return Retry(
-            outcome.message,
-            retry_after=outcome.retry_after,
-            http_status=outcome.status,
-            operation=Operation.CALENDAR_LIST.value,
-            transient=True,
-        )
-    primary_ids = {c.id for c in listed if c.primary}
-    owned = frozenset(
-        channels.PRIMARY if c.id in primary_ids else c.id
-        for c in listed
-        if c.access_role == "owner"
-    )
+        return _list_failed(error)
     push = deps.settings.calendar_push_enabled
     with ctx.read() as session:
-        connection = google_repository.get_connection(session, host_id)
-        if connection is None:
-            return Succeeded("host not connected")
-        connection_id = connection.id
-        wanted = {
-            channels.PRIMARY if c in primary_ids else c
-            for c in channels.watched_calendar_ids(session, host_id, owned | primary_ids)
-        }
-        existing = {s.calendar_id: s for s in repository.syncs_of_host(session, host_id)}
-        live = {
-            c.sync_id
-            for c in repository.live_channels(session, [s.id for s in existing.values()], utcnow())
-        }
-        removed = [s.id for c, s in existing.items() if c not in wanted]
-        doomed = [
-            (ch.channel_id, ch.resource_id)
-            for ch in repository.channels_of_host(session, host_id)
-            if ch.sync_id in removed or not push
-        ]
-        keep = {c: (s.id, s.id in live) for c, s in existing.items() if c in wanted}
-    added = {c: uuid.uuid4() for c in sorted(wanted - set(existing))}
-    started = _watch(client, deps, added, keep) if push else []
-    channels.stop_quietly(client, doomed)
+        plan = _plan(session, host_id, listed, push)
+    if plan is None:
+        return Succeeded("host not connected")
+    targets = plan.added | plan.unwatched
+    started = [s for c, i in targets.items() if (s := _watch(client, deps, i, c))] if push else []
+    channels.stop_quietly(client, plan.doomed)
 
     def apply(session: Session) -> None:
-        if google_repository.get_connection(session, host_id) is None:
-            return
-        for calendar_id, sync_id in added.items():
-            mode = SyncMode.PUSH if push else SyncMode.POLL
-            session.add(new_sync_row(connection_id, host_id, calendar_id, mode, sync_id=sync_id))
-        session.flush()
-        for sync in repository.syncs_of_host(session, host_id):
-            if sync.id in removed:
-                session.delete(sync)
-                continue
-            sync.mode = SyncMode.PUSH if push else SyncMode.POLL
-            if sync.id in added.values():
-                service.request_sync(session, sync)
-        for channel in repository.channels_of_host(session, host_id):
-            if not push:
-                channel.state = ChannelState.STOPPED
-        session.flush()
-        for item in started:
-            channels.record_channel(session, deps, item, host_id)
+        if google_repository.get_connection(session, host_id) is not None:
+            _apply(session, deps, host_id, plan, started, push)
 
-    detail = (
-        f"{len(added)} calendar(s) added, {len(removed)} removed, {len(started)} channel(s) started"
-    )
+    detail = f"{len(plan.added)} calendar(s) added, {len(plan.removed)} removed"
     return Succeeded(detail, apply=apply, operation=Operation.EVENT_WATCH.value)
 
 
-def _watch(
-    client: CalendarClient,
+def _list_failed(error: Exception) -> Outcome:
+    outcome = classify(error, operation=Operation.CALENDAR_LIST)
+    if outcome.parks:
+        # A person must act (reconnect, fix the OAuth client); until then the
+        # host's pages keep using free/busy. Reconnecting plans a new one.
+        return Park(outcome.kind.value, outcome.host_message or outcome.message)
+    return Retry(
+        outcome.message,
+        retry_after=outcome.retry_after,
+        http_status=outcome.status,
+        operation=Operation.CALENDAR_LIST.value,
+        transient=True,
+    )
+
+
+def _plan(
+    session: Session, host_id: uuid.UUID, listed: Sequence[CalendarInfo], push: bool
+) -> _Plan | None:
+    """Compare the wanted calendars (owned ones; "primary" by that name) with the synced ones."""
+    connection = google_repository.get_connection(session, host_id)
+    if connection is None:
+        return None
+    primary_ids = {c.id for c in listed if c.primary}
+
+    def named(calendar_id: str) -> str:
+        return channels.PRIMARY if calendar_id in primary_ids else calendar_id
+
+    owned = frozenset(c.id for c in listed if c.access_role == "owner") | primary_ids
+    wanted = {named(c) for c in channels.watched_calendar_ids(session, host_id, owned)}
+    existing = {s.calendar_id: s for s in repository.syncs_of_host(session, host_id)}
+    live = {
+        c.sync_id
+        for c in repository.live_channels(session, [s.id for s in existing.values()], utcnow())
+    }
+    removed = [s.id for c, s in existing.items() if c not in wanted]
+    return _Plan(
+        connection_id=connection.id,
+        added={c: uuid.uuid4() for c in sorted(wanted - set(existing))},
+        removed=removed,
+        doomed=[
+            (ch.channel_id, ch.resource_id)
+            for ch in repository.channels_of_host(session, host_id)
+            if ch.state is ChannelState.ACTIVE and (ch.sync_id in removed or not push)
+        ],
+        unwatched={c: s.id for c, s in existing.items() if c in wanted and s.id not in live},
+    )
+
+
+def _apply(
+    session: Session,
     deps: SyncDependencies,
-    added: dict[str, uuid.UUID],
-    keep: dict[str, tuple[uuid.UUID, bool]],
-) -> list[channels._Started]:
-    """Start a channel on each new calendar and each kept one without a live channel."""
-    targets = [(c, s) for c, s in added.items()] + [
-        (c, s) for c, (s, live) in keep.items() if not live
-    ]
-    started = []
-    for calendar_id, sync_id in targets:
-        try:
-            started.append(channels.start_channel(client, deps, sync_id, calendar_id))
-        except Exception as error:
-            # Without a channel the polling clock keeps this calendar fresh.
-            outcome = classify(error, operation=Operation.EVENT_WATCH)
-            logger.warning("events.watch on a calendar failed: %s", outcome.message)
-    return started
+    host_id: uuid.UUID,
+    plan: _Plan,
+    started: list[channels.StartedChannel],
+    push: bool,
+) -> None:
+    mode = SyncMode.PUSH if push else SyncMode.POLL
+    for calendar_id, sync_id in plan.added.items():
+        session.add(new_sync_row(plan.connection_id, host_id, calendar_id, mode, sync_id=sync_id))
+    session.flush()
+    for sync in repository.syncs_of_host(session, host_id):
+        if sync.id in plan.removed:
+            session.delete(sync)
+            continue
+        sync.mode = mode
+        if sync.id in plan.added.values():
+            service.request_sync(session, sync)
+    if not push:
+        for channel in repository.channels_of_host(session, host_id):
+            channel.state = ChannelState.STOPPED
+    session.flush()
+    for item in started:
+        channels.record_channel(session, deps, item, host_id)
+
+
+def _watch(
+    client: CalendarClient, deps: SyncDependencies, sync_id: uuid.UUID, calendar_id: str
+) -> channels.StartedChannel | None:
+    """events.watch on one calendar; without a channel the polling clock keeps it fresh."""
+    try:
+        return channels.start_channel(client, deps, sync_id, calendar_id)
+    except Exception as error:
+        outcome = classify(error, operation=Operation.EVENT_WATCH)
+        logger.warning("events.watch on a calendar failed: %s", outcome.message)
+        return None
 
 
 def new_sync_row(
@@ -183,7 +213,8 @@ def poll(ctx: JobContext, deps: SyncDependencies) -> Outcome:
                 planned.add(sync.host_id)
                 service.plan_host(session, sync.host_id)
         for connection in _unsynced_connections(session):
-            service.plan_host(session, connection.host_id)
+            if not _reconcile_parked(session, connection.host_id):
+                service.plan_host(session, connection.host_id)
         plan_poll(session, now, deps.settings.calendar_poll_seconds)
 
     return Succeeded("calendars polled", apply=apply)
@@ -191,6 +222,18 @@ def poll(ctx: JobContext, deps: SyncDependencies) -> Outcome:
 
 def _needs_reconcile(sync: CalendarSync, deps: SyncDependencies) -> bool:
     return (sync.mode is SyncMode.PUSH) != deps.settings.calendar_push_enabled
+
+
+def _reconcile_parked(session: Session, host_id: uuid.UUID) -> bool:
+    """A reconcile waits for the host (or an operator): the clock does not queue more."""
+    parked = session.scalar(
+        select(Job.id).where(
+            Job.kind == RECONCILE,
+            Job.subject_key == f"host:{host_id}",
+            Job.status == JobStatus.PARKED,
+        )
+    )
+    return parked is not None
 
 
 def _unsynced_connections(session: Session) -> list[GoogleConnection]:

@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadscalendar.calendar_sync import repository
 from leadscalendar.calendar_sync.job_kinds import RECONCILE, SYNC
 from leadscalendar.calendar_sync.models import BusyBlock, CalendarSync, ChannelState, SyncMode
-from leadscalendar.jobs import enqueue
+from leadscalendar.jobs import Job, JobStatus, enqueue
 
 # Google's X-Goog-Resource-State values: "sync" opens every channel, "exists"
 # and "not_exists" say a resource changed.
@@ -35,14 +36,17 @@ def plan_host(session: Session, host_id: uuid.UUID) -> None:
 
     Called when a host connects or picks calendars: the job lists the
     calendars, starts channels (or polling) for new ones and stops the rest.
+    One still waiting to run reads the connection when it runs, so a second
+    is not queued beside it.
     """
-    enqueue(
-        session,
-        RECONCILE,
-        {"host_id": str(host_id)},
-        subject_key=f"host:{host_id}",
-        host_id=host_id,
+    subject = f"host:{host_id}"
+    waiting = session.scalar(
+        select(Job.id).where(
+            Job.kind == RECONCILE, Job.subject_key == subject, Job.status == JobStatus.QUEUED
+        )
     )
+    if waiting is None:
+        enqueue(session, RECONCILE, {"host_id": str(host_id)}, subject_key=subject, host_id=host_id)
 
 
 def request_sync(session: Session, sync: CalendarSync) -> None:

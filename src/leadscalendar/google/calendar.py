@@ -157,7 +157,7 @@ class CalendarClient(Protocol):
     def stop_channel(self, *, channel_id: str, resource_id: str) -> None: ...
 
 
-class GoogleCalendarClient:
+class GoogleCalendarClient(feed.EventFeedCalls):
     """CalendarClient over google-api-python-client, for one host's credentials."""
 
     def __init__(self, credentials: Credentials, *, api_base: str, timeout: float) -> None:
@@ -298,32 +298,6 @@ class GoogleCalendarClient:
             }
         )
         return parse_free_busy(self._execute(request))
-
-    def list_events_page(self, calendar_id: str, query: feed.PageQuery) -> feed.EventsPage:
-        """One page of events.list for a sync (singleEvents, showDeleted); 410: resync."""
-        return feed.parse_page(
-            self._execute(feed.list_request(self._resources, calendar_id, query))
-        )
-
-    def watch_events(
-        self, calendar_id: str, *, channel_id: str, token: str, address: str, ttl_seconds: int
-    ) -> feed.Channel:
-        """events.watch: Google will POST "something changed" to ``address``."""
-        request = feed.watch_request(
-            self._resources,
-            calendar_id,
-            channel_id=channel_id,
-            token=token,
-            address=address,
-            ttl_seconds=ttl_seconds,
-        )
-        return feed.parse_channel(self._execute(request))
-
-    def stop_channel(self, *, channel_id: str, resource_id: str) -> None:
-        """channels.stop; a 404 raised here means Google forgot the channel already."""
-        self._execute(
-            feed.stop_request(self._resources, channel_id=channel_id, resource_id=resource_id)
-        )
 
     def insert_events_batch(
         self,

@@ -1,10 +1,10 @@
 """The event feed of a calendar: events.list pages, events.watch, channels.stop.
 
-Shapes only: the calls themselves are methods of ``GoogleCalendarClient`` (see
-``calendar.py``), built here from its discovery resources so that module stays
-one screenful per concern. Errors propagate unwrapped, as everywhere in the
-client; a 410 from ``events.list`` (``fullSyncRequired``: the sync token or
-page token expired) is recognised with ``is_full_sync_required``.
+The requests, their answers' shapes, and ``EventFeedCalls``, the mixin that
+gives ``GoogleCalendarClient`` these three calls (kept here so calendar.py
+stays one screenful per concern). Errors propagate unwrapped, as everywhere in the
+client; ``errors.classify`` turns a 410 from ``events.list``
+(``fullSyncRequired``: the sync or page token expired) into ``Action.RESYNC``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-from googleapiclient.errors import HttpError
 
 # Google's largest page for events.list.
 MAX_PAGE = 2500
@@ -119,6 +117,32 @@ def stop_request(resources: Any, *, channel_id: str, resource_id: str) -> Any:
     return resources.channels.stop(body={"id": channel_id, "resourceId": resource_id})
 
 
-def is_full_sync_required(error: BaseException) -> bool:
-    """A 410 Gone from events.list: the token is no longer valid, sync from scratch."""
-    return isinstance(error, HttpError) and error.resp.status == 410
+class EventFeedCalls:
+    """The sync calls of ``GoogleCalendarClient``, kept here beside their shapes."""
+
+    _resources: Any
+
+    def _execute(self, request: Any) -> Any:
+        raise NotImplementedError
+
+    def list_events_page(self, calendar_id: str, query: PageQuery) -> EventsPage:
+        """One page of events.list for a sync (singleEvents, showDeleted); 410: resync."""
+        return parse_page(self._execute(list_request(self._resources, calendar_id, query)))
+
+    def watch_events(
+        self, calendar_id: str, *, channel_id: str, token: str, address: str, ttl_seconds: int
+    ) -> Channel:
+        """events.watch: Google will POST "something changed" to ``address``."""
+        request = watch_request(
+            self._resources,
+            calendar_id,
+            channel_id=channel_id,
+            token=token,
+            address=address,
+            ttl_seconds=ttl_seconds,
+        )
+        return parse_channel(self._execute(request))
+
+    def stop_channel(self, *, channel_id: str, resource_id: str) -> None:
+        """channels.stop; a 404 raised here means Google forgot the channel already."""
+        self._execute(stop_request(self._resources, channel_id=channel_id, resource_id=resource_id))
