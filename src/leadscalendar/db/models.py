@@ -8,6 +8,12 @@ from leadscalendar.idempotency.models import IdempotencyKey
 from leadscalendar.jobs.models import Job, JobAttempt
 from leadscalendar.payments.models import PaymentEvent
 from leadscalendar.ratelimits.models import RateLimitHit
+from leadscalendar.webhooks_out.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 
 __all__ = [
     "ApiKey",
@@ -25,4 +31,8 @@ __all__ = [
     "PaymentEvent",
     "RateLimitHit",
     "Schedule",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]
