@@ -249,10 +249,20 @@ def finish_delivery(
     return delivery
 
 
-def resend(session: Session, host_id: uuid.UUID, delivery_id: uuid.UUID) -> WebhookDelivery:
-    """ "Send again": the same message (same ``webhook-id``) as a new delivery, in turn."""
+def resend(
+    session: Session,
+    host_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    *,
+    endpoint: WebhookEndpoint | None = None,
+) -> WebhookDelivery:
+    """Send again: the same message (same ``webhook-id``) as a new delivery, in turn.
+
+    With ``endpoint``, the delivery must be one of that endpoint's. A disabled
+    endpoint's resend is recorded and skipped when its turn comes.
+    """
     delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None:
+    if delivery is None or (endpoint is not None and delivery.endpoint_id != endpoint.id):
         raise DeliveryNotFoundError()
     endpoint = get_endpoint(session, host_id, delivery.endpoint_id)
     message = session.get(WebhookMessage, delivery.message_id)
