@@ -24,7 +24,9 @@ class Receiver:
     url: str
     store: ReceiverStore
 
-    def subscribe(self, env: BookingsEnv, *events: EventType, path: str = "main") -> WebhookEndpoint:
+    def subscribe(
+        self, env: BookingsEnv, *events: EventType, path: str = "main"
+    ) -> WebhookEndpoint:
         """An endpoint of the env's host pointing here; the receiver learns its secret."""
         with unit_of_work(env.services.session_factory) as session:
             created = service.create_endpoint(

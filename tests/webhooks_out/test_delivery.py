@@ -94,4 +94,3 @@ def test_gone_or_unauthorised_stops_the_retries_and_the_next_event_still_goes(
     events = _by_booking(receiver.store.all())
     assert events == {str(first): ["booking.scheduled"], str(second): ["booking.scheduled"]}
     assert len(receiver.store.all()) == 4
-
