@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from leadscalendar.bookings.changes import Actor
+from leadscalendar.bookings.models import Booking
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
@@ -127,8 +128,20 @@ def test_erasing_a_lead_reaches_sent_and_unsent_payloads(
     receiver.subscribe(bookings_env, EventType.BOOKING_PAID, EventType.BOOKING_CANCELLED)
     (booking_id,) = bookings_env.book(1)
     bookings_env.drain()
+    answer = {"question_id": "q1", "label": "Company", "type": "short_text", "value": "ACME"}
+    with unit_of_work(bookings_env.services.session_factory) as session:
+        booking = session.get(Booking, booking_id)
+        assert booking is not None
+        booking.answers = [answer]
+        booking.source = {"utm_source": "newsletter", "ref": "spring"}
     receiver.store.answer_always(ScriptedAnswer(503, "down"))
     bookings_env.cancel(booking_id, by=Actor.HOST)
+    with bookings_env.services.session_factory() as session:
+        cancelled = session.scalars(
+            select(WebhookMessage).where(WebhookMessage.event_type == "booking.cancelled")
+        ).one()
+        assert cancelled.payload["data"]["answers"] == [answer]
+        assert cancelled.payload["data"]["source"] == {"utm_source": "newsletter", "ref": "spring"}
     with unit_of_work(bookings_env.services.session_factory) as session:
         assert service.redact_lead(session, booking_id) == 2
     receiver.store.answer_always(ScriptedAnswer())
@@ -138,7 +151,8 @@ def test_erasing_a_lead_reaches_sent_and_unsent_payloads(
     assert first.json()["data"]["lead"]["name"] == "Lea Lead"  # sent before the erasure
     assert last.json()["type"] == "booking.cancelled"
     assert last.json()["data"]["lead"] == service.ERASED_LEAD
+    assert last.json()["data"]["answers"] == [] and last.json()["data"]["source"] == {}
     with bookings_env.services.session_factory() as session:
         payloads = [m.payload for m in session.scalars(select(WebhookMessage))]
     assert all(p["data"]["lead"] == service.ERASED_LEAD for p in payloads)
-    assert all("Lea Lead" not in str(p) for p in payloads)
+    assert all("Lea Lead" not in str(p) and "ACME" not in str(p) for p in payloads)

@@ -56,6 +56,8 @@ def booking_snapshot(
                 "notes": booking.notes,
                 "guests": booking.guests or [],
             },
+            "answers": booking.answers or [],
+            "source": {key: value for key, value in (booking.source or {}).items() if value},
             "amount_minor": booking.amount_minor,
             "currency": booking.currency,
             "paid_at": booking.paid_at,

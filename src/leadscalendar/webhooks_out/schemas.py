@@ -29,6 +29,16 @@ class WebhookLead(BaseModel):
     guests: list[WebhookGuest]
 
 
+class WebhookAnswer(BaseModel):
+    """One intake answer, with its question as the lead was asked it."""
+
+    question_id: str
+    label: str
+    type: str
+    # Text, a choice or a phone number in E.164 (str), the choices (list), a tick (bool).
+    value: str | list[str] | bool
+
+
 class WebhookBookingType(BaseModel):
     id: str
     slug: str
@@ -48,6 +58,11 @@ class WebhookBooking(BaseModel):
     end: datetime
     booking_type: WebhookBookingType
     lead: WebhookLead
+    # The booking type's intake questions as answered; emptied when the lead is erased.
+    answers: list[WebhookAnswer] = Field(default_factory=list)
+    # Where the lead came from (utm_source, utm_medium, utm_campaign, utm_term,
+    # utm_content, ref, referrer: those given); emptied when the lead is erased.
+    source: dict[str, str] = Field(default_factory=dict)
     amount_minor: int
     currency: str
     paid_at: datetime | None

@@ -48,8 +48,8 @@ ERASED_LEAD: dict[str, Any] = {
     "notes": "",
     "guests": [],
 }
-# Keys of a payload's ``data`` that hold what the lead told us beyond ``lead``.
-LEAD_DATA_KEYS = ("answers", "source")
+# What the lead told us beyond ``lead`` (intake answers, where they came from), erased to these.
+ERASED_LEAD_DATA: dict[str, Any] = {"answers": [], "source": {}}
 
 
 @dataclass(frozen=True)
@@ -301,9 +301,7 @@ def redact_lead(session: Session, booking_id: uuid.UUID) -> int:
         payload = dict(message.payload)
         data = dict(payload.get("data") or {})
         data["lead"] = dict(ERASED_LEAD)
-        for key in LEAD_DATA_KEYS:
-            if key in data:
-                data[key] = None
+        data.update({key: type(empty)() for key, empty in ERASED_LEAD_DATA.items()})
         payload["data"] = data
         message.payload = payload
     for attempt in repository.attempts_of_booking(session, booking_id):

@@ -9,6 +9,7 @@ from leadscalendar.web.routes import (
     dashboard_bookings,
     dashboard_hours,
     dashboard_operations,
+    dashboard_questions,
     dashboard_setup,
     dashboard_types,
     dashboard_webhooks,
@@ -16,6 +17,7 @@ from leadscalendar.web.routes import (
 
 DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_types.router,
+    dashboard_questions.router,
     dashboard_hours.router,
     dashboard_bookings.router,
     dashboard_operations.router,

@@ -6,7 +6,7 @@ with its payload, numbered per booking), ``webhook_deliveries`` (a message on it
 way to one endpoint) and ``webhook_attempts`` (each HTTP request, for the log).
 
 Revision ID: d8e4614c9b0c
-Revises: e5a7c3b1d9f2
+Revises: a9c2e4f6b8d1
 Create Date: 2026-11-29 23:34:24.135050
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import leadscalendar.db.base
 
 revision: str = "d8e4614c9b0c"
-down_revision: str | None = "e5a7c3b1d9f2"
+down_revision: str | None = "a9c2e4f6b8d1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
