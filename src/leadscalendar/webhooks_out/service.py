@@ -294,7 +294,8 @@ def redact_lead(session: Session, booking_id: uuid.UUID) -> int:
     For the erasure of a lead (the exports domain calls it in the erasure's
     transaction): delivered payloads are rewritten, and ones not yet sent go
     out erased, since a delivery reads its payload when it is sent. Receivers'
-    answers are cleared too, as a receiver may echo what it got.
+    answers are cleared too, as a receiver may echo what it got. A request
+    already on the wire when the erasure commits still carries what it read.
     """
     messages = repository.messages_of_booking(session, booking_id)
     for message in messages:
