@@ -9,6 +9,12 @@ from leadscalendar.idempotency.models import IdempotencyKey
 from leadscalendar.jobs.models import Job, JobAttempt
 from leadscalendar.payments.models import PaymentEvent
 from leadscalendar.ratelimits.models import RateLimitHit
+from leadscalendar.webhooks_out.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 
 __all__ = [
     "ApiKey",
@@ -29,4 +35,8 @@ __all__ = [
     "RateLimitHit",
     "Schedule",
     "WatchChannel",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

@@ -13,6 +13,7 @@ from leadscalendar.web.routes import (
     dashboard_questions,
     dashboard_setup,
     dashboard_types,
+    dashboard_webhooks,
 )
 
 DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
@@ -24,4 +25,5 @@ DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_account.router,
     dashboard_setup.router,
     dashboard_calendar_follow.router,
+    dashboard_webhooks.router,
 )
