@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
+from leadscalendar.bookings.search import contains_pattern, source_contains
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 
@@ -35,6 +36,8 @@ class BookingFilter:
     booking_type_id: uuid.UUID | None = None
     # A part of the lead's e-mail address, case-insensitive.
     email: str = ""
+    # A part of any lead source value (utm_*, ref, referrer), case-insensitive.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,10 @@ def booking_conditions(
         conditions.append(Booking.booking_type_id == wanted.booking_type_id)
     if wanted.email:
         # Escape LIKE's wildcards: a search for "a_b" means the text "a_b".
-        pattern = wanted.email.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(func.lower(Booking.lead_email).like(f"%{pattern}%", escape="\\"))
+        pattern = contains_pattern(wanted.email)
+        conditions.append(func.lower(Booking.lead_email).like(pattern, escape="\\"))
+    if wanted.source:
+        conditions.append(source_contains(wanted.source))
     return conditions
 
 

@@ -8,11 +8,12 @@ exported, handed over on request and erased with the rest.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from leadscalendar.bookings.answers import format_answers
+from leadscalendar.bookings.lead_source import SOURCE_FIELDS
 from leadscalendar.bookings.models import Booking
 
 # What an erased booking says instead of the lead's name.
@@ -42,9 +43,36 @@ def _guests(value: Any) -> tuple[str, ...]:
     )
 
 
-def _json(value: Any) -> tuple[str, ...]:
-    """Structured data in one cell, keys sorted, so a spreadsheet row stays one line per booking."""
-    return ("" if value in (None, {}, []) else json.dumps(value, sort_keys=True, default=str),)
+def _answers(value: Any) -> tuple[str, ...]:
+    """Every answer in one cell, ``Label: answer`` in the order asked, one per line."""
+    return ("\n".join(f"{label}: {text}" for label, text in format_answers(value)),)
+
+
+def _source(value: Any) -> tuple[str, ...]:
+    """One column per source field (``utm_source`` ... ``referrer``), blank when not given."""
+    return tuple(str((value or {}).get(name, "")) for name in SOURCE_FIELDS)
+
+
+def _plain(value: Any) -> Iterator[str]:
+    """Every string inside ``value`` (nested lists and dicts included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _plain(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _plain(item)
+
+
+def _answer_values(value: Any) -> Iterator[str]:
+    """The lead's own words only, not the host's question labels or types."""
+    for answer in value or ():
+        yield from _plain(answer.get("value"))
+
+
+def _nothing(_value: Any) -> Iterator[str]:
+    return iter(())
 
 
 @dataclass(frozen=True)
@@ -57,16 +85,19 @@ class LeadField:
     cells: Callable[[Any], tuple[str, ...]]
     # What replaces the value when the lead's data is erased.
     tombstone: Callable[[Booking], Any]
-    # Whether its strings name the lead (a name, an address): these are also
-    # masked wherever they were copied into free text (mail jobs, timelines).
-    identifies: bool = False
+    # The strings in it that name or reach the lead (a name, an address, a phone
+    # number): on erasure these are also masked wherever they were copied into
+    # free text (mail jobs, timelines, payment records) of the lead's bookings.
+    identifying: Callable[[Any], Iterator[str]] = _nothing
 
 
 LEAD_FIELDS: tuple[LeadField, ...] = (
-    LeadField("lead_name", ("lead_name",), _text, lambda _b: ERASED_NAME, identifies=True),
-    LeadField("lead_email", ("lead_email",), _text, erased_email, identifies=True),
-    LeadField("notes", ("notes",), _text, lambda _b: ""),
-    LeadField("guests", ("guests",), _guests, lambda _b: [], identifies=True),
+    LeadField("lead_name", ("lead_name",), _text, lambda _b: ERASED_NAME, _plain),
+    LeadField("lead_email", ("lead_email",), _text, erased_email, _plain),
+    LeadField("notes", ("notes",), _text, lambda _b: "", _plain),
+    LeadField("guests", ("guests",), _guests, lambda _b: [], _plain),
+    LeadField("answers", ("answers",), _answers, lambda _b: [], _answer_values),
+    LeadField("source", SOURCE_FIELDS, _source, lambda _b: {}),
 )
 
 
@@ -85,17 +116,6 @@ def lead_values(booking: Booking) -> dict[str, Any]:
     return {field.attribute: getattr(booking, field.attribute) for field in LEAD_FIELDS}
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
-
-
 # Shorter strings ("Al", "x") would mask unrelated words in the texts we scrub.
 MIN_IDENTIFYING_LENGTH = 3
 
@@ -105,8 +125,7 @@ def identifying_strings(booking: Booking) -> set[str]:
     return {
         text
         for field in LEAD_FIELDS
-        if field.identifies
-        for text in _strings(getattr(booking, field.attribute))
+        for text in field.identifying(getattr(booking, field.attribute))
         if len(text.strip()) >= MIN_IDENTIFYING_LENGTH
     }
 

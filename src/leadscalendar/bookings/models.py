@@ -62,6 +62,12 @@ class BookingType(IdMixin, TimestampMixin, Base):
     refund_cutoff_hours: Mapped[int] = mapped_column(default=24)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # The intake questions, in the host's order (``bookings.questions.StoredQuestion``).
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    # Whether the lead's answers go into the Google event's description.
+    answers_in_event: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_free(self) -> bool:
@@ -104,6 +110,14 @@ class Booking(IdMixin, TimestampMixin, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     # [{"email": ..., "name": ...}]
     guests: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # The intake answers with their questions as asked (``bookings.answers.StoredAnswer``):
+    # [{"question_id", "label", "type", "value"}], rendered by ``answers.format_answers``.
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    # Where the lead came from: utm_source, utm_medium, utm_campaign, utm_term,
+    # utm_content, ref, referrer (only those given; ``lead_source.format_source``).
+    source: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     hold_expires_at: Mapped[datetime | None]
     amount_minor: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="eur")

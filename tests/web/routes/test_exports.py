@@ -71,7 +71,21 @@ def seeded(session_factory: sessionmaker[Session], host_account: None) -> dict[s
         intro = _type(session, host, "intro", "Intro call")
         deep = _type(session, host, "deep", "Deep dive")
         rows = {
-            "scheduled": _row(host, intro, 1),
+            "scheduled": _row(
+                host,
+                intro,
+                1,
+                answers=[
+                    {
+                        "question_id": "q1",
+                        "label": "Company",
+                        "type": "short_text",
+                        "value": "Acme",
+                    },
+                    {"question_id": "q2", "label": "Phone", "type": "phone", "value": "+4930123"},
+                ],
+                source={"utm_source": "newsletter", "ref": "partner-7"},
+            ),
             "cancelled": _row(host, intro, 2, status=BookingStatus.CANCELLED),
             "past": _row(
                 host, deep, 3, start_at=NOW - timedelta(days=3), end_at=NOW - timedelta(days=3)
@@ -128,6 +142,8 @@ def test_dashboard_export_has_the_lists_filters_and_the_lists_rows(
 
     by_email = _download(logged_in, "/dashboard/bookings/export.csv", when="all", q="ZOE@")
     assert [row["lead_name"] for row in by_email] == ["Zoë Łukasiewicz"]
+    by_source = _download(logged_in, "/dashboard/bookings/export.csv", when="all", source="partner")
+    assert [row["booking_id"] for row in by_source] == [str(seeded["scheduled"])]
 
 
 def test_rows_carry_utc_and_host_times_lead_details_and_money(
@@ -144,6 +160,9 @@ def test_rows_carry_utc_and_host_times_lead_details_and_money(
     assert row["lead_email"] == "lead1@example.com" and row["notes"] == "Looking forward to it."
     assert row["guests"] == "Gus <guest1@example.com>"
     assert (row["amount"], row["currency"]) == ("90.00", "EUR")
+    # Intake answers in one cell, one per line; the source one column per field.
+    assert row["answers"] == "Company: Acme\nPhone: +4930123"
+    assert (row["utm_source"], row["ref"], row["utm_medium"]) == ("newsletter", "partner-7", "")
 
 
 def test_cells_that_a_spreadsheet_would_run_are_text(
@@ -170,6 +189,8 @@ def test_host_api_export_filters_and_needs_a_key(
         assert [row["booking_id"] for row in _read(cancelled.text)] == [str(seeded["cancelled"])]
         zoe = _download(api, "/bookings/export", lead_email="ZOE@example.com")
         assert [row["booking_id"] for row in zoe] == [str(seeded["zoe"])]
+        newsletter = _download(api, "/bookings/export", source="NEWSLETTER")
+        assert [row["booking_id"] for row in newsletter] == [str(seeded["scheduled"])]
         assert api.get("/bookings/export", params={"status": "nonsense"}).status_code == 400
     with api_client(app_url, None) as anonymous:
         refused = anonymous.get("/bookings/export")

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import changes, export, host_views
+from leadscalendar.bookings.answers import format_answers
 from leadscalendar.bookings.errors import BookingNotFoundError
+from leadscalendar.bookings.lead_source import format_source
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.db.base import utcnow
@@ -53,7 +55,9 @@ def _own_booking(session: Session, host: Host, booking_id: uuid.UUID) -> Booking
     return booking
 
 
-def _filter(status: str, when: str, booking_type: str, q: str) -> host_views.BookingFilter:
+def _filter(
+    status: str, when: str, booking_type: str, q: str, source: str = ""
+) -> host_views.BookingFilter:
     # Lenient on purpose: a stale bookmark with an unknown value shows everything
     # for that filter instead of an error page.
     return host_views.BookingFilter(
@@ -61,6 +65,7 @@ def _filter(status: str, when: str, booking_type: str, q: str) -> host_views.Boo
         when=host_views.When(when) if when in set(host_views.When) else host_views.When.UPCOMING,
         booking_type_id=parse_uuid(booking_type),
         email=q.strip()[:320],
+        source=source.strip()[:200],
     )
 
 
@@ -73,9 +78,10 @@ def list_bookings(
     when: str = "upcoming",
     type: str = "",
     q: str = "",
+    source: str = "",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
 ) -> Response:
-    wanted = _filter(status, when, type, q)
+    wanted = _filter(status, when, type, q, source)
     result = host_views.list_bookings(
         session, host.id, wanted, now=utcnow(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -85,6 +91,7 @@ def list_bookings(
         "when": wanted.when.value,
         "type": str(wanted.booking_type_id or ""),
         "q": wanted.email,
+        "source": wanted.source,
     }
     return render(
         request,
@@ -114,9 +121,10 @@ def export_bookings(
     when: str = "upcoming",
     type: str = "",
     q: str = "",
+    source: str = "",
 ) -> StreamingResponse:
     """The bookings the list shows with these filters, every page of them, as CSV."""
-    wanted = _filter(status, when, type, q)
+    wanted = _filter(status, when, type, q, source)
     now = utcnow()
     statement = export.export_statement(
         host_views.booking_conditions(host.id, wanted, now=now), host_views.booking_order(wanted)
@@ -140,6 +148,8 @@ def booking_detail(
             "section": "bookings",
             "booking": booking,
             "booking_type": types.get(booking.booking_type_id),
+            "answers": format_answers(booking.answers),
+            "source": format_source(booking.source),
             "timeline": host_views.timeline(session, booking),
             "money": format_money,
             "can_decide": booking.status is BookingStatus.AWAITING_APPROVAL,

@@ -43,6 +43,10 @@ def export_bookings(
     start_from: Annotated[BoundedDatetime | None, Query(description="Starts at or after.")] = None,
     start_before: Annotated[BoundedDatetime | None, Query(description="Starts before.")] = None,
     lead_email: Annotated[SingleLineText | None, Query(max_length=320)] = None,
+    source: Annotated[
+        SingleLineText | None,
+        Query(max_length=200, description="Part of the lead source (utm_*, ref, referrer)."),
+    ] = None,
 ) -> StreamingResponse:
     """Every booking the list would page through with these filters, as one CSV, streamed.
 
@@ -56,6 +60,7 @@ def export_bookings(
         start_from=start_from,
         start_before=start_before,
         lead_email=lead_email,
+        source=source,
     )
     order = (Booking.start_at.asc(), Booking.id.asc())
     statement = export.export_statement(filter_conditions(host.id, where), order)
