@@ -165,6 +165,21 @@ class Settings(BaseSettings):
     account_mails_per_email_per_hour: int = Field(default=5, ge=0)
     account_mails_per_address_per_hour: int = Field(default=30, ge=0)
 
+    # Outbound webhooks (leadscalendar.webhooks_out). Endpoints resolving to loopback,
+    # private, link-local or metadata addresses are refused unless this allows them;
+    # unset: allowed outside production (the demo's receiver is on loopback).
+    webhooks_allow_private_addresses: bool | None = None
+    webhooks_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhooks_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The receiver's answer is read up to this many bytes (kept as the log's excerpt).
+    webhooks_max_response_bytes: int = Field(default=4096, ge=0)
+    # A delivery failing on timeouts, 5xx or 429 is retried for this long, then given up;
+    # an endpoint without a success for this long is then disabled and the host told.
+    webhooks_retry_hours: float = Field(default=72.0, gt=0)
+    webhooks_disable_after_hours: float = Field(default=72.0, gt=0)
+    # After a secret rotation the previous secret keeps signing this long.
+    webhooks_secret_overlap_hours: float = Field(default=24.0, ge=0)
+
     @field_validator("token_keys", "embed_allowed_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
@@ -234,6 +249,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def webhooks_private_addresses_allowed(self) -> bool:
+        if self.webhooks_allow_private_addresses is not None:
+            return self.webhooks_allow_private_addresses
+        return not self.is_production
 
     @property
     def resolved_database_url(self) -> str:

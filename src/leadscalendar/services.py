@@ -43,6 +43,8 @@ from leadscalendar.ratelimits import (
     WindowStore,
 )
 from leadscalendar.retention import register_retention_tasks
+from leadscalendar.webhooks_out.sender import WebhookSender
+from leadscalendar.webhooks_out.tasks import WebhookDependencies, register_webhook_tasks
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,15 @@ class Services:
     mailer: Mailer
     # Where the web processes' abuse limits count, shared by all of them.
     window_store: WindowStore
+    # Outbound webhooks' HTTP client (SSRF guard, timeouts), shared by the job threads.
+    webhook_sender: WebhookSender
 
     def job_registry(self) -> JobRegistry:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
         register_reminder_tasks(registry)
+        register_webhook_tasks(
+            registry, WebhookDependencies(self.settings, self.cipher, self.webhook_sender)
+        )
         registry.register(REVOKE_GRANT, lambda ctx: revoke_grant(ctx, self.settings, self.cipher))
         register_retention_tasks(registry, self.settings)
         return register_mail_tasks(
@@ -109,6 +116,16 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
             settings, booking_token=links.token_for, account_token=account_links.sign
         ),
         window_store=build_window_store(settings, session_factory),
+        webhook_sender=build_webhook_sender(settings),
+    )
+
+
+def build_webhook_sender(settings: Settings) -> WebhookSender:
+    return WebhookSender(
+        allow_private=settings.webhooks_private_addresses_allowed,
+        connect_timeout=settings.webhooks_connect_timeout_seconds,
+        read_timeout=settings.webhooks_read_timeout_seconds,
+        max_response_bytes=settings.webhooks_max_response_bytes,
     )
 
 

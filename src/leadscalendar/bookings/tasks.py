@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from leadscalendar.bookings import repository
+from leadscalendar.bookings import repository, webhook_events
 from leadscalendar.bookings.event_content import event_spec_for
 from leadscalendar.bookings.event_patches import patch_of
 from leadscalendar.bookings.google_outcomes import (
@@ -159,6 +159,7 @@ def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> E
             session.add(
                 BookingEvent(booking_id=booking.id, kind="calendar_event_created", detail=detail)
             )
+            webhook_events.status_changed(session, booking)
             return
         # Cancelled while Google was creating the event: take the event away again.
         enqueue_event_deletion(session, booking)

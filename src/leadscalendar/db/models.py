@@ -9,6 +9,12 @@ from leadscalendar.jobs.models import Job, JobAttempt
 from leadscalendar.leads.models import LeadErasure
 from leadscalendar.payments.models import PaymentEvent
 from leadscalendar.ratelimits.models import RateLimitHit
+from leadscalendar.webhooks_out.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 
 __all__ = [
     "ApiKey",
@@ -27,4 +33,8 @@ __all__ = [
     "PaymentEvent",
     "RateLimitHit",
     "Schedule",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

@@ -18,7 +18,7 @@ commits), for each of the lead's bookings:
   provider ids): ``payments.service.redact_events_of``;
 - the Google event is patched (summary, description, no attendees, nobody
   e-mailed) by an ``update_calendar_event`` job, with its retries and parks;
-- stored outbound webhook payloads are redacted (``redact_outbound_webhooks``).
+- stored outbound webhook payloads are redacted (``webhooks_out.service.redact_lead``).
 
 An audit row (``LeadErasure``) says who erased which bookings and when; it
 does not name the lead. A repeat finds no booking (the address is gone) and
@@ -63,6 +63,7 @@ from leadscalendar.leads.schemas import (
 from leadscalendar.leads.scrub import masker, scrub_json, scrub_text
 from leadscalendar.notifications import SEND_EMAIL
 from leadscalendar.payments import service as payments
+from leadscalendar.webhooks_out import service as webhooks_out
 
 logger = logging.getLogger(__name__)
 
@@ -196,11 +197,15 @@ def _erase_booking(
     for attempt in repository.attempts_of(session, [job.id for job in jobs]):
         attempt.message = scrub_text(attempt.message or "", pattern, replacements) or None
     patched = _patch_calendar_event(session, booking, now)
-    redact_outbound_webhooks(session, booking.id)
+    webhooks = webhooks_out.redact_lead(session, booking.id)
     session.add(
         BookingEvent(booking_id=booking.id, kind=ERASED_KIND, detail=f"on request, by {actor}")
     )
-    return {"mails_cancelled": cancelled, "calendar_patches": int(patched)}
+    return {
+        "mails_cancelled": cancelled,
+        "calendar_patches": int(patched),
+        "webhook_payloads_redacted": webhooks,
+    }
 
 
 def _cancel_mails_to(session: Session, booking: Booking, email: str) -> int:
@@ -231,12 +236,3 @@ def _patch_calendar_event(session: Session, booking: Booking, now: datetime) -> 
         run_after=now + PATCH_DELAY_WHILE_CREATING if creating else None,
     )
     return True
-
-
-def redact_outbound_webhooks(session: Session, booking_id: uuid.UUID) -> None:
-    """The seam for ``webhooks_out``: redact the stored payloads of this booking's webhooks.
-
-    Nothing is stored for outbound webhooks on this branch yet; when the
-    ``webhooks_out`` domain lands, this calls its ``redact_lead(session, booking_id)``.
-    """
-    del session, booking_id

@@ -54,6 +54,8 @@ class MailTemplate(enum.StrEnum):
     HOST_BOOKING_CHANGED = "host_booking_changed"
     HOST_REMINDER = "host_reminder"
     HOST_DIGEST = "host_digest"
+    # An outbound webhook endpoint kept failing for days and was turned off.
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
     # Account mails (sign-up, reset, e-mail change).
     ACCOUNT_VERIFY = "account_verify"
     ACCOUNT_EXISTS = "account_exists"

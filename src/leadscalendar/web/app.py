@@ -32,6 +32,7 @@ from leadscalendar.web.routes import (
     host_api_bookings,
     host_api_exports,
     host_api_leads,
+    host_api_webhooks,
     host_pages,
     password_reset,
     public_api,
@@ -40,6 +41,7 @@ from leadscalendar.web.routes import (
     webhooks,
 )
 from leadscalendar.web.security_headers import SecurityHeadersMiddleware, SecurityPolicy
+from leadscalendar.web.webhook_docs import document_webhooks
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_DESCRIPTION = (
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        services.webhook_sender.close()
         services.engine.dispose()
 
     # FastAPI's own /docs loads Swagger UI from a CDN; routes/api_docs.py serves it locally.
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
     install_openapi(app)
+    document_webhooks(app)
     for module in (
         health,
         api_docs,
@@ -111,7 +115,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(module.router)
     for router in DASHBOARD_ROUTERS:
         app.include_router(router)
-    for api_module in (host_api, host_api_exports, host_api_bookings, host_api_leads, api_keys):
+    for api_module in (
+        host_api,
+        host_api_exports,
+        host_api_bookings,
+        host_api_leads,
+        host_api_webhooks,
+        api_keys,
+    ):
         app.include_router(api_module.router)
     # Last: "/{host}" and "/{host}/{type}" would otherwise shadow the paths above.
     app.include_router(booking_pages.router)

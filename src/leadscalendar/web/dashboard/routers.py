@@ -12,6 +12,7 @@ from leadscalendar.web.routes import (
     dashboard_operations,
     dashboard_setup,
     dashboard_types,
+    dashboard_webhooks,
 )
 
 DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
@@ -22,4 +23,5 @@ DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_operations.router,
     dashboard_account.router,
     dashboard_setup.router,
+    dashboard_webhooks.router,
 )

@@ -6,7 +6,7 @@ of who erased which bookings' lead data and when (it names bookings, never the
 lead).
 
 Revision ID: c4d8e2a7f1b3
-Revises: a9c2e4f6b8d1
+Revises: a9c2e4f6b8d1, d8e4614c9b0c
 Create Date: 2026-11-30 00:10:00.000000
 """
 
@@ -18,7 +18,8 @@ from alembic import op
 import leadscalendar.db.base
 
 revision: str = "c4d8e2a7f1b3"
-down_revision: str | None = "a9c2e4f6b8d1"
+# Also the merge point of the intake and outbound webhook branches (one head).
+down_revision: str | tuple[str, ...] | None = ("a9c2e4f6b8d1", "d8e4614c9b0c")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
