@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from leadscalendar.bookings import mails
+from leadscalendar.bookings import mails, webhook_events
 from leadscalendar.bookings.job_kinds import SEND_REMINDER, UPDATE_EVENT
 from leadscalendar.bookings.lead_fields import ERASED_NAME
 from leadscalendar.bookings.models import Booking, BookingEvent
@@ -25,6 +25,7 @@ from leadscalendar.jobs import Job, JobAttempt, JobStatus
 from leadscalendar.leads.models import LeadErasure
 from leadscalendar.notifications import MailTemplate, enqueue_mail
 from leadscalendar.payments.models import PaymentEvent, PaymentEventKind
+from leadscalendar.webhooks_out.models import WebhookMessage
 from tests.support.api_env import api_client, create_key
 from tests.support.app_env import HOST_EMAIL, csrf_from
 from tests.support.bookings_env import BookingsEnv
@@ -63,6 +64,19 @@ def _seed_lena(env: BookingsEnv) -> list[uuid.UUID]:
         )
     env.drain()
     with unit_of_work(env.services.session_factory) as session:
+        # A stored outbound webhook payload (as if the host had an endpoint subscribed).
+        booking = session.get(Booking, ids[0])
+        assert booking is not None
+        data = webhook_events.booking_snapshot(session, booking)
+        session.add(
+            WebhookMessage(
+                host_id=env.host_id,
+                booking_id=ids[0],
+                sequence=1,
+                event_type="booking.scheduled",
+                payload={"type": "booking.scheduled", "data": data},
+            )
+        )
         # A mail still waiting to go to Lena (sent later), which erasure must cancel.
         enqueue_mail(
             session,
@@ -86,6 +100,7 @@ def _everything_stored(env: BookingsEnv, ids: list[uuid.UUID]) -> str:
             *session.scalars(select(BookingEvent).where(BookingEvent.booking_id.in_(ids))),
             *session.scalars(select(Job).where(Job.subject_key.in_(subjects))),
             *session.scalars(select(PaymentEvent).where(PaymentEvent.booking_id.in_(ids))),
+            *session.scalars(select(WebhookMessage).where(WebhookMessage.booking_id.in_(ids))),
         ]
         jobs = [row.id for row in rows if isinstance(row, Job)]
         rows += session.scalars(select(JobAttempt).where(JobAttempt.job_id.in_(jobs)))
@@ -138,6 +153,7 @@ def test_erasure_reaches_every_table_google_and_later_exports(
         assert erased.status_code == 200, erased.text
         assert erased.json()["bookings"] == 2
         assert erased.json()["counts"]["mails_cancelled"] >= 1
+        assert erased.json()["counts"]["webhook_payloads_redacted"] == 1
         bookings_env.drain()
 
         after = _everything_stored(bookings_env, ids)
