@@ -208,6 +208,8 @@ def test_erasure_reaches_every_table_google_and_later_exports(
 def test_dashboard_asks_for_the_address_before_erasing(bookings_env: BookingsEnv) -> None:
     ids = bookings_env.book(1, lead_name=LENA_NAME, lead_email=LENA)
     client: httpx.Client = bookings_env.app.client
+    detail = client.get(f"/dashboard/bookings/{ids[0]}").text
+    assert 'id="lead-erase"' in detail and "lead-erased" not in detail
     page = client.get("/dashboard/leads")
     assert page.status_code == 200 and "Lead e-mail" in page.text
     token = csrf_from(page.text)
@@ -235,4 +237,6 @@ def test_dashboard_asks_for_the_address_before_erasing(bookings_env: BookingsEnv
     )
     assert done.status_code == 200 and "erased from 1 booking" in done.text
     assert bookings_env.booking(ids[0]).lead_name == ERASED_NAME
+    detail = client.get(f"/dashboard/bookings/{ids[0]}").text
+    assert 'id="lead-erased"' in detail and LENA not in detail and 'id="lead-erase"' not in detail
     assert f"{HOST_EMAIL} (dashboard)" in done.text  # the audit list names who erased
