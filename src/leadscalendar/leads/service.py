@@ -31,7 +31,6 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -63,6 +62,7 @@ from leadscalendar.leads.schemas import (
 from leadscalendar.leads.scrub import masker, scrub_json, scrub_text
 from leadscalendar.notifications import SEND_EMAIL
 from leadscalendar.payments import service as payments
+from leadscalendar.payments.models import PaymentEvent
 from leadscalendar.webhooks_out import service as webhooks_out
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def _booking_out(
     titles: Mapping[uuid.UUID, str],
     timeline: Sequence[BookingEvent],
     jobs: Sequence[Job],
-    paid: Sequence[Any],
+    paid: Sequence[PaymentEvent],
     email: str,
 ) -> LeadBookingOut:
     subject = str(booking.id)
