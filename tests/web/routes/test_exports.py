@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import threading
 import tracemalloc
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -249,3 +250,28 @@ def test_export_fetches_batch_by_batch_in_bounded_memory(
     everything, streamed = _peak(load_all), _peak(stream)
     # Streaming holds one batch at a time; loading holds all 2,000 bookings at once.
     assert streamed * 4 < everything, (streamed, everything)
+
+
+def test_a_long_export_does_not_keep_writers_waiting(
+    session_factory: sessionmaker[Session], host_account: None
+) -> None:
+    """SQLite begins every transaction IMMEDIATE (the write lock); the export's reads do not."""
+    statement = _bulk(session_factory, 300)
+    stream = export.stream_csv(session_factory, statement, host_zone="UTC", batch_size=100)
+    written = threading.Event()
+
+    def write() -> None:
+        with unit_of_work(session_factory) as session:
+            host = _host(session)
+            host.name = "Coach, renamed mid-export"
+        written.set()
+
+    try:
+        next(stream), next(stream)  # the header and the first batch: the cursor is open
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        assert written.wait(timeout=5), "a writer waited for the export to finish"
+        rest = list(stream)
+    finally:
+        stream.close()
+    assert len(rest) == 2  # the two batches left, read from the snapshot the export began with
