@@ -24,7 +24,9 @@ from leadscalendar.web.api_schemas import error_responses
 from leadscalendar.web.deps import ServicesDep
 from leadscalendar.web.downloads import CSV_MEDIA_TYPE, csv_response
 
-router = APIRouter(prefix="/api/v1/bookings", tags=["host"], responses=error_responses(400, 401))
+router = APIRouter(
+    prefix="/api/v1/bookings", tags=["host exports"], responses=error_responses(400, 401)
+)
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {

@@ -20,7 +20,9 @@ from leadscalendar.web.api_auth import ApiHost, bearer
 from leadscalendar.web.api_schemas import error_responses
 from leadscalendar.web.deps import DbSession
 
-router = APIRouter(prefix="/api/v1/leads", tags=["host"], responses=error_responses(400, 401, 422))
+router = APIRouter(
+    prefix="/api/v1/leads", tags=["host exports"], responses=error_responses(400, 401)
+)
 
 
 def api_actor(
