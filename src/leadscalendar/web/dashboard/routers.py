@@ -10,6 +10,7 @@ from leadscalendar.web.routes import (
     dashboard_hours,
     dashboard_leads,
     dashboard_operations,
+    dashboard_questions,
     dashboard_setup,
     dashboard_types,
     dashboard_webhooks,
@@ -17,6 +18,7 @@ from leadscalendar.web.routes import (
 
 DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_types.router,
+    dashboard_questions.router,
     dashboard_hours.router,
     dashboard_bookings.router,
     dashboard_leads.router,
