@@ -187,6 +187,14 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("webhooks_allow_private_addresses", mode="before")
+    @classmethod
+    def _unset_means_by_environment(cls, value: object) -> object:
+        # "" / "auto" / "none" (what an environment dump of None reads): decide by environment.
+        if isinstance(value, str) and value.strip().lower() in {"", "auto", "none"}:
+            return None
+        return value
+
     @field_validator("stripe_api_base", "payments_sandbox_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:

@@ -93,3 +93,13 @@ def test_the_sender_checks_again_at_connect_time() -> None:
     assert "internal address" in (refused.error or "")
     assert allowed.status_code == 200
     assert len(store.all()) == 1, "the refused request must never reach the receiver"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("", None), ("None", None), ("auto", None), ("true", True), ("0", False)]
+)
+def test_the_private_address_setting_reads_from_the_environment(
+    text: str, expected: bool | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LEADSCALENDAR_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", text)
+    assert Settings(data_dir=tmp_path).webhooks_allow_private_addresses is expected

@@ -46,12 +46,13 @@ from leadscalendar.web.webhook_docs import document_webhooks
 STATIC_DIR = Path(__file__).parent / "static"
 API_DESCRIPTION = (
     "Paid bookings that land on the host's Google Calendar exactly once.\n\n"
-    "**Host API** (`/api/v1`, tag *host*): authenticate with an API key from the "
-    "dashboard, `Authorization: Bearer lc_...`. Creating requests accept an "
+    "**Host API** (`/api/v1`, tags *host* and *host webhooks*): authenticate with an "
+    "API key from the dashboard, `Authorization: Bearer lc_...`. Creating requests accept an "
     "`Idempotency-Key` header. **Public API** (`/api/v1/public`): the lead's booking "
     "journey, authorised by the booking's signed token; holds accept an "
     "`Idempotency-Key` too, in a key space of their own. Every error has the body "
-    '`{"error": {"code": ..., "message": ...}}`.'
+    '`{"error": {"code": ..., "message": ...}}`. **Outbound webhooks** (*Webhooks* '
+    "below): the booking events a host's endpoints receive, signed per Standard Webhooks."
 )
 
 

@@ -45,9 +45,9 @@ def next_sequence(session: Session, booking_id: uuid.UUID) -> int:
 
 
 def lock_unfinished(
-    session: Session, endpoint_id: uuid.UUID, booking_id: uuid.UUID
+    session: Session, endpoint_ids: Sequence[uuid.UUID], booking_id: uuid.UUID
 ) -> Sequence[WebhookDelivery]:
-    """Unfinished deliveries of a booking to an endpoint, row-locked.
+    """Unfinished deliveries of a booking to these endpoints, row-locked.
 
     The lock meets the finishing delivery's UPDATE: whichever commits second
     sees the other's work (PostgreSQL re-checks a locked row's status after the
@@ -56,7 +56,7 @@ def lock_unfinished(
     return session.scalars(
         select(WebhookDelivery)
         .where(
-            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.endpoint_id.in_(endpoint_ids),
             WebhookDelivery.booking_id == booking_id,
             WebhookDelivery.status.in_(UNFINISHED),
         )

@@ -191,25 +191,34 @@ def emit(
     )
     session.add(message)
     session.flush()
-    for endpoint in endpoints:
-        _queue(session, endpoint.id, message)
+    _queue(session, [endpoint.id for endpoint in endpoints], message)
     return message
 
 
-def _queue(session: Session, endpoint_id: uuid.UUID, message: WebhookMessage) -> WebhookDelivery:
-    busy = repository.lock_unfinished(session, endpoint_id, message.booking_id)
-    delivery = WebhookDelivery(
-        endpoint_id=endpoint_id,
-        message_id=message.id,
-        booking_id=message.booking_id,
-        status=DeliveryStatus.WAITING,
-        created_at=utcnow(),
-    )
-    session.add(delivery)
+def _queue(
+    session: Session, endpoint_ids: Sequence[uuid.UUID], message: WebhookMessage
+) -> list[WebhookDelivery]:
+    """One delivery per endpoint: started now, or waiting behind the booking's unfinished one."""
+    busy = {
+        delivery.endpoint_id
+        for delivery in repository.lock_unfinished(session, endpoint_ids, message.booking_id)
+    }
+    deliveries = [
+        WebhookDelivery(
+            endpoint_id=endpoint_id,
+            message_id=message.id,
+            booking_id=message.booking_id,
+            status=DeliveryStatus.WAITING,
+            created_at=utcnow(),
+        )
+        for endpoint_id in endpoint_ids
+    ]
+    session.add_all(deliveries)
     session.flush()
-    if not busy:
-        _start(session, delivery)
-    return delivery
+    for delivery in deliveries:
+        if delivery.endpoint_id not in busy:
+            _start(session, delivery)
+    return deliveries
 
 
 def _start(session: Session, delivery: WebhookDelivery) -> None:
@@ -224,7 +233,6 @@ def _start(session: Session, delivery: WebhookDelivery) -> None:
         host_id=None,
         max_attempts=DELIVERY_MAX_ATTEMPTS,
     )
-    session.flush()
 
 
 def finish_delivery(
@@ -267,7 +275,8 @@ def resend(
     endpoint = get_endpoint(session, host_id, delivery.endpoint_id)
     message = session.get(WebhookMessage, delivery.message_id)
     assert message is not None
-    return _queue(session, endpoint.id, message)
+    (queued,) = _queue(session, [endpoint.id], message)
+    return queued
 
 
 def list_deliveries(
