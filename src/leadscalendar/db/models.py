@@ -7,6 +7,7 @@ from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
 from leadscalendar.idempotency.models import IdempotencyKey
 from leadscalendar.jobs.models import Job, JobAttempt
+from leadscalendar.leads.models import LeadErasure
 from leadscalendar.payments.models import PaymentEvent
 from leadscalendar.ratelimits.models import RateLimitHit
 from leadscalendar.webhooks_out.models import (
@@ -30,6 +31,7 @@ __all__ = [
     "IdempotencyKey",
     "Job",
     "JobAttempt",
+    "LeadErasure",
     "OAuthState",
     "PaymentEvent",
     "RateLimitHit",

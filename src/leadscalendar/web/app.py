@@ -32,6 +32,8 @@ from leadscalendar.web.routes import (
     health,
     host_api,
     host_api_bookings,
+    host_api_exports,
+    host_api_leads,
     host_api_webhooks,
     host_pages,
     metrics,
@@ -123,7 +125,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(module.router)
     for router in DASHBOARD_ROUTERS:
         app.include_router(router)
-    for api_module in (host_api, host_api_bookings, host_api_webhooks, api_keys):
+    for api_module in (
+        host_api,
+        host_api_exports,
+        host_api_bookings,
+        host_api_leads,
+        host_api_webhooks,
+        api_keys,
+    ):
         app.include_router(api_module.router)
     # Last: "/{host}" and "/{host}/{type}" would otherwise shadow the paths above.
     app.include_router(booking_pages.router)
