@@ -9,9 +9,9 @@ from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.threadlocal import kept_connections
-from leadscalendar.jobs import RateLimiter, RetryPolicy, WorkerStats, run_worker
+from leadscalendar.jobs import RetryPolicy, WorkerStats, run_worker
 from leadscalendar.retention import plan_prune
-from leadscalendar.services import Services
+from leadscalendar.services import Services, build_pacer
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,6 @@ def run_worker_process(
         worker_id=worker_id,
         lease_seconds=settings.jobs_lease_seconds,
         policy=RetryPolicy.from_settings(settings),
-        pacer=RateLimiter.from_settings(settings),
+        pacer=build_pacer(settings),
         thread_context=kept_connections,
     )
