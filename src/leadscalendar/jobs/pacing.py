@@ -46,8 +46,8 @@ logger = logging.getLogger(__name__)
 QUOTA_WINDOW_SECONDS = 61
 NAMESPACE = "leadscalendar-pacing"
 REDIS_TIMEOUT_SECONDS = 0.5
-# The shortest wait handed back: a window that freed between the refusal and the
-# look at its oldest entry is asked again soon, not at once in a tight loop.
+# Added to every wait handed back: an entry stops counting only once it is more
+# than a window old, and a refused caller should not ask again in a tight loop.
 MIN_WAIT_SECONDS = 0.01
 # Errors that mean "the shared store is not there right now" (limits wraps Redis's own).
 UNREACHABLE = (StorageError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
@@ -117,11 +117,12 @@ class QuotaPacer:
         return cls(MemoryStorage(), quotas)
 
     @classmethod
-    def on_redis(cls, url: str, quotas: Quotas) -> QuotaPacer:
+    def on_redis(cls, url: str, quotas: Quotas, *, key_prefix: str = NAMESPACE) -> QuotaPacer:
         # Short timeouts: a Redis that is away must cost a job milliseconds, not seconds.
         # Wrapped errors (limits.errors.StorageError) are how FallbackPacer notices.
         storage = RedisStorage(
             url,
+            key_prefix=key_prefix,
             wrap_exceptions=True,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -138,7 +139,8 @@ class QuotaPacer:
         for window, identifiers in checks:
             if not self._limiter.hit(window, *identifiers):
                 reset_at = self._limiter.get_window_stats(window, *identifiers).reset_time
-                return max(MIN_WAIT_SECONDS, reset_at - time.time())
+                # A slot frees just after its oldest entry is a whole window old.
+                return max(0.0, reset_at - time.time()) + MIN_WAIT_SECONDS
         return 0.0
 
 
