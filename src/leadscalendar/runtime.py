@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from leadscalendar.bookings.job_kinds import CALENDAR_KINDS
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
@@ -38,5 +39,7 @@ def run_worker_process(
         lease_seconds=settings.jobs_lease_seconds,
         policy=RetryPolicy.from_settings(settings),
         pacer=build_pacer(settings),
+        # Mails, refunds and clean-ups do not call Google Calendar: they wait for no quota.
+        paced_kinds=CALENDAR_KINDS,
         thread_context=kept_connections,
     )

@@ -295,3 +295,16 @@ def test_a_heartbeat_extends_the_leases_of_held_jobs(
     # heartbeat() itself beats until the job threads are done, then returns.
     worker.threads_done.set()
     worker.heartbeat()
+
+
+def test_kinds_outside_paced_kinds_wait_for_no_pacer(
+    session_factory: sessionmaker[Session],
+) -> None:
+    enqueue_many(session_factory, 3)
+    pacer = NeverYouMind()
+    stop = start_worker(
+        session_factory, threading.Event(), pacer=pacer, paced_kinds={"create_calendar_event"}
+    )
+    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 3})
+    stop()
+    assert not pacer.asked.is_set()

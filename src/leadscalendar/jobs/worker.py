@@ -23,7 +23,7 @@ import queue
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from types import FrameType
 
@@ -77,6 +77,7 @@ class Worker:
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         policy: RetryPolicy | None = None,
         pacer: Pacer | None = None,
+        paced_kinds: Collection[str] | None = None,
         thread_context: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
         if concurrency < 1:
@@ -90,6 +91,8 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.policy = policy or RetryPolicy()
         self.pacer = pacer
+        # The kinds that spend the quota the pacer guards (None: every kind).
+        self.paced_kinds = None if paced_kinds is None else frozenset(paced_kinds)
         self.thread_context = thread_context
         self.stats = WorkerStats()
         self.in_flight = InFlight()
@@ -190,7 +193,7 @@ class Worker:
 
     def run_one(self, claim: ClaimedJob) -> None:
         """Wait for the pacer, run the job, record the outcome (or release it on stop)."""
-        if self.pacer is not None and not self.wait_for_permit(claim):
+        if self.paced(claim) and not self.wait_for_permit(claim):
             self.release(claim)
             return
         status = run_claimed(
@@ -201,6 +204,11 @@ class Worker:
             lease_seconds=self.lease_seconds,
         )
         self.stats.add(_STAT_FOR_STATUS.get(status, "lease_lost"))
+
+    def paced(self, claim: ClaimedJob) -> bool:
+        if self.pacer is None:
+            return False
+        return self.paced_kinds is None or claim.kind in self.paced_kinds
 
     def wait_for_permit(self, claim: ClaimedJob) -> bool:
         """Block until the pacer grants a call for the job's host; False if asked to stop first."""
@@ -245,6 +253,7 @@ def run_worker(
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     policy: RetryPolicy | None = None,
     pacer: Pacer | None = None,
+    paced_kinds: Collection[str] | None = None,
     thread_context: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> WorkerStats:
     """Run jobs until ``stop_event`` is set; return what was done (see ``Worker``). Blocks."""
@@ -258,6 +267,7 @@ def run_worker(
         lease_seconds=lease_seconds,
         policy=policy,
         pacer=pacer,
+        paced_kinds=paced_kinds,
         thread_context=thread_context,
     ).run()
 
