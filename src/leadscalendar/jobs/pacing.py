@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import threading
 import time
 import uuid
@@ -49,6 +50,8 @@ REDIS_TIMEOUT_SECONDS = 0.5
 # Added to every wait handed back: an entry stops counting only once it is more
 # than a window old, and a refused caller should not ask again in a tight loop.
 MIN_WAIT_SECONDS = 0.01
+# Past this many remembered refusals, the stale ones are forgotten to bound memory.
+_MAX_REFUSALS = 10_000
 # Errors that mean "the shared store is not there right now" (limits wraps Redis's own).
 UNREACHABLE = (StorageError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
@@ -103,6 +106,12 @@ class QuotaPacer:
     fits the first ones and not a later one has used room in the first ones
     without calling. The order keeps that cheap: both one-second windows come
     first (room there comes back within the second), the minute-long ones last.
+
+    A refusal is remembered until the window's oldest entry expires: windows
+    only fill up between now and then (other processes add, nobody removes),
+    so the job threads waiting on a full window ask the store once per freed
+    slot, not all of them every time one slot frees. Waits get a little
+    jitter so those threads do not wake at the same instant.
     """
 
     def __init__(self, storage: Storage, quotas: Quotas) -> None:
@@ -111,6 +120,8 @@ class QuotaPacer:
         self._limiter = MovingWindowRateLimiter(storage)
         self._user = _windows(quotas.per_user_per_minute)
         self._project = _windows(quotas.per_project_per_minute)
+        # Window key -> wall-clock time before which asking the store is pointless.
+        self._refused_until: dict[str, float] = {}
 
     @classmethod
     def in_memory(cls, quotas: Quotas) -> QuotaPacer:
@@ -137,11 +148,23 @@ class QuotaPacer:
             checks = [(self._user[0], host), *checks, (self._user[1], host)]
         checks.append((self._project[1], project))
         for window, identifiers in checks:
+            name = window.key_for(*identifiers)
+            now = time.time()
+            if (until := self._refused_until.get(name, 0.0)) > now:
+                return until - now + random.uniform(0, MIN_WAIT_SECONDS)  # noqa: S311 (jitter, not a secret)
             if not self._limiter.hit(window, *identifiers):
-                reset_at = self._limiter.get_window_stats(window, *identifiers).reset_time
-                # A slot frees just after its oldest entry is a whole window old.
-                return max(0.0, reset_at - time.time()) + MIN_WAIT_SECONDS
+                return self._refused(name, window, identifiers)
         return 0.0
+
+    def _refused(self, name: str, window: RateLimitItem, identifiers: tuple[str, ...]) -> float:
+        reset_at = self._limiter.get_window_stats(window, *identifiers).reset_time
+        now = time.time()
+        # A slot frees just after its oldest entry is a whole window old.
+        until = max(now, reset_at) + MIN_WAIT_SECONDS
+        if len(self._refused_until) >= _MAX_REFUSALS:
+            self._refused_until = {k: t for k, t in self._refused_until.items() if t > now}
+        self._refused_until[name] = until
+        return until - now + random.uniform(0, MIN_WAIT_SECONDS)  # noqa: S311 (jitter, not a secret)
 
 
 class FallbackPacer:
