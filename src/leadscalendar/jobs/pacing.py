@@ -90,6 +90,11 @@ class Quotas:
         )
 
 
+def _jitter() -> float:
+    """Spreads threads that wait for the same window over a few milliseconds."""
+    return random.uniform(0, MIN_WAIT_SECONDS)  # noqa: S311 (timing, not a secret)
+
+
 def _windows(per_minute: float) -> tuple[RateLimitItem, RateLimitItem]:
     """The per-second window (spreads a backlog) and the quota's own window."""
     per_second = RateLimitItemPerSecond(max(1, math.ceil(per_minute / 60)), 1, NAMESPACE)
@@ -149,11 +154,16 @@ class QuotaPacer:
         checks.append((self._project[1], project))
         for window, identifiers in checks:
             name = window.key_for(*identifiers)
-            now = time.time()
-            if (until := self._refused_until.get(name, 0.0)) > now:
-                return until - now + random.uniform(0, MIN_WAIT_SECONDS)  # noqa: S311 (jitter, not a secret)
+            if (until := self._refused_until.get(name)) is not None:
+                now = time.time()
+                if until > now:
+                    return until - now + _jitter()
+                # This call asks the store; the other waiters hold back a moment meanwhile.
+                self._refused_until[name] = now + MIN_WAIT_SECONDS
             if not self._limiter.hit(window, *identifiers):
                 return self._refused(name, window, identifiers)
+            if until is not None:
+                self._refused_until.pop(name, None)
         return 0.0
 
     def _refused(self, name: str, window: RateLimitItem, identifiers: tuple[str, ...]) -> float:
@@ -164,7 +174,7 @@ class QuotaPacer:
         if len(self._refused_until) >= _MAX_REFUSALS:
             self._refused_until = {k: t for k, t in self._refused_until.items() if t > now}
         self._refused_until[name] = until
-        return until - now + random.uniform(0, MIN_WAIT_SECONDS)  # noqa: S311 (jitter, not a secret)
+        return until - now + _jitter()
 
 
 class FallbackPacer:
