@@ -14,6 +14,14 @@ per key, checked and appended atomically), in one of its storages:
 * Memory: one process's windows. Several processes without Redis each take
   ``1 / jobs_process_count`` of the quotas, as they cannot talk to each other.
 
+Why ``limits`` (rather than ``pyrate-limiter``): one API over memory and
+Redis storages, so both modes run the same code; its Redis moving window is
+one Lua script per check, atomic across processes and machines; it answers
+"when does the window free" (``get_window_stats``), which the worker needs to
+sleep instead of spin; and it is typed and widely used (Flask-Limiter,
+SlowAPI) with a stable API, where ``pyrate-limiter`` changed its API in each
+major version.
+
 Each quota is two windows. At most ``Q`` calls in any ``QUOTA_WINDOW_SECONDS``
 (61, not 60: a call reaches Google a few milliseconds after it was paced, and a
 call that left late must not land in the next minute's count), and at most
