@@ -60,7 +60,9 @@ def test_two_workers_pace_through_redis_and_survive_its_restart(
     assert _processes_that_ran_jobs(env) == {worker.pid for worker in workers}
     assert not any("pacing.degraded" in worker.log() for worker in workers)
     host_window = _host_quota_window(own_redis, str(env.host_id))
-    assert own_redis.client().llen(host_window) == count, "one shared count for both processes"
+    # Neither process paced alone, so every permit of both is in this one list (a retried
+    # job would take a second permit, hence at least).
+    assert own_redis.client().llen(host_window) >= count
 
     # Redis killed mid-backlog, restarted a moment later.
     env.book(count)
