@@ -52,7 +52,9 @@ from leadscalendar.config import Settings
 
 logger = logging.getLogger(__name__)
 
-QUOTA_WINDOW_SECONDS = 61
+# Google's quotas are per minute; the pacer counts each over one second more.
+MINUTE_SECONDS = 60
+QUOTA_WINDOW_SECONDS = MINUTE_SECONDS + 1
 NAMESPACE = "leadscalendar-pacing"
 REDIS_TIMEOUT_SECONDS = 0.5
 # Added to every wait handed back: an entry stops counting only once it is more
@@ -105,7 +107,9 @@ def _jitter() -> float:
 
 def _windows(per_minute: float) -> tuple[RateLimitItem, RateLimitItem]:
     """The per-second window (spreads a backlog) and the quota's own window."""
-    per_second = RateLimitItemPerSecond(max(1, math.ceil(per_minute / 60)), 1, NAMESPACE)
+    per_second = RateLimitItemPerSecond(
+        max(1, math.ceil(per_minute / MINUTE_SECONDS)), 1, NAMESPACE
+    )
     per_quota = RateLimitItemPerSecond(
         max(1, math.floor(per_minute)), QUOTA_WINDOW_SECONDS, NAMESPACE
     )
