@@ -5,16 +5,35 @@ from __future__ import annotations
 import logging
 import threading
 
-from leadscalendar.bookings.job_kinds import CALENDAR_KINDS
+from leadscalendar.bookings.job_kinds import (
+    EXPIRE_CHECKOUT,
+    REFUND_PAYMENT,
+    REFUND_UNMATCHED_PAYMENT,
+    SEND_REMINDER,
+)
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.threadlocal import kept_connections
 from leadscalendar.jobs import RetryPolicy, WorkerStats, run_worker
-from leadscalendar.retention import plan_prune
+from leadscalendar.notifications import SEND_EMAIL
+from leadscalendar.retention import PRUNE_HISTORY, plan_prune
 from leadscalendar.services import Services, build_pacer
 
 logger = logging.getLogger(__name__)
+
+# Kinds that never call Google (mail, Stripe, clean-ups): they wait for no Google quota.
+# Every other kind, including any added later, is paced.
+NO_GOOGLE_CALLS = frozenset(
+    {
+        SEND_EMAIL,
+        SEND_REMINDER,
+        PRUNE_HISTORY,
+        REFUND_PAYMENT,
+        REFUND_UNMATCHED_PAYMENT,
+        EXPIRE_CHECKOUT,
+    }
+)
 
 
 def run_worker_process(
@@ -29,9 +48,10 @@ def run_worker_process(
     # The daily clean-up plans its next run itself; this plants the first one.
     with unit_of_work(services.session_factory) as session:
         plan_prune(session, utcnow())
+    registry = services.job_registry()
     return run_worker(
         services.session_factory,
-        services.job_registry(),
+        registry,
         concurrency=concurrency,
         poll_interval=settings.jobs_poll_interval_seconds,
         stop_event=stop_event,
@@ -39,7 +59,6 @@ def run_worker_process(
         lease_seconds=settings.jobs_lease_seconds,
         policy=RetryPolicy.from_settings(settings),
         pacer=build_pacer(settings),
-        # Mails, refunds and clean-ups do not call Google Calendar: they wait for no quota.
-        paced_kinds=CALENDAR_KINDS,
+        paced_kinds=registry.kinds - NO_GOOGLE_CALLS,
         thread_context=kept_connections,
     )

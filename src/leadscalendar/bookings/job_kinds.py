@@ -11,5 +11,3 @@ REFUND_UNMATCHED_PAYMENT = "refund_unmatched_payment"
 SEND_REMINDER = "send_reminder"
 # The host switched Google accounts: recreate the event on the new one, delete the old.
 MOVE_EVENT = "move_calendar_event"
-# The kinds that call Google Calendar, so count against its quotas (the worker paces them).
-CALENDAR_KINDS = frozenset({CREATE_EVENT, UPDATE_EVENT, DELETE_EVENT, MOVE_EVENT})
