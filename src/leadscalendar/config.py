@@ -170,6 +170,23 @@ class Settings(BaseSettings):
     account_mails_per_email_per_hour: int = Field(default=5, ge=0)
     account_mails_per_address_per_hour: int = Field(default=30, ge=0)
 
+    # Calendar sync (leadscalendar.calendar_sync). "auto" watches calendars with Google
+    # push channels when PUBLIC_URL is https:// (Google delivers to nothing else) and
+    # polls otherwise; "on" always watches (a sandbox that delivers over http); "off" polls.
+    calendar_push: Literal["auto", "on", "off"] = "auto"
+    # Polling mode: every calendar is synced incrementally this often.
+    calendar_poll_seconds: float = Field(default=60.0, gt=0)
+    # Without a live channel, the mirror answers availability for this long after a sync.
+    calendar_fresh_seconds: float = Field(default=300.0, gt=0)
+    # Channel lifetime asked of Google (it may grant less), and how long before the
+    # expiry a new channel replaces it.
+    calendar_channel_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    calendar_channel_renew_margin_seconds: int = Field(default=6 * 3600, ge=1)
+    # How far ahead the mirror holds events; a full sync re-covers it when half is used up.
+    calendar_sync_horizon_days: int = Field(default=400, ge=7)
+    # Events per events.list page (Google's most is 2500); each page commits on its own.
+    calendar_sync_page_size: int = Field(default=2500, ge=1, le=2500)
+
     @field_validator("token_keys", "embed_allowed_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
@@ -245,6 +262,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'leadscalendar.sqlite3').as_posix()}"
+
+    @property
+    def calendar_push_enabled(self) -> bool:
+        """Whether Google can reach us: push channels, else polling."""
+        if self.calendar_push == "auto":
+            return self.public_url.startswith("https://")
+        return self.calendar_push == "on"
+
+    @property
+    def calendar_webhook_url(self) -> str:
+        return f"{self.public_url.rstrip('/')}/webhooks/google/calendar"
 
     @property
     def google_redirect_uri(self) -> str:

@@ -45,6 +45,7 @@ LEAD_PYTHON = (
     PACKAGE / "web" / "lead_context.py",
     PACKAGE / "bookings" / "mails.py",
     PACKAGE / "bookings" / "notices.py",
+    PACKAGE / "bookings" / "answers.py",
     PACKAGE / "web" / "human_errors.py",
 )
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

@@ -11,6 +11,7 @@ from leadscalendar.bookings.job_kinds import (
     REFUND_UNMATCHED_PAYMENT,
     SEND_REMINDER,
 )
+from leadscalendar.calendar_sync.planning import plan_poll
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
@@ -48,6 +49,8 @@ def run_worker_process(
     # The daily clean-up plans its next run itself; this plants the first one.
     with unit_of_work(services.session_factory) as session:
         plan_prune(session, utcnow())
+        # So is the calendar polling clock (it also finds hosts not synced yet).
+        plan_poll(session, utcnow(), settings.calendar_poll_seconds)
     registry = services.job_registry()
     return run_worker(
         services.session_factory,

@@ -13,12 +13,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.accounts.tokens import AccountLinks
-from leadscalendar.bookings.busy import BusyTimes
+from leadscalendar.bookings.busy import BusyTimes, MirrorReader
+from leadscalendar.bookings.calendar_follow import follow_calendar_event
 from leadscalendar.bookings.links import BookingLinks
 from leadscalendar.bookings.mails import note_undeliverable
 from leadscalendar.bookings.payment_events import BookingPaymentHandler
 from leadscalendar.bookings.reminders import register_reminder_tasks, reminder_mail_stale
 from leadscalendar.bookings.tasks import TaskDependencies, build_registry
+from leadscalendar.calendar_sync.channels import stop_host_channels
+from leadscalendar.calendar_sync.planning import register_calendar_sync_tasks
+from leadscalendar.calendar_sync.tasks import SyncDependencies
 from leadscalendar.config import Settings
 from leadscalendar.db.engine import build_engine
 from leadscalendar.db.session import build_session_factory
@@ -26,7 +30,15 @@ from leadscalendar.google.clients import CalendarClients, GoogleCalendarClients
 from leadscalendar.google.credentials import CredentialProvider
 from leadscalendar.google.tasks import REVOKE_GRANT, revoke_grant
 from leadscalendar.google.tokens import TokenCipher, load_token_keys
-from leadscalendar.jobs import FallbackPacer, JobRegistry, Pacer, QuotaPacer, Quotas
+from leadscalendar.jobs import (
+    FallbackPacer,
+    JobContext,
+    JobRegistry,
+    Outcome,
+    Pacer,
+    QuotaPacer,
+    Quotas,
+)
 from leadscalendar.notifications import (
     Mailer,
     build_mailer,
@@ -66,14 +78,23 @@ class Services:
     def job_registry(self) -> JobRegistry:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
         register_reminder_tasks(registry)
-        registry.register(REVOKE_GRANT, lambda ctx: revoke_grant(ctx, self.settings, self.cipher))
+        registry.register(REVOKE_GRANT, self._revoke_grant)
         register_retention_tasks(registry, self.settings)
+        register_calendar_sync_tasks(
+            registry, SyncDependencies(self.settings, self.calendars, follow_calendar_event)
+        )
         return register_mail_tasks(
             registry,
             self.mailer,
             on_undeliverable=note_undeliverable,
             is_stale=reminder_mail_stale,
         )
+
+    def _revoke_grant(self, ctx: JobContext) -> Outcome:
+        """Account deletion: stop the push channels while the grant still works, then revoke."""
+        if ctx.job.host_id is not None:
+            stop_host_channels(self.session_factory, self.calendars, ctx.job.host_id)
+        return revoke_grant(ctx, self.settings, self.cipher)
 
 
 def build_services(settings: Settings, *, pool_size: int | None = None) -> Services:
@@ -102,7 +123,10 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         calendars=calendars,
         payment_provider=build_payment_provider(settings),
         payment_event_handler=BookingPaymentHandler(),
-        busy=BusyTimes(calendars),
+        busy=BusyTimes(
+            calendars,
+            mirror=MirrorReader(session_factory, settings.calendar_fresh_seconds),
+        ),
         links=links,
         account_links=account_links,
         mailer=build_mailer(

@@ -8,11 +8,14 @@ mailbox and the sandboxes' pages are not the product and are left out.
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from leadscalendar.bookings.booking_types import BookingTypeIn, create_booking_type
+from leadscalendar.bookings.models import Booking, CalendarChange
 from leadscalendar.db.session import unit_of_work
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import DESKTOP, PHONE
@@ -24,6 +27,16 @@ from tests.support.booking_env import BookingEnv
 from tests.support.dashboard import host_by_slug
 
 VIEWPORTS = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
+
+
+def _moved_in_google(env: BookingEnv, booking_id: uuid.UUID) -> None:
+    """The host moved the booking's event in Google and has not decided yet."""
+    with unit_of_work(env.services.session_factory) as session:
+        booking = session.get(Booking, booking_id)
+        assert booking is not None
+        booking.calendar_change = CalendarChange.MOVED
+        booking.calendar_change_start = booking.start_at + timedelta(hours=1)
+        booking.calendar_change_end = booking.end_at + timedelta(hours=1)
 
 
 def visit(page: Page, url: str, status: int = 200) -> None:
@@ -119,8 +132,10 @@ def test_every_dashboard_page_passes_axe(booking_env: BookingEnv, page: Page) ->
     held = env.hold("vetted", env.first_slot("vetted")).json()
     env.lead.post(f"/api/v1/public/bookings/{held['id']}/confirm", params={"token": held["token"]})
     create_key(env.services, HOST_EMAIL, "crm")
+    _moved_in_google(env, uuid.UUID(booking_id))  # the dashboard's and the booking's banners
 
     log_in_through_the_form(page, env.url)
+    expect(page.locator("#calendar-changes-banner")).to_be_visible()
     assert_accessible(page)
     tab_to(page, "#main-content a, main a, main button")
     assert_visible_focus_ring(page)

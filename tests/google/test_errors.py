@@ -193,7 +193,7 @@ DOCUMENTED: list[tuple[int, str, str, str, dict[str, str], Operation, Action]] =
         "calendar",
         {"locationType": "parameter", "location": "syncToken"},
         Operation.EVENT_LIST,
-        Action.INVALID,
+        Action.RESYNC,
     ),
     (
         410,
@@ -202,7 +202,7 @@ DOCUMENTED: list[tuple[int, str, str, str, dict[str, str], Operation, Action]] =
         "calendar",
         {"locationType": "parameter", "location": "updatedMin"},
         Operation.EVENT_LIST,
-        Action.INVALID,
+        Action.RESYNC,
     ),
     (
         412,

@@ -102,6 +102,12 @@ CONTEXTS = {
     MailTemplate.HOST_APPROVAL_NEEDED: HOST_MAIL,
     MailTemplate.HOST_BOOKING_CHANGED: {**HOST_MAIL, "change": "cancelled", "old_when": ""},
     MailTemplate.HOST_REMINDER: {**HOST_MAIL, "lead_in": "in 1 hour"},
+    MailTemplate.HOST_CALENDAR_CHANGE: {
+        **HOST_MAIL,
+        "change": "moved",
+        "new_when": "Friday 27 November 2026, 11:00 (Europe/Paris)",
+        "refund": "",
+    },
     MailTemplate.HOST_DIGEST: {
         "host_name": "Coach",
         "count": 1,
@@ -358,3 +364,25 @@ def test_every_lead_mail_reads_wholly_german_when_the_lead_booked_in_german(
         for phrase in (*phrases, "Hello Lena", "via LeadsCalendar"):
             assert phrase in english_text
             assert phrase not in german_text
+
+
+@pytest.mark.parametrize(
+    ("change", "extra", "says"),
+    [
+        ("moved", {"new_when": "Friday 27 November, 11:00"}, "moved in your Google Calendar to"),
+        ("deleted", {"refund": "90.00 EUR is refunded in full"}, "90.00 EUR is refunded in full"),
+        ("declined", {}, "declined the invitation"),
+    ],
+)
+def test_the_hosts_calendar_change_mail_says_what_changed(
+    change: str, extra: dict[str, str], says: str
+) -> None:
+    context = {**HOST_MAIL, "change": change, "new_when": "", "refund": "", **extra}
+    message = renderer.render(
+        OutgoingMail(MailTemplate.HOST_CALENDAR_CHANGE, "coach@example.com", context)
+    )
+    text = message.get_body(("plain",))
+    html_part = message.get_body(("html",))
+    assert text is not None and html_part is not None
+    assert says in text.get_content() and says in html_part.get_content()
+    assert f"/dashboard/bookings/{BOOKING_ID}" in text.get_content()

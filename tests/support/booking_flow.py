@@ -24,7 +24,13 @@ from tests.support.booking_env import LEAD, BookingEnv, wait_for
 
 MAIL_KINDS = ("send_email", "send_reminder")
 # Jobs planned for a moment ahead (reminders, the host's morning digest): not work in flight.
-PLANNED_KINDS = ("send_reminder", "host_digest", "prune_history")
+PLANNED_KINDS = (
+    "send_reminder",
+    "host_digest",
+    "prune_history",
+    # The calendar polling clock: always one planned run ahead.
+    "calendar_sync_poll",
+)
 
 API = "/api/v1/public"
 

@@ -68,7 +68,13 @@ ENGINE_OVERRIDES: dict[str, object] = {
 }
 PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
 # Jobs planned for a moment ahead (reminders, the host's morning digest): not work in flight.
-PLANNED_KINDS = ("send_reminder", "host_digest", "prune_history")
+PLANNED_KINDS = (
+    "send_reminder",
+    "host_digest",
+    "prune_history",
+    # The calendar polling clock: always one planned run ahead.
+    "calendar_sync_poll",
+)
 DEFAULT_WAIT_SECONDS = 20.0
 # Small transactions: the session's identity map stays small and workers get turns.
 BOOKINGS_PER_TRANSACTION = 25

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from google.oauth2.credentials import Credentials
@@ -158,6 +158,108 @@ class GoogleSandbox:
         response = self.http.request(method, f"_sandbox/{path.lstrip('/')}", json=body)
         response.raise_for_status()
         return response.json()
+
+    # -- incremental sync and push (Google acting on its own) --------------------
+
+    def expire_sync_tokens(self, calendar_id: str) -> None:
+        """Every sync token of the calendar now gets 410 ``fullSyncRequired``."""
+        self.control("POST", f"calendars/{quote(calendar_id, safe='')}/sync-tokens/expire")
+
+    def channels(self) -> list[dict[str, Any]]:
+        """Every channel: its resource, calendar, expiry, liveness and delivery attempts."""
+        found: list[dict[str, Any]] = self.control("GET", "channels")["channels"]
+        return found
+
+    def channel_settings(
+        self,
+        *,
+        default_ttl_seconds: int | None = None,
+        max_attempts: int | None = None,
+        first_retry_delay_seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """Default TTL of new channels and the push retry policy (reset restores Google's)."""
+        body = {
+            "default_ttl_seconds": default_ttl_seconds,
+            "max_attempts": max_attempts,
+            "first_retry_delay_seconds": first_retry_delay_seconds,
+        }
+        answer: dict[str, Any] = self.control("POST", "channels/settings", body)
+        return answer
+
+    def expire_channels(self, channel_id: str | None = None) -> int:
+        """One channel, or every live one, expires now: no more deliveries on it."""
+        expired: int = self.control("POST", "channels/expire", {"id": channel_id})["expired"]
+        return expired
+
+    # -- the host acting in Google Calendar itself --------------------------------
+
+    def _host(self, calendar_id: str, path: str, body: Any = None) -> dict[str, Any]:
+        answer: dict[str, Any] = self.control(
+            "POST", f"calendars/{quote(calendar_id, safe='@')}/events{path}", body
+        )
+        return answer
+
+    def host_move(
+        self,
+        calendar_id: str,
+        event_id: str,
+        start: str | dict[str, str],
+        end: str | dict[str, str],
+    ) -> dict[str, Any]:
+        """The host drags the event to a new time (RFC 3339 strings or EventDateTime objects)."""
+        moved: dict[str, Any] = self._host(
+            calendar_id, f"/{event_id}/move", {"start": start, "end": end}
+        )["event"]
+        return moved
+
+    def host_rename(self, calendar_id: str, event_id: str, summary: str) -> dict[str, Any]:
+        renamed: dict[str, Any] = self._host(
+            calendar_id, f"/{event_id}/summary", {"summary": summary}
+        )["event"]
+        return renamed
+
+    def host_delete(self, calendar_id: str, event_id: str) -> None:
+        self._host(calendar_id, f"/{event_id}/delete")
+
+    def attendee_responds(
+        self, calendar_id: str, event_id: str, email: str, response_status: str = "declined"
+    ) -> dict[str, Any]:
+        """An attendee (the lead) answers the invitation in Google: declined by default."""
+        body = {"email": email, "responseStatus": response_status}
+        answered: dict[str, Any] = self._host(calendar_id, f"/{event_id}/response", body)["event"]
+        return answered
+
+    def host_create_event(
+        self,
+        calendar_id: str,
+        start: str,
+        end: str,
+        *,
+        summary: str = "Busy",
+        transparency: str | None = None,
+        all_day: bool = False,
+        recurrence: list[str] | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """An event the host makes in Google: ``all_day`` takes ``start``/``end`` as dates."""
+        key = "date" if all_day else "dateTime"
+        body: dict[str, Any] = {"summary": summary, "start": {key: start}, "end": {key: end}}
+        if transparency is not None:
+            body["transparency"] = transparency
+        if recurrence is not None:
+            body["recurrence"] = recurrence
+        created: dict[str, Any] = self._host(calendar_id, "", body | fields)["event"]
+        return created
+
+    def host_cancel_instance(
+        self, calendar_id: str, event_id: str, original_start: str
+    ) -> dict[str, Any]:
+        """The host deletes one occurrence of a recurring event (a date when all-day)."""
+        body = {"originalStart": original_start}
+        cancelled: dict[str, Any] = self._host(calendar_id, f"/{event_id}/instances/cancel", body)[
+            "event"
+        ]
+        return cancelled
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ from leadscalendar.bookings.booking_types import (
     set_schedule,
 )
 from leadscalendar.bookings.models import Booking, BookingEvent
+from leadscalendar.bookings.questions import QuestionIn, QuestionType
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
@@ -71,7 +72,14 @@ def host_a(session_factory: sessionmaker[Session], app: FastAPI) -> HostA:
         booking_type = create_booking_type(
             session,
             host.id,
-            BookingTypeIn(slug="alice-secret", title="Alice Secret Session", duration_minutes=60),
+            BookingTypeIn(
+                slug="alice-secret",
+                title="Alice Secret Session",
+                duration_minutes=60,
+                questions=[
+                    QuestionIn(id="alice-q", label="Alice's question", type=QuestionType.PHONE)
+                ],
+            ),
         )
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
         booking = Booking(
@@ -111,6 +119,7 @@ def host_a(session_factory: sessionmaker[Session], app: FastAPI) -> HostA:
             "booking_id": str(booking.id),
             "booking_type_id": str(booking_type.id),
             "type_id": str(booking_type.id),
+            "question_id": "alice-q",
             "type_slug": booking_type.slug,
             "slug": booking_type.slug,
             "job_id": str(job.id),

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leadscalendar.db.base import Base, IdMixin, TimestampMixin, utcnow
+from leadscalendar.db.base import Base, IdMixin, TimestampMixin, str_enum, utcnow
+
+
+class CalendarMovePolicy(enum.StrEnum):
+    """What a booking does when the host moves its event in Google Calendar."""
+
+    # The booking keeps its time until the host accepts the new one (or puts the event back).
+    ASK = "ask"
+    # The booking takes the new time at once and the lead is told.
+    FOLLOW = "follow"
 
 
 class Host(IdMixin, TimestampMixin, Base):
@@ -32,6 +42,12 @@ class Host(IdMixin, TimestampMixin, Base):
     # and a dismissed checklist is a choice the host made, so both are stored.
     timezone_confirmed_at: Mapped[datetime | None]
     onboarding_dismissed_at: Mapped[datetime | None]
+    # A booking's event moved in Google Calendar: ask first (the default, see README) or follow.
+    calendar_move_policy: Mapped[CalendarMovePolicy] = mapped_column(
+        str_enum(CalendarMovePolicy),
+        default=CalendarMovePolicy.ASK,
+        server_default=CalendarMovePolicy.ASK.value,
+    )
 
     @property
     def is_verified(self) -> bool:

@@ -90,3 +90,23 @@ def require_canonical_zone(name: str) -> str:
     if found is None:
         raise UnknownTimeZoneError(name)
     return found
+
+
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, str]:
+    # zone.tab names one country per zone; zone1970.tab may list several.
+    countries = {}
+    for line in _data_file("zone.tab").splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, name = line.split("\t")[:3]
+            countries[name] = code
+    return countries
+
+
+def zone_country(name: str) -> str | None:
+    """The ISO 3166 country of a zone (``Europe/Vienna`` -> ``AT``); None for ``UTC`` and the like.
+
+    What a phone number typed without "+" is read in: the lead's clock says where they are.
+    """
+    canonical = canonical_zone(name)
+    return _zone_countries().get(canonical) if canonical else None

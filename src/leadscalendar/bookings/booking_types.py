@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, time
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.orm import Session
 
+from leadscalendar.bookings import questions as intake
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import BookingType, Schedule, SendUpdates
+from leadscalendar.bookings.questions import QuestionIn
 from leadscalendar.errors import ConflictError
 from leadscalendar.inputs import MultiLineText, SingleLineText
 from leadscalendar.payments import money
@@ -51,6 +54,11 @@ class BookingTypeIn(BaseModel):
     refund_cutoff_hours: int = Field(default=24, ge=0, le=24 * 365)
     requires_approval: bool = False
     active: bool = True
+    # The intake questions in the order asked; None (or left out) keeps the type's
+    # questions as they are, so a client unaware of them never erases them.
+    questions: list[QuestionIn] | None = Field(default=None, max_length=intake.MAX_QUESTIONS)
+    # Copy the lead's answers into the Google event's description.
+    answers_in_event: bool = False
 
     @field_validator("slug")
     @classmethod
@@ -85,6 +93,13 @@ class BookingTypeIn(BaseModel):
             raise ValueError(f"reminders are 1 to {MAX_REMINDER_MINUTES} minutes before")
         return sorted(set(value), reverse=True)
 
+    @field_validator("questions")
+    @classmethod
+    def _question_ids(cls, value: list[QuestionIn] | None) -> list[QuestionIn] | None:
+        if value is not None:
+            intake.check_unique_ids(value)
+        return value
+
     @model_validator(mode="after")
     def _price_the_provider_can_charge(self) -> BookingTypeIn:
         # The currency's step (KWD in tens, ISK in hundreds) and Stripe's minimum charge.
@@ -95,8 +110,8 @@ class BookingTypeIn(BaseModel):
 def create_booking_type(session: Session, host_id: uuid.UUID, data: BookingTypeIn) -> BookingType:
     if repository.get_booking_type(session, host_id, data.slug) is not None:
         raise ConflictError(f"You already have a booking type at /{data.slug}.")
-    values = data.model_dump()
-    values["reminders"] = [list(pair) for pair in data.reminders] if data.reminders else None
+    values = _columns(data)
+    values.setdefault("questions", [])
     booking_type = BookingType(host_id=host_id, **values)
     session.add(booking_type)
     session.flush()
@@ -110,11 +125,24 @@ def update_booking_type(
         session, booking_type.host_id, data.slug
     ):
         raise ConflictError(f"You already have a booking type at /{data.slug}.")
-    values = data.model_dump()
-    values["reminders"] = [list(pair) for pair in data.reminders] if data.reminders else None
-    for name, value in values.items():
+    for name, value in _columns(data).items():
         setattr(booking_type, name, value)
     return booking_type
+
+
+def _columns(data: BookingTypeIn) -> dict[str, Any]:
+    """The type's column values; ``questions`` only when given (ids chosen for new ones)."""
+    values = data.model_dump(exclude={"questions"})
+    values["reminders"] = [list(pair) for pair in data.reminders] if data.reminders else None
+    if data.questions is not None:
+        values["questions"] = intake.to_stored(data.questions)
+    return values
+
+
+def set_questions(booking_type: BookingType, questions: list[QuestionIn]) -> None:
+    """Replace the type's questions (the dashboard's add, edit, reorder and remove)."""
+    intake.check_unique_ids(questions)
+    booking_type.questions = [dict(question) for question in intake.to_stored(questions)]
 
 
 class ScheduleIn(BaseModel):

@@ -1,4 +1,9 @@
-"""The host's busy time from Google free/busy, cached briefly.
+"""The host's busy time: from the calendar-sync mirror when fresh, else free/busy.
+
+A calendar whose mirror is fresh (a live push channel, or a sync within
+``calendar_fresh_seconds``) answers from the database, so a slot page costs
+no Google call; only the calendars it cannot answer for (not synced yet, not
+owned by the host, stale) are asked with free/busy, cached briefly.
 
 When free/busy cannot be read, no slot is offered: selling a slot that may
 be taken is worse than selling none for a minute.
@@ -19,10 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.availability import BusyInterval
 from leadscalendar.bookings.errors import NotTakingBookingsError
+from leadscalendar.calendar_sync import service as calendar_sync
+from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.clients import CalendarClients
 from leadscalendar.google.errors import Operation, classify
@@ -59,6 +66,32 @@ class _Failure:
     message: str
 
 
+class MirrorReader:
+    """Reads the busy mirror in a short session of its own (the caller's has ended)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], fresh_seconds: float) -> None:
+        self._session_factory = session_factory
+        self._fresh_seconds = fresh_seconds
+
+    def read(
+        self, host_id: uuid.UUID, calendar_ids: Sequence[str], start: datetime, end: datetime
+    ) -> calendar_sync.MirrorAnswer:
+        session = self._session_factory()
+        try:
+            return calendar_sync.mirror_busy(
+                session,
+                host_id=host_id,
+                calendar_ids=calendar_ids,
+                start=start,
+                end=end,
+                now=utcnow(),
+                fresh_seconds=self._fresh_seconds,
+            )
+        finally:
+            session.rollback()
+            session.close()
+
+
 class BusyTimes:
     """Fetches and caches free/busy per host and window, and failures per host (thread-safe)."""
 
@@ -69,12 +102,14 @@ class BusyTimes:
         *,
         failure_base_seconds: float = FAILURE_BASE_SECONDS,
         failure_cap_seconds: float = FAILURE_CAP_SECONDS,
+        mirror: MirrorReader | None = None,
     ) -> None:
         self._calendars = calendars
+        self._mirror = mirror
         self._ttl = ttl_seconds
         self._failure_base = failure_base_seconds
         self._failure_cap = failure_cap_seconds
-        self._cache: dict[tuple[uuid.UUID, datetime, datetime], _Entry] = {}
+        self._cache: dict[tuple[uuid.UUID, tuple[str, ...], datetime, datetime], _Entry] = {}
         self._failures: dict[uuid.UUID, _Failure] = {}
         self._lock = threading.Lock()
 
@@ -101,7 +136,20 @@ class BusyTimes:
         end = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
             days=1
         )
-        key = (host_id, start, end)
+        mirrored: tuple[BusyInterval, ...] = ()
+        if self._mirror is not None:
+            answer = self._mirror.read(host_id, calendar_ids, start, end)
+            mirrored = tuple(BusyInterval(s, e) for s, e in answer.busy)
+            if not answer.unanswered:
+                return mirrored
+            calendar_ids = answer.unanswered
+        return mirrored + self._free_busy(host_id, tuple(calendar_ids), start, end)
+
+    def _free_busy(
+        self, host_id: uuid.UUID, calendar_ids: tuple[str, ...], start: datetime, end: datetime
+    ) -> tuple[BusyInterval, ...]:
+        """Free/busy for the calendars the mirror could not answer, with the cache."""
+        key = (host_id, calendar_ids, start, end)
         now = time.monotonic()
         with self._lock:
             entry = self._cache.get(key)

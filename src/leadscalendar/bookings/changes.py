@@ -13,18 +13,19 @@ from leadscalendar.availability import BusyInterval
 from leadscalendar.bookings import mails, repository
 from leadscalendar.bookings.errors import BookingStartedError, SlotTakenError
 from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
-from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.models import Booking, CalendarChange
 from leadscalendar.bookings.service import (
     enqueue_checkout_expiry,
     enqueue_event_creation,
     enqueue_event_deletion,
+    enqueue_event_update,
     enqueue_refund,
     move,
     note,
 )
 from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus, check_transition
-from leadscalendar.jobs import cancel_pending_for_subject, enqueue
+from leadscalendar.jobs import cancel_pending_for_subject
 
 
 class Actor(enum.StrEnum):
@@ -121,6 +122,7 @@ def cancel(
     assert booking_type is not None
     move(session, booking, BookingStatus.CANCELLED, f"cancelled by the {by.value}")
     booking.status_reason = f"Cancelled by the {by.value}."
+    _settle_calendar_change(session, booking, by, "cancelled")
     _host_message(session, booking, reason)
     if had_event:
         cancel_pending_for_subject(session, str(booking.id), kinds=[CREATE_EVENT, UPDATE_EVENT])
@@ -171,23 +173,55 @@ def reschedule(
     )
     if context.rejection(new_start) is not None:
         raise SlotTakenError("That time is not available; please pick another.")
+    move_booking(session, booking, new_start=new_start, new_end=new_end, by=by)
+    return booking
+
+
+def move_booking(
+    session: Session,
+    booking: Booking,
+    *,
+    new_start: datetime,
+    new_end: datetime,
+    by: Actor,
+    patch_event: bool = True,
+) -> None:
+    """Give a booking its new times: refund terms, timeline, calendar event and mails.
+
+    The slot checks are the caller's. ``patch_event=False`` when the event is
+    already at the new time (the host moved it in Google): patching it would
+    only echo the host's own change back to them.
+    """
     old_start = booking.start_at
     if by is Actor.LEAD:
         booking.refund_policy_start_at = min(booking.refund_policy_start_at or old_start, new_start)
     else:
         booking.refund_policy_start_at = None
     booking.start_at, booking.end_at = new_start, new_end
+    _settle_calendar_change(session, booking, by, "moved")
     note(
         session, booking, "rescheduled", f"from {old_start.isoformat()} to {new_start.isoformat()}"
     )
-    if booking.status is BookingStatus.SCHEDULED:
-        enqueue(
-            session,
-            UPDATE_EVENT,
-            {"booking_id": str(booking.id)},
-            subject_key=str(booking.id),
-            host_id=booking.host_id,
-        )
+    if patch_event and booking.status is BookingStatus.SCHEDULED:
+        enqueue_event_update(session, booking)
     # A PAID booking's pending create job reads the new times when it runs.
     mails.booking_rescheduled(session, booking, old_start=old_start, by=by.value)
-    return booking
+
+
+def _settle_calendar_change(session: Session, booking: Booking, by: Actor, done: str) -> None:
+    """A change in Google waiting for the host's decision is overtaken by this one."""
+    if booking.calendar_change is None:
+        return
+    change = booking.calendar_change
+    booking.clear_calendar_change()
+    if change is CalendarChange.DELETED and by is Actor.HOST and done == "cancelled":
+        detail = "the host confirmed the cancellation of the event deleted in Google Calendar"
+        note(session, booking, "calendar_deletion_confirmed", detail)
+        return
+    note(
+        session,
+        booking,
+        "calendar_change_settled",
+        f"the event {change.value} in Google Calendar needs no decision any more: "
+        f"the {by.value} {done} the booking",
+    )

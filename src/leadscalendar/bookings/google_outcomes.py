@@ -20,6 +20,7 @@ from leadscalendar.bookings.models import BookingEvent
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
+from leadscalendar.google.calendar import CalendarEvent
 from leadscalendar.google.credentials import mark_needs_reauth
 from leadscalendar.google.errors import Action, GoogleOutcome
 from leadscalendar.jobs import Park, ParkCode, Retry
@@ -74,6 +75,20 @@ def record_on_booking(booking_id: uuid.UUID, kind: str, detail: str, *, reason: 
         if reason:
             booking.status_reason = detail
         session.add(BookingEvent(booking_id=booking_id, kind=kind, detail=detail))
+
+    return apply
+
+
+def remember_etag(booking_id: uuid.UUID, event: CalendarEvent, then: Effect | None) -> Effect:
+    """Keep the etag of our own write, so calendar sync does not take it for the host's."""
+
+    def apply(session: Session) -> None:
+        if then is not None:
+            then(session)
+        booking = repository.get_booking(session, booking_id, for_update=True)
+        if booking is not None and booking.google_event_id == event.id:
+            booking.google_event_etag = event.etag
+            booking.google_event_updated_at = event.updated
 
     return apply
 

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
+from leadscalendar.bookings.search import contains_pattern, source_contains
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus
 
@@ -34,6 +35,8 @@ class BookingFilter:
     booking_type_id: uuid.UUID | None = None
     # A part of the lead's e-mail address, case-insensitive.
     email: str = ""
+    # A part of any lead source value (utm_*, ref, referrer), case-insensitive.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,10 @@ def list_bookings(
         conditions.append(Booking.booking_type_id == wanted.booking_type_id)
     if wanted.email:
         # Escape LIKE's wildcards: a search for "a_b" means the text "a_b".
-        pattern = wanted.email.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(func.lower(Booking.lead_email).like(f"%{pattern}%", escape="\\"))
+        pattern = contains_pattern(wanted.email)
+        conditions.append(func.lower(Booking.lead_email).like(pattern, escape="\\"))
+    if wanted.source:
+        conditions.append(source_contains(wanted.source))
     order = Booking.start_at.desc() if wanted.when is When.PAST else Booking.start_at.asc()
     total = session.scalar(select(func.count()).select_from(Booking).where(*conditions)) or 0
     rows = session.scalars(
@@ -139,6 +144,10 @@ _EVENT_TONES = {
     "status_cancelled": "warning",
     "status_declined": "warning",
     "status_expired": "warning",
+    # The host changed the event in Google (bookings.calendar_follow): a question for them.
+    "calendar_moved_by_host": "warning",
+    "calendar_deleted_by_host": "warning",
+    "calendar_lead_declined": "warning",
 }
 
 

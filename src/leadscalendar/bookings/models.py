@@ -22,6 +22,13 @@ class SendUpdates(enum.StrEnum):
     NONE = "none"
 
 
+class CalendarChange(enum.StrEnum):
+    """A change the host made to a booking's event in Google that waits for their decision."""
+
+    MOVED = "moved"
+    DELETED = "deleted"
+
+
 class BookingType(IdMixin, TimestampMixin, Base):
     __tablename__ = "booking_types"
     __table_args__ = (UniqueConstraint("host_id", "slug"),)
@@ -62,6 +69,12 @@ class BookingType(IdMixin, TimestampMixin, Base):
     refund_cutoff_hours: Mapped[int] = mapped_column(default=24)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # The intake questions, in the host's order (``bookings.questions.StoredQuestion``).
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    # Whether the lead's answers go into the Google event's description.
+    answers_in_event: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_free(self) -> bool:
@@ -104,6 +117,14 @@ class Booking(IdMixin, TimestampMixin, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     # [{"email": ..., "name": ...}]
     guests: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # The intake answers with their questions as asked (``bookings.answers.StoredAnswer``):
+    # [{"question_id", "label", "type", "value"}], rendered by ``answers.format_answers``.
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    # Where the lead came from: utm_source, utm_medium, utm_campaign, utm_term,
+    # utm_content, ref, referrer (only those given; ``lead_source.format_source``).
+    source: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     hold_expires_at: Mapped[datetime | None]
     amount_minor: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="eur")
@@ -127,6 +148,23 @@ class Booking(IdMixin, TimestampMixin, Base):
     google_event_id: Mapped[str | None] = mapped_column(String(1024))
     google_event_link: Mapped[str | None] = mapped_column(Text)
     meet_link: Mapped[str | None] = mapped_column(Text)
+    # The etag Google gave our own last write of the event: calendar sync hands it
+    # back, and an event still carrying it changed nothing the host did.
+    google_event_etag: Mapped[str | None] = mapped_column(String(255))
+    # Google's ``updated`` of that write: a copy of the event older than it is stale.
+    google_event_updated_at: Mapped[datetime | None]
+    # The host moved or deleted the event in Google and has not decided yet what the
+    # booking does (bookings.calendar_follow); the booking keeps its time meanwhile.
+    calendar_change: Mapped[CalendarChange | None] = mapped_column(str_enum(CalendarChange))
+    # Where the host moved the event (with ``moved``): the time they may accept.
+    calendar_change_start: Mapped[datetime | None]
+    calendar_change_end: Mapped[datetime | None]
+    calendar_change_at: Mapped[datetime | None]
+
+    def clear_calendar_change(self) -> None:
+        """Nothing left to decide about the event in Google (decided, or overtaken)."""
+        self.calendar_change = None
+        self.calendar_change_start = self.calendar_change_end = self.calendar_change_at = None
 
 
 class BookingEvent(IdMixin, Base):

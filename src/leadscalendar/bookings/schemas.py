@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from leadscalendar.bookings.answers import AnswersIn
+from leadscalendar.bookings.lead_source import LeadSource
 from leadscalendar.inputs import BoundedDatetime, IanaTimeZone, MultiLineText, SingleLineText
 
 MAX_GUESTS = 10
@@ -33,6 +35,16 @@ class HoldRequest(BaseModel):
 
     start: BoundedDatetime
     lead: LeadDetails
+    answers: AnswersIn = Field(
+        default_factory=dict,
+        description=(
+            "The type's intake questions answered, by question id: text, a choice, "
+            "a list of choices (multiple choice) or true/false (checkbox)."
+        ),
+    )
+    source: LeadSource | None = Field(
+        default=None, description="Where the lead came from (the booking link's utm_*, ref)."
+    )
 
 
 class SlotOut(BaseModel):

@@ -10,9 +10,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from leadscalendar.bookings.lead_source import SOURCE_FIELDS
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.errors import LeadsCalendarError
@@ -30,6 +31,25 @@ class BookingFilter:
     start_from: datetime | None = None
     start_before: datetime | None = None
     lead_email: str | None = None
+    # A part of any lead source value (utm_*, ref, referrer), case-insensitive.
+    source: str | None = None
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape ``\\``) finding ``text`` anywhere, its wildcards taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def source_contains(text: str) -> ColumnElement[bool]:
+    """Bookings whose source has ``text`` in one of its values (SQLite and PostgreSQL alike)."""
+    pattern = contains_pattern(text)
+    return or_(
+        *(
+            func.lower(Booking.source[name].as_string()).like(pattern, escape="\\")
+            for name in SOURCE_FIELDS
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +94,8 @@ def find_bookings(
         statement = statement.where(Booking.start_at < where.start_before)
     if where.lead_email:
         statement = statement.where(func.lower(Booking.lead_email) == where.lead_email.lower())
+    if where.source:
+        statement = statement.where(source_contains(where.source))
     if after is not None:
         statement = statement.where(
             or_(

@@ -19,6 +19,7 @@ from leadscalendar import i18n
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval, SlotRejection, SlotUnavailableError
 from leadscalendar.bookings import mails, repository
+from leadscalendar.bookings.answers import check_answers
 from leadscalendar.bookings.errors import (
     BookingNotFoundError,
     SlotNotOfferedError,
@@ -30,6 +31,7 @@ from leadscalendar.bookings.job_kinds import (
     DELETE_EVENT,
     EXPIRE_CHECKOUT,
     REFUND_PAYMENT,
+    UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
 from leadscalendar.bookings.notices import notify_refund
@@ -89,8 +91,12 @@ def create_hold(
     lock so no network call happens while other leads wait. With
     ``max_active_holds_per_email`` (0: no limit) a lead e-mail may hold at
     most that many unexpired unpaid slots with this host; counted under the
-    lock, so the limit is exact across processes.
+    lock, so the limit is exact across processes. The intake answers are
+    checked first (``AnswersInvalidError``, before any lock is taken).
     """
+    answers = check_answers(
+        booking_type.questions, request.answers, lead_time_zone=request.lead.time_zone
+    )
     repository.lock_host(session, host.id)
     if max_active_holds_per_email > 0:
         expiries = repository.active_hold_expiries_for_email(
@@ -129,6 +135,8 @@ def create_hold(
         lead_language=i18n.current(),
         notes=lead.notes,
         guests=[{"email": str(guest.email), "name": guest.name} for guest in lead.guests],
+        answers=[dict(answer) for answer in answers],
+        source=request.source.stored() if request.source else {},
         hold_expires_at=now + timedelta(minutes=booking_type.hold_minutes),
         amount_minor=booking_type.price_minor,
         currency=booking_type.currency,
@@ -206,6 +214,17 @@ def enqueue_event_creation(session: Session, booking: Booking) -> None:
         subject_key=str(booking.id),
         host_id=booking.host_id,
         dedupe_key=f"{CREATE_EVENT}:{booking.id}",
+    )
+
+
+def enqueue_event_update(session: Session, booking: Booking) -> None:
+    """Bring the booking's event to its current times; an event deleted in Google comes back."""
+    enqueue(
+        session,
+        UPDATE_EVENT,
+        {"booking_id": str(booking.id)},
+        subject_key=str(booking.id),
+        host_id=booking.host_id,
     )
 
 

@@ -22,6 +22,7 @@ from leadscalendar.bookings.google_outcomes import (
     not_connected_park,
     park,
     record_on_booking,
+    remember_etag,
 )
 from leadscalendar.bookings.job_kinds import (
     CREATE_EVENT,
@@ -149,6 +150,8 @@ def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> E
         booking.google_event_id = event.id
         booking.google_event_link = event.html_link
         booking.meet_link = event.meet_link
+        # Our own write: calendar sync ignores it (bookings.calendar_follow).
+        booking.google_event_etag, booking.google_event_updated_at = event.etag, event.updated
         if booking.status is BookingStatus.SCHEDULED:
             return  # an event put back for a booking already on the calendar
         if booking.status is BookingStatus.PAID:
@@ -270,11 +273,12 @@ def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
         return _recreate(client, plan)
     if event.status == "cancelled":
         return _recreate(client, plan)
+    moved = record_on_booking(
+        booking_id, "calendar_event_moved", "event moved to the new time", reason=False
+    )
     return Succeeded(
         f"moved event {event.id}",
-        apply=record_on_booking(
-            booking_id, "calendar_event_moved", "event moved to the new time", reason=False
-        ),
+        apply=remember_etag(booking_id, event, moved),
         operation="events.patch",
         http_status=200,
     )
@@ -295,7 +299,12 @@ def _recreate(client: CalendarClient, plan: _EventPlan) -> Outcome:
         # Google has forgotten it: a new event, under the booking's own or second id.
         inserted = _insert(client, plan, plan.spec.event_id, restored=True)
         return _noted(inserted, plan) if isinstance(inserted, Succeeded) else inserted
-    return _noted(Succeeded(f"restored event {event.id}", operation="events.patch"), plan)
+    restored = Succeeded(
+        f"restored event {event.id}",
+        apply=remember_etag(plan.booking_id, event, None),
+        operation="events.patch",
+    )
+    return _noted(restored, plan)
 
 
 def _noted(done: Succeeded, plan: _EventPlan) -> Succeeded:

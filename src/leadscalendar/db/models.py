@@ -2,6 +2,7 @@
 
 from leadscalendar.accounts.models import ApiKey, Host, HostSession
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
+from leadscalendar.calendar_sync.models import BusyBlock, CalendarSync, WatchChannel
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
 from leadscalendar.idempotency.models import IdempotencyKey
@@ -15,6 +16,8 @@ __all__ = [
     "Booking",
     "BookingEvent",
     "BookingType",
+    "BusyBlock",
+    "CalendarSync",
     "GoogleConnection",
     "Host",
     "HostSession",
@@ -25,4 +28,5 @@ __all__ = [
     "PaymentEvent",
     "RateLimitHit",
     "Schedule",
+    "WatchChannel",
 ]

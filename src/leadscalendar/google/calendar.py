@@ -37,6 +37,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
 from leadscalendar.config import Settings
+from leadscalendar.google import feed
 from leadscalendar.google.events import SendUpdates, booking_id_of
 from leadscalendar.google.threadlocal import (
     STALE_CONNECTION_ERRORS,
@@ -79,6 +80,8 @@ class CalendarEvent:
     etag: str | None
     start: datetime | None  # None for all-day events
     end: datetime | None
+    # When Google last changed the event: tells a late, older copy from a newer one.
+    updated: datetime | None = None
 
 
 # The insert response is an event like any other.
@@ -147,8 +150,16 @@ class CalendarClient(Protocol):
         self, calendar_ids: Sequence[str], time_min: datetime, time_max: datetime
     ) -> FreeBusy: ...
 
+    def list_events_page(self, calendar_id: str, query: feed.PageQuery) -> feed.EventsPage: ...
 
-class GoogleCalendarClient:
+    def watch_events(
+        self, calendar_id: str, *, channel_id: str, token: str, address: str, ttl_seconds: int
+    ) -> feed.Channel: ...
+
+    def stop_channel(self, *, channel_id: str, resource_id: str) -> None: ...
+
+
+class GoogleCalendarClient(feed.EventFeedCalls):
     """CalendarClient over google-api-python-client, for one host's credentials."""
 
     def __init__(self, credentials: Credentials, *, api_base: str, timeout: float) -> None:
@@ -371,7 +382,17 @@ def parse_event(event: Mapping[str, Any]) -> CalendarEvent:
         etag=event.get("etag"),
         start=_event_time(event.get("start")),
         end=_event_time(event.get("end")),
+        updated=_updated(event.get("updated")),
     )
+
+
+def _updated(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _event_time(value: Mapping[str, Any] | None) -> datetime | None:

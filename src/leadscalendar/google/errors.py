@@ -46,6 +46,8 @@ class Operation(enum.StrEnum):
     EVENT_PATCH = "events.patch"
     EVENT_DELETE = "events.delete"
     EVENT_LIST = "events.list"
+    EVENT_WATCH = "events.watch"
+    CHANNEL_STOP = "channels.stop"
     FREE_BUSY = "freebusy.query"
     TOKEN_REFRESH = "token.refresh"  # noqa: S105 - an operation name, not a secret
 
@@ -77,6 +79,7 @@ class Action(enum.StrEnum):
     EVENT_GONE = "event_gone"  # the event is gone (a delete is therefore done)
     PRECONDITION = "precondition"  # 412: someone changed the event; re-fetch, re-apply
     INVALID = "invalid"  # 400: our request was wrong; park and log as a bug
+    RESYNC = "resync"  # 410 on a sync: the token expired; drop it and sync in full
     UNKNOWN = "unknown"  # back off a bounded number of times, then park
 
 
@@ -252,11 +255,16 @@ def _decide(
         # not found. CALENDAR_GONE callers retry a few times before asking the host.
         return Action.CALENDAR_GONE, {"host_message": _CALENDAR_GONE_MESSAGE}
     if status == 410:
-        # We never send sync tokens; if we did, it was a bug on our side. Otherwise
-        # 410 "deleted" ("Resource has been deleted"): on an insert it means our
-        # deterministic id belonged to an event that was deleted for good, which
-        # the insert handler deals with on purpose (restore it, or a fresh id).
-        return (Action.INVALID, invalid) if reason in _SYNC_REASONS else (Action.EVENT_GONE, {})
+        # "Sync token is no longer valid, a full sync is required" (Calendar API,
+        # Synchronize resources efficiently): on events.list any 410 means the
+        # sync or page token expired; throw it away and list the calendar again.
+        # Otherwise 410 "deleted" ("Resource has been deleted"): on an insert it
+        # means our deterministic id belonged to an event that was deleted for
+        # good, which the insert handler deals with on purpose (restore it, or a
+        # fresh id).
+        if reason in _SYNC_REASONS or operation is Operation.EVENT_LIST:
+            return Action.RESYNC, {}
+        return Action.EVENT_GONE, {}
     if status == 412:
         return Action.PRECONDITION, {}
     if status == 400:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 # Create, change and delete only the events the host owns on their calendars;
 # unlike the full `calendar` scope it cannot read or change others' events.
+# It also covers events.list, events.watch and channels.stop on calendars the
+# host owns: calendar sync (calendar_sync/) needs no further scope, and calendars
+# merely shared with the host stay on free/busy.
 EVENTS_OWNED = "https://www.googleapis.com/auth/calendar.events.owned"
 # Read only when the host is busy (no titles, no attendees) to offer free slots.
 FREEBUSY = "https://www.googleapis.com/auth/calendar.freebusy"
@@ -18,7 +21,7 @@ REQUIRED_SCOPES: tuple[str, ...] = (EVENTS_OWNED, FREEBUSY, CALENDARLIST_READONL
 REQUESTED_SCOPES: tuple[str, ...] = (OPENID, USERINFO_EMAIL, *REQUIRED_SCOPES)
 
 SCOPE_PURPOSES: dict[str, str] = {
-    EVENTS_OWNED: "create the events your leads book",
+    EVENTS_OWNED: "create the events your leads book and follow changes on your own calendars",
     FREEBUSY: "see when you are busy, so leads only see free slots",
     CALENDARLIST_READONLY: "let you choose which calendar receives bookings",
 }

@@ -36,6 +36,7 @@ class CalendarResources:
     events: Any
     calendar_list: Any
     freebusy: Any
+    channels: Any
 
 
 def calendar_resources(api_endpoint: str, timeout: float) -> CalendarResources:
@@ -60,6 +61,7 @@ def calendar_resources(api_endpoint: str, timeout: float) -> CalendarResources:
             events=service.events(),
             calendar_list=service.calendarList(),
             freebusy=service.freebusy(),
+            channels=service.channels(),
         )
         cache[(api_endpoint, timeout)] = resources
     return resources

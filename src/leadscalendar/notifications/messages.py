@@ -54,6 +54,8 @@ class MailTemplate(enum.StrEnum):
     HOST_BOOKING_CHANGED = "host_booking_changed"
     HOST_REMINDER = "host_reminder"
     HOST_DIGEST = "host_digest"
+    # The host moved or deleted a booking's event in Google, or the lead declined it.
+    HOST_CALENDAR_CHANGE = "host_calendar_change"
     # Account mails (sign-up, reset, e-mail change).
     ACCOUNT_VERIFY = "account_verify"
     ACCOUNT_EXISTS = "account_exists"

@@ -8,7 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from leadscalendar.bookings.answers import AnswersIn
 from leadscalendar.bookings.booking_types import BookingTypeIn
+from leadscalendar.bookings.lead_source import LeadSource
 from leadscalendar.bookings.schemas import BookingOut, Guest, LeadDetails
 from leadscalendar.inputs import BoundedDatetime
 
@@ -64,12 +66,24 @@ class BookingTypeList(BaseModel):
     data: list[BookingTypeOut]
 
 
+class AnswerOut(BaseModel):
+    """One intake answer, with its question as the lead was asked it."""
+
+    question_id: str
+    label: str
+    type: str
+    # Text, a choice or a phone number in E.164 (str), the choices (list), a tick (bool).
+    value: str | list[str] | bool
+
+
 class HostBookingOut(BookingOut):
     """A booking as its host sees it: the lead's view plus the host-only fields."""
 
     booking_type_id: str
     notes: str
     guests: list[Guest]
+    answers: list[AnswerOut] = Field(default_factory=list)
+    source: LeadSource = Field(default_factory=LeadSource)
     created_at: datetime
 
 
@@ -87,6 +101,8 @@ class HostHoldRequest(BaseModel):
     booking_type_id: uuid.UUID
     start: BoundedDatetime
     lead: LeadDetails
+    answers: AnswersIn = Field(default_factory=dict)
+    source: LeadSource | None = None
 
 
 class HostRescheduleRequest(BaseModel):

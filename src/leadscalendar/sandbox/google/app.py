@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadscalendar.sandbox.google import batch, calendar, control, control_api, oauth, userinfo
+from leadscalendar.sandbox.google import (
+    batch,
+    calendar,
+    control,
+    control_api,
+    control_host,
+    control_sync,
+    oauth,
+    userinfo,
+    watch,
+)
 from leadscalendar.sandbox.google.config import SandboxConfig
 from leadscalendar.sandbox.google.state import SandboxState
 
@@ -24,7 +34,10 @@ def create_sandbox_app(config: SandboxConfig) -> FastAPI:
     app.include_router(oauth.router)
     app.include_router(userinfo.router)
     app.include_router(calendar.router)
+    app.include_router(watch.router)
     app.include_router(batch.router)
     app.include_router(control.router)
     app.include_router(control_api.router)
+    app.include_router(control_sync.router)
+    app.include_router(control_host.router)
     return app

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from leadscalendar.sandbox.google import events
+from leadscalendar.sandbox.google import events, listing, recurrence
 from leadscalendar.sandbox.google.errors import ApiError, api_error, bad_request, required
 from leadscalendar.sandbox.google.pipeline import CallContext, Result, run_call
 from leadscalendar.sandbox.google.store import CalendarRecord
@@ -85,7 +85,7 @@ async def events_list(request: Request, calendar_id: str) -> Response:
             key: request.query_params.getlist(key)
             for key in ("privateExtendedProperty", "sharedExtendedProperty")
         }
-        return events.list_events(
+        return listing.list_events(
             ctx.state.calendars, ctx.account, calendar_id, _params(request), multi
         )
 
@@ -177,7 +177,7 @@ def _busy(
     record: CalendarRecord, time_min: datetime, time_max: datetime
 ) -> list[tuple[datetime, datetime]]:
     spans = list(record.busy)
-    for event in record.events.values():
+    for event in recurrence.presented(record, True, time_max):
         if event.get("status") == "cancelled" or event.get("transparency") == "transparent":
             continue
         spans.append(event_window(event, record.time_zone))

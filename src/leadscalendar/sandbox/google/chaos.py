@@ -23,6 +23,8 @@ API_METHODS = (
     "calendarList.list",
     "calendarList.get",
     "calendars.get",
+    "events.watch",
+    "channels.stop",
 )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 import secrets
 import string
@@ -23,16 +22,13 @@ from leadscalendar.sandbox.google.store import (
     new_event_id,
 )
 from leadscalendar.sandbox.google.timeutil import (
-    TimeFormatError,
     format_in_zone,
     format_utc,
-    has_offset,
     now,
     parse_datetime,
 )
 from leadscalendar.sandbox.google.validation import (
     check_schema,
-    event_window,
     validate_event,
 )
 
@@ -146,7 +142,9 @@ def insert(
     calendar_id: str,
     params: Mapping[str, str],
     body: Any,
+    action: str | None = None,
 ) -> dict[str, Any]:
+    """``action`` names the call in the sandbox's notes (e.g. ``host.insert``)."""
     calendar = store.writable(account, calendar_id)
     send = _send_updates(params)
     version = _conference_version(params)
@@ -178,7 +176,8 @@ def insert(
         stored["id"] = event_id
         _finish(stored, calendar, account)
         calendar.events[event_id] = stored
-        _note(calendar, event_id, "insert", send)
+        calendar.touch(event_id)
+        _note(calendar, event_id, action or "insert", send)
         return copy.deepcopy(stored)
 
     return store.transact(write)
@@ -215,6 +214,7 @@ def patch(
     event_id: str,
     params: Mapping[str, str],
     body: Any,
+    action: str | None = None,
 ) -> dict[str, Any]:
     calendar = store.writable(account, calendar_id)
     send = _send_updates(params)
@@ -234,7 +234,8 @@ def patch(
             merged["sequence"] = int(merged.get("sequence", 0)) + 1
         _finish(merged, calendar, account)
         calendar.events[event_id] = merged
-        _note(calendar, event_id, "patch", send)
+        calendar.touch(event_id)
+        _note(calendar, event_id, action or "patch", send)
         return copy.deepcopy(merged)
 
     return store.transact(write)
@@ -246,6 +247,7 @@ def delete(
     calendar_id: str,
     event_id: str,
     params: Mapping[str, str],
+    action: str | None = None,
 ) -> None:
     calendar = store.writable(account, calendar_id)
     send = _send_updates(params)
@@ -257,118 +259,7 @@ def delete(
         current["status"] = "cancelled"
         current["etag"] = calendar.next_etag()
         current["updated"] = format_utc(now(), millis=True)
-        _note(calendar, event_id, "delete", send)
+        calendar.touch(event_id)
+        _note(calendar, event_id, action or "delete", send)
 
     store.transact(write)
-
-
-def _page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
-
-
-def _offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        kind, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind == "o" and value.isdigit():
-            return int(value)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise bad_request("Invalid page token value.", location="pageToken")
-
-
-def _bound(params: Mapping[str, str], name: str) -> Any:
-    value = params.get(name)
-    if value is None:
-        return None
-    if not has_offset(value):
-        raise bad_request("Bad Request", location=name)
-    try:
-        return parse_datetime(value)
-    except TimeFormatError:
-        raise bad_request("Bad Request", location=name) from None
-
-
-def _properties_match(event: dict[str, Any], kind: str, filters: list[str]) -> bool:
-    values = (event.get("extendedProperties") or {}).get(kind) or {}
-    for condition in filters:
-        key, _, value = condition.partition("=")
-        if values.get(key) != value:
-            return False
-    return True
-
-
-def list_events(
-    store: CalendarStore,
-    account: str,
-    calendar_id: str,
-    params: Mapping[str, str],
-    multi: Mapping[str, list[str]],
-) -> dict[str, Any]:
-    calendar = store.resolve(account, calendar_id)
-    time_min, time_max = _bound(params, "timeMin"), _bound(params, "timeMax")
-    if time_min is not None and time_max is not None and time_max <= time_min:
-        raise api_error(
-            400,
-            "timeRangeEmpty",
-            "The specified time range is empty.",
-            domain="calendar",
-            location="timeMax",
-        )
-    if params.get("orderBy") == "startTime" and params.get("singleEvents") != "true":
-        raise bad_request("The requested ordering is not available for the particular query.")
-    if params.get("syncToken"):
-        raise api_error(
-            410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required."
-        )
-    try:
-        size = min(int(params.get("maxResults", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE)
-    except ValueError:
-        raise bad_request("Invalid value for: maxResults", location="maxResults") from None
-    if size < 1:
-        raise bad_request("Invalid value for: maxResults", location="maxResults")
-    show_deleted = params.get("showDeleted") == "true"
-    query = (params.get("q") or "").lower()
-    offset = _offset(params.get("pageToken"))
-
-    def read() -> list[dict[str, Any]]:
-        chosen = []
-        for event in calendar.events.values():
-            if event.get("status") == "cancelled" and not show_deleted:
-                continue
-            start, end = event_window(event, calendar.time_zone)
-            if time_min is not None and end <= time_min:
-                continue
-            if time_max is not None and start >= time_max:
-                continue
-            if not _properties_match(event, "private", multi.get("privateExtendedProperty", [])):
-                continue
-            if not _properties_match(event, "shared", multi.get("sharedExtendedProperty", [])):
-                continue
-            text = " ".join(str(event.get(k, "")) for k in ("summary", "description", "location"))
-            if query and query not in text.lower():
-                continue
-            chosen.append((start, event["id"], copy.deepcopy(event)))
-        order_by_updated = params.get("orderBy") == "updated"
-        chosen.sort(
-            key=lambda item: (item[2]["updated"], item[1]) if order_by_updated else item[:2]
-        )
-        return [item[2] for item in chosen]
-
-    matching = store.transact(read)
-    page = matching[offset : offset + size]
-    body: dict[str, Any] = {
-        "kind": "calendar#events",
-        "etag": f'"p{len(matching)}{offset}"',
-        "summary": calendar.summary,
-        "description": "",
-        "updated": max((e["updated"] for e in matching), default=format_utc(now(), millis=True)),
-        "timeZone": calendar.time_zone,
-        "accessRole": calendar.access_role,
-        "defaultReminders": calendar.list_entry()["defaultReminders"],
-    }
-    if offset + size < len(matching):
-        body["nextPageToken"] = _page_token(offset + size)
-    body["items"] = page
-    return body

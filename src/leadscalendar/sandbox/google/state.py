@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from leadscalendar.sandbox.google.channels import ChannelRegistry
 from leadscalendar.sandbox.google.chaos import Chaos
 from leadscalendar.sandbox.google.config import SandboxConfig
+from leadscalendar.sandbox.google.push import PushDelivery
 from leadscalendar.sandbox.google.quota import QuotaLimiter
 from leadscalendar.sandbox.google.stats import Stats
 from leadscalendar.sandbox.google.store import CalendarStore
@@ -26,16 +28,22 @@ class SandboxState:
     chaos: Chaos
     quotas: QuotaLimiter
     stats: Stats
+    channels: ChannelRegistry
 
     @classmethod
     def create(cls, config: SandboxConfig) -> SandboxState:
+        delivery = PushDelivery()
+        channels = ChannelRegistry(delivery)
+        delivery.bind(channels.is_live)
         return cls(
             config=config,
             grants=GrantStore(),
-            calendars=CalendarStore(config.account_email),
+            # Every change to a calendar is announced to the channels watching it.
+            calendars=CalendarStore(config.account_email, announce=channels.announce),
             chaos=Chaos(),
             quotas=QuotaLimiter(),
             stats=Stats(),
+            channels=channels,
         )
 
     def reset(self) -> None:
@@ -44,6 +52,7 @@ class SandboxState:
         self.chaos.reset()
         self.quotas.reset()
         self.stats.reset()
+        self.channels.reset()
 
 
 def get_state(request: Request) -> SandboxState:

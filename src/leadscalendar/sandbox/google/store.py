@@ -37,10 +37,23 @@ class CalendarRecord:
     notes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     busy: list[tuple[datetime, datetime]] = field(default_factory=list)
     etag_counter: int = 0
+    # Incremental sync: every change stamps the event with the next number; a sync
+    # token is "everything after number N in epoch E", and expiring tokens bumps E.
+    change_counter: int = 0
+    changed_at: dict[str, int] = field(default_factory=dict)
+    sync_epoch: int = 0
+    # Called (under the store's lock) after each change: push channels hang here.
+    announce: Callable[[str], None] = field(default=lambda _calendar_id: None, repr=False)
 
     def next_etag(self) -> str:
         self.etag_counter += 1
         return f'"{3_400_000_000_000_000 + self.etag_counter}"'
+
+    def touch(self, event_id: str) -> None:
+        """Record that an event changed: incremental syncs return it, channels hear of it."""
+        self.change_counter += 1
+        self.changed_at[event_id] = self.change_counter
+        self.announce(self.id)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -113,13 +126,18 @@ def new_event_id() -> str:
 class CalendarStore:
     """Every account's calendars. One lock: operations are short and in memory."""
 
-    def __init__(self, default_account: str) -> None:
+    def __init__(
+        self, default_account: str, announce: Callable[[str], None] = lambda _calendar_id: None
+    ) -> None:
         self._default_account = default_account
+        self._announce = announce
         self._lock = threading.RLock()
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
+            # Part of every sync token, so tokens from before a reset get 410.
+            self.nonce = secrets.token_hex(4)
             self._calendars: dict[str, CalendarRecord] = {}
             self._accounts: set[str] = set()
             self.ensure_account(self._default_account)
@@ -145,6 +163,7 @@ class CalendarStore:
                     f"holidays.{slug}@group.v.calendar.google.com", "Holidays", email, "reader"
                 ),
             ):
+                record.announce = self._announce
                 self._calendars[record.id] = record
 
     # -- access -----------------------------------------------------------------
@@ -210,6 +229,14 @@ class CalendarStore:
                 return False
             record.busy.extend(blocks)
             return True
+
+    def expire_sync_tokens(self, calendar_id: str) -> CalendarRecord | None:
+        """Every sync token issued for this calendar now gets 410 ``fullSyncRequired``."""
+        with self._lock:
+            record = self._calendars.get(calendar_id)
+            if record is not None:
+                record.sync_epoch += 1
+            return record
 
     def snapshot_events(self, calendar_id: str) -> list[dict[str, Any]] | None:
         """Deep copies, cancelled ones included, with the sandbox's notes attached."""

@@ -7,17 +7,21 @@ from fastapi import APIRouter
 from leadscalendar.web.routes import (
     dashboard_account,
     dashboard_bookings,
+    dashboard_calendar_follow,
     dashboard_hours,
     dashboard_operations,
+    dashboard_questions,
     dashboard_setup,
     dashboard_types,
 )
 
 DASHBOARD_ROUTERS: tuple[APIRouter, ...] = (
     dashboard_types.router,
+    dashboard_questions.router,
     dashboard_hours.router,
     dashboard_bookings.router,
     dashboard_operations.router,
     dashboard_account.router,
     dashboard_setup.router,
+    dashboard_calendar_follow.router,
 )

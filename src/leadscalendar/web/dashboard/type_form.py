@@ -32,7 +32,7 @@ INT_FIELDS = (
     "refund_cutoff_hours",
 )
 TEXT_FIELDS = ("title", "slug", "description", "currency", "location", "calendar_id")
-CHECKBOXES = ("requires_approval", "active", "remind_host")
+CHECKBOXES = ("requires_approval", "active", "remind_host", "answers_in_event")
 LOCATION_KINDS = ("none", "place", "meet")
 
 # Where a model field's error is shown on the form.

@@ -13,8 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
-from leadscalendar.bookings import changes, host_views
+from leadscalendar.bookings import calendar_decisions, changes, host_views
+from leadscalendar.bookings.answers import format_answers
 from leadscalendar.bookings.errors import BookingNotFoundError
+from leadscalendar.bookings.lead_source import format_source
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.db.base import utcnow
@@ -52,7 +54,9 @@ def _own_booking(session: Session, host: Host, booking_id: uuid.UUID) -> Booking
     return booking
 
 
-def _filter(status: str, when: str, booking_type: str, q: str) -> host_views.BookingFilter:
+def _filter(
+    status: str, when: str, booking_type: str, q: str, source: str = ""
+) -> host_views.BookingFilter:
     # Lenient on purpose: a stale bookmark with an unknown value shows everything
     # for that filter instead of an error page.
     return host_views.BookingFilter(
@@ -60,6 +64,7 @@ def _filter(status: str, when: str, booking_type: str, q: str) -> host_views.Boo
         when=host_views.When(when) if when in set(host_views.When) else host_views.When.UPCOMING,
         booking_type_id=parse_uuid(booking_type),
         email=q.strip()[:320],
+        source=source.strip()[:200],
     )
 
 
@@ -72,9 +77,10 @@ def list_bookings(
     when: str = "upcoming",
     type: str = "",
     q: str = "",
+    source: str = "",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
 ) -> Response:
-    wanted = _filter(status, when, type, q)
+    wanted = _filter(status, when, type, q, source)
     result = host_views.list_bookings(
         session, host.id, wanted, now=utcnow(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -84,6 +90,7 @@ def list_bookings(
         "when": wanted.when.value,
         "type": str(wanted.booking_type_id or ""),
         "q": wanted.email,
+        "source": wanted.source,
     }
     return render(
         request,
@@ -120,6 +127,8 @@ def booking_detail(
             "section": "bookings",
             "booking": booking,
             "booking_type": types.get(booking.booking_type_id),
+            "answers": format_answers(booking.answers),
+            "source": format_source(booking.source),
             "timeline": host_views.timeline(session, booking),
             "money": format_money,
             "can_decide": booking.status is BookingStatus.AWAITING_APPROVAL,
@@ -127,6 +136,7 @@ def booking_detail(
             "can_reschedule": booking.status in RESCHEDULABLE,
             "started": changes.has_started(booking, utcnow()),
             "start_value": datetime_local_value(booking.start_at, host.timezone),
+            "calendar_change": calendar_decisions.pending_change(booking),
         },
     )
 
@@ -265,3 +275,25 @@ def reschedule(
         return "Booking moved to the new time."
 
     return _act(request, session, booking_id, run)
+
+
+@router.post("/{booking_id}/calendar-change", dependencies=[Depends(require_csrf)])
+def decide_calendar_change(
+    request: Request,
+    session: DbSession,
+    host: CurrentHost,
+    booking_id: uuid.UUID,
+    form: Form,
+) -> Response:
+    """The host's answer to a change they made in Google: accept, put back or restore.
+
+    Cancelling after a deletion is the ordinary cancellation (its own page).
+    """
+    try:
+        decision = calendar_decisions.Decision(form.get("decision", ""))
+    except ValueError:
+        raise LeadsCalendarError("Choose what happens to the booking.", 400) from None
+    booking = _own_booking(session, host, booking_id)
+    return _act(
+        request, session, booking_id, lambda: calendar_decisions.decide(session, booking, decision)
+    )

@@ -15,6 +15,7 @@ from leadscalendar.bookings.booking_types import MAX_REMINDERS, BookingTypeIn
 from leadscalendar.bookings.errors import BookingTypeNotFoundError
 from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR
 from leadscalendar.bookings.models import BookingType
+from leadscalendar.bookings.questions import MAX_QUESTIONS, TYPE_LABELS, stored_questions
 from leadscalendar.errors import ConflictError
 from leadscalendar.jobs import resume_parked
 from leadscalendar.payments.money import format_money
@@ -39,7 +40,7 @@ router = APIRouter(prefix="/dashboard/types", tags=["dashboard"])
 Form = Annotated[FormValues, Depends(form_values)]
 
 
-def _own_type(session: Session, host: Host, type_id: uuid.UUID) -> BookingType:
+def own_type(session: Session, host: Host, type_id: uuid.UUID) -> BookingType:
     """The host's booking type; another host's is as absent as a missing one (404)."""
     booking_type = repository.get_booking_type_by_id(session, type_id)
     if booking_type is None or booking_type.host_id != host.id:
@@ -69,6 +70,9 @@ def _form_page(
             "choices": choices,
             "send_updates": type_form.SEND_UPDATES_LABELS,
             "max_reminders": MAX_REMINDERS,
+            "questions": stored_questions(booking_type.questions) if booking_type else [],
+            "question_types": TYPE_LABELS,
+            "max_questions": MAX_QUESTIONS,
             "action": f"/dashboard/types/{booking_type.id}" if booking_type else "/dashboard/types",
             "next_url": next_url,
         },
@@ -163,7 +167,7 @@ def edit_type(
     host: CurrentHost,
     type_id: uuid.UUID,
 ) -> Response:
-    booking_type = _own_type(session, host, type_id)
+    booking_type = own_type(session, host, type_id)
     values = type_form.initial_values(booking_type)
     choices = writable_calendars(services, session, host.id)
     return _form_page(request, host, values=values, choices=choices, booking_type=booking_type)
@@ -178,9 +182,9 @@ def update_type(
     type_id: uuid.UUID,
     form: Form,
 ) -> Response:
-    _own_type(session, host, type_id)
+    own_type(session, host, type_id)
     choices = writable_calendars(services, session, host.id)
-    booking_type = _own_type(session, host, type_id)
+    booking_type = own_type(session, host, type_id)
     previous_calendar = booking_type.calendar_id
     try:
         data = _validated(form, choices)

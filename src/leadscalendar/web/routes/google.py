@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import account_moves, host_views
 from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR, RESUMED_ON_CONNECT
+from leadscalendar.calendar_sync import service as calendar_sync
+from leadscalendar.calendar_sync.channels import stop_host_channels
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google import service as google
@@ -99,6 +101,7 @@ def callback(
     if switched and before is not None:
         _move_to_new_account(request, session, before, connection)
     resumed = resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CONNECT)
+    calendar_sync.plan_host(session, host.id)
     if resumed:
         logger.info("google.connect resumed %d parked jobs", resumed)
     if switched:
@@ -115,6 +118,7 @@ def _move_to_new_account(
 ) -> None:
     """Another account was chosen: queue its upcoming events' moves and say so."""
     retired = google.retire_grant(session, connection=connection, before=before)
+    calendar_sync.forget_host(session, connection.host_id)
     moving = account_moves.enqueue_moves(session, retired, utcnow())
     # Nothing to move: the old account's tokens are not needed at all.
     account_moves.forget_grant_when_done(session, retired.id)
@@ -173,6 +177,10 @@ def confirm_disconnect(request: Request, session: DbSession, host: CurrentHost) 
 def disconnect(
     request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
 ) -> Response:
+    # Stop the push channels while the grant still works (Google calls, so with no
+    # transaction open); the connection's deletion then cascades to the sync rows.
+    session.commit()
+    stop_host_channels(services.session_factory, services.calendars, host.id)
     result = google.disconnect(session, services.settings, services.cipher, host_id=host.id)
     if result.revoked_at_google:
         flash(request, "Google Calendar disconnected and LeadsCalendar's access revoked.")
@@ -261,5 +269,7 @@ def choose_calendar(
         busy_calendar_ids=[calendar_id for calendar_id in busy or [] if calendar_id in known],
     )
     resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CALENDAR)
+    # Watch the calendars now chosen, stop watching the ones dropped.
+    calendar_sync.plan_host(session, host.id)
     flash(request, f"New bookings go to the calendar {chosen.summary}.")
     return RedirectResponse(onboarding.return_to(next, "/dashboard"), status_code=303)

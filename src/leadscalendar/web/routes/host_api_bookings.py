@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import changes, service
 from leadscalendar.bookings.errors import BookingNotFoundError
+from leadscalendar.bookings.lead_source import LeadSource
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import Guest, HoldRequest
 from leadscalendar.bookings.search import BookingFilter, Position, find_bookings
@@ -27,6 +28,7 @@ from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
 from leadscalendar.web.api_auth import ApiHost
 from leadscalendar.web.api_schemas import (
+    AnswerOut,
     BookingPage,
     HostBookingOut,
     HostHoldRequest,
@@ -69,6 +71,8 @@ def host_booking_out(services: Services, session: Session, booking: Booking) -> 
         booking_type_id=str(booking.booking_type_id),
         notes=booking.notes,
         guests=[Guest.model_validate(guest) for guest in booking.guests],
+        answers=[AnswerOut.model_validate(answer) for answer in booking.answers or ()],
+        source=LeadSource.model_validate(booking.source or {}),
         created_at=booking.created_at,
     )
 
@@ -83,6 +87,13 @@ def list_bookings(
     start_from: Annotated[BoundedDatetime | None, Query(description="Starts at or after.")] = None,
     start_before: Annotated[BoundedDatetime | None, Query(description="Starts before.")] = None,
     lead_email: Annotated[SingleLineText | None, Query(max_length=320)] = None,
+    source: Annotated[
+        SingleLineText | None,
+        Query(
+            max_length=200,
+            description="Part of the lead source: utm_source, utm_medium, utm_campaign or ref.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[
         SingleLineText | None,
@@ -96,6 +107,7 @@ def list_bookings(
         start_from=start_from,
         start_before=start_before,
         lead_email=lead_email,
+        source=source,
     )
     after = Position.decode(cursor) if cursor else None
     page, next_position = find_bookings(session, host.id, where, limit=limit, after=after)
@@ -128,7 +140,9 @@ def create_hold(
             session,
             host_slug=host.slug,
             type_slug=booking_type.slug,
-            request=HoldRequest(start=body.start, lead=body.lead),
+            request=HoldRequest(
+                start=body.start, lead=body.lead, answers=body.answers, source=body.source
+            ),
         )
         return host_booking_out(services, session, booking).model_copy(update={"token": None})
 

@@ -12,6 +12,7 @@ embedding page how tall the content is.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -20,6 +21,7 @@ from leadscalendar import i18n
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import repository as bookings_repository
+from leadscalendar.bookings.lead_source import carried
 from leadscalendar.errors import NotFoundError
 from leadscalendar.inputs import BookableDate
 from leadscalendar.web import (
@@ -28,6 +30,7 @@ from leadscalendar.web import (
 )
 from leadscalendar.web.deps import DbSession, ServicesDep
 from leadscalendar.web.lead_context import TzParam
+from leadscalendar.web.lead_form import link_source
 from leadscalendar.web.routes import public_pages
 from leadscalendar.web.templating import templates
 
@@ -42,7 +45,7 @@ class HostPageNotFoundError(NotFoundError):
         super().__init__("There is no booking page at this address. Please check the link.")
 
 
-def _host_context(session: DbSession, host_slug: str) -> dict[str, Any]:
+def _host_context(session: DbSession, host_slug: str, source: str = "") -> dict[str, Any]:
     host: Host | None = accounts_repository.get_host_by_slug(session, host_slug)
     # An unconfirmed sign-up publishes nothing yet (its booking pages 404 as well).
     if host is None or not host.is_verified:
@@ -55,7 +58,8 @@ def _host_context(session: DbSession, host_slug: str) -> dict[str, Any]:
             {
                 "title": booking_type.title,
                 "description": booking_type.description,
-                "url": f"/{host.slug}/{booking_type.slug}",
+                # The link's utm_*, ref and referring site go on to the booking page.
+                "url": f"/{host.slug}/{booking_type.slug}" + (f"?{source}" if source else ""),
                 "duration": lead_views.duration_label(booking_type.duration_minutes),
                 "price": i18n.format_price(booking_type.price_minor, booking_type.currency),
             }
@@ -91,5 +95,5 @@ def embedded_booking_page(
 @router.get("/{host_slug:host_slug}")
 def host_page(request: Request, session: DbSession, host_slug: str) -> Response:
     """The host's booking types, each a link to its booking page."""
-    context = _host_context(session, host_slug)
+    context = _host_context(session, host_slug, urlencode(carried(link_source(request))))
     return templates.TemplateResponse(request, "public/host.html", context)

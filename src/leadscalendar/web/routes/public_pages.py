@@ -8,15 +8,14 @@ lead access to their booking. Every form POST is CSRF-checked.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from leadscalendar import i18n
 from leadscalendar.accounts.models import Host
@@ -24,15 +23,11 @@ from leadscalendar.availability.display import Clock
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository as bookings_repository
 from leadscalendar.bookings import service as booking_service
+from leadscalendar.bookings.answers import format_answers
 from leadscalendar.bookings.errors import NotTakingBookingsError, SlotTakenError
+from leadscalendar.bookings.lead_source import LeadSource, carried
 from leadscalendar.bookings.models import Booking, BookingType
-from leadscalendar.bookings.schemas import (
-    MAX_GUESTS,
-    BookingOut,
-    Guest,
-    HoldRequest,
-    LeadDetails,
-)
+from leadscalendar.bookings.schemas import BookingOut, HoldRequest
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
@@ -42,7 +37,7 @@ from leadscalendar.inputs import BookableDate, bounded_moment
 from leadscalendar.web import (
     booking_flow,
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
-    human_errors,
+    lead_form,
     lead_views,
     month_view,
 )
@@ -66,7 +61,7 @@ from leadscalendar.web.templating import templates
 
 router = APIRouter(tags=["public pages"])
 
-GUEST_SEPARATORS = re.compile(r"[\s,;]+")
+PostedForm = Annotated[dict[str, list[str]], Depends(lead_form.posted_form)]
 FormStr = Annotated[str, Form(max_length=8000)]
 FORM_ALREADY_SENT = (
     "This form was already sent with other details. Please check them and send the form again."
@@ -115,8 +110,16 @@ def booking_page(
     asked = month_view.MonthQuery(
         time_zone, chosen_clock, month_view.parse_month(month), day or start
     )
+    # The link's utm_*, ref and referring site ride along on every link to the form.
+    source = carried(lead_form.link_source(request))
     view = month_view.load(
-        services, session, host_slug=host_slug, booking_type=booking_type, asked=asked, base=base
+        services,
+        session,
+        host_slug=host_slug,
+        booking_type=booking_type,
+        asked=asked,
+        base=base,
+        extra=source,
     )
     status_code = 200
     if isinstance(view, NotTakingBookingsError):
@@ -124,8 +127,9 @@ def booking_page(
         status_code = view.status_code
     else:
         context.update(view=view, unavailable=None)
-        context["clock_urls"] = month_view.clock_urls(base, dict(request.query_params), time_zone)
-    context["book_url"] = f"{base}/book"
+        query = {**dict(request.query_params), **source}
+        context["clock_urls"] = month_view.clock_urls(base, query, time_zone)
+    context.update(book_url=f"{base}/book", source=source, source_query=urlencode(source))
     return templates.TemplateResponse(
         request, "public/booking_type.html", context, status_code=status_code
     )
@@ -146,18 +150,23 @@ def _details_page(
     start: datetime,
     time_zone: str,
     clock: Clock = "24h",
-    values: dict[str, str] | None = None,
+    source: LeadSource | None = None,
+    form: lead_form.PostedForm | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     end = start + timedelta(minutes=booking_type.duration_minutes)
     context = _type_context(host, booking_type, time_zone, clock)
     day = start.astimezone(load_zone(time_zone)).date()
+    errors = errors or {}
     context.update(
         start=start.isoformat(),
         when=lead_views.moment(start, end, time_zone, clock),
-        values=values or {},
-        errors=errors or {},
+        values={name: lead_form.first(form or {}, name) for name in lead_form.DETAIL_FIELDS},
+        questions=lead_form.question_views(booking_type, form, errors),
+        error_labels=lead_form.error_labels(booking_type),
+        source_fields=list(carried(source).items()),
+        errors=errors,
         nonce=secrets.token_urlsafe(16),
         action=f"/{host.slug}/{booking_type.slug}/book",
         back_url=month_view.page_url(
@@ -183,7 +192,7 @@ def details_form(
     tz: TzParam = None,
     clock: ClockParam = None,
 ) -> Response:
-    """The lead's details for the picked slot: name, e-mail, notes, guests."""
+    """The lead's details for the picked slot: name, e-mail, notes, guests, the type's questions."""
     host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
     time_zone = lead_views.resolve_zone(tz, host.timezone)
     return _details_page(
@@ -193,38 +202,8 @@ def details_form(
         start=_parse_start(start),
         time_zone=time_zone,
         clock=lead_clock(request, clock),
+        source=lead_form.link_source(request),
     )
-
-
-def _field_errors(error: ValidationError) -> dict[str, str]:
-    return human_errors.field_sentences(error.errors())
-
-
-def _lead_details(
-    name: str, email: str, notes: str, guests: str, time_zone: str
-) -> LeadDetails | dict[str, str]:
-    addresses = [part for part in GUEST_SEPARATORS.split(guests) if part]
-    if len(addresses) > MAX_GUESTS:
-        return {"guests": f"At most {MAX_GUESTS} guests, please."}
-    try:
-        guest_list = tuple(Guest(email=address) for address in addresses)
-    except ValidationError:
-        bad = next(a for a in addresses if not _valid_guest(a))
-        return {"guests": f"{bad} is not a valid e-mail address."}
-    try:
-        return LeadDetails(
-            name=name, email=email, notes=notes, guests=guest_list, time_zone=time_zone
-        )
-    except ValidationError as exc:
-        return _field_errors(exc)
-
-
-def _valid_guest(address: str) -> bool:
-    try:
-        Guest(email=address)
-    except ValidationError:
-        return False
-    return True
 
 
 def idempotency_key(request: Request, nonce: str) -> str | None:
@@ -270,7 +249,7 @@ def _slot_taken_page(
     host: Host,
     booking_type: BookingType,
     time_zone: str,
-    values: dict[str, str],
+    form: lead_form.PostedForm,
     exc: SlotTakenError,
 ) -> Response:
     context = _type_context(host, booking_type, time_zone)
@@ -280,7 +259,7 @@ def _slot_taken_page(
             {"start": alt.isoformat(), "label": lead_views.slot_label(alt, time_zone)}
             for alt in exc.alternatives
         ],
-        values=values,
+        hidden_fields=lead_form.hidden_fields(form),
         action=f"/{host.slug}/{booking_type.slug}/book",
         back_url=f"/{host.slug}/{booking_type.slug}?tz={time_zone}",
         nonce=secrets.token_urlsafe(16),
@@ -299,6 +278,7 @@ def hold_slot(
     services: ServicesDep,
     host_slug: str,
     type_slug: str,
+    form: PostedForm,
     start: FormStr = "",
     tz: FormStr = "",
     name: FormStr = "",
@@ -308,12 +288,16 @@ def hold_slot(
     nonce: FormStr = "",
     clock: FormStr = "",
 ) -> Response:
-    """Hold the slot, then show the review page; a taken slot shows the next free ones."""
+    """Hold the slot, then show the review page; a taken slot shows the next free ones.
+
+    ``name`` to ``guests`` are declared for their length limit; the form reads
+    them with the intake answers and the carried lead source (``lead_form``).
+    """
     host, booking_type = booking_flow.find_booking_type(session, host_slug, type_slug)
     time_zone = lead_views.resolve_zone(tz, host.timezone)
     chosen_clock = lead_clock(request, clock)
     moment = _parse_start(start)
-    values = {"name": name, "email": email, "notes": notes, "guests": guests}
+    parsed = lead_form.parse(booking_type, form, time_zone)
 
     def redisplay(errors: dict[str, str], status_code: int) -> Response:
         return _details_page(
@@ -323,27 +307,29 @@ def hold_slot(
             start=moment,
             time_zone=time_zone,
             clock=chosen_clock,
-            values=values,
+            source=parsed.source,
+            form=form,
             errors=errors,
             status_code=status_code,
         )
 
-    lead = _lead_details(name, email, notes, guests, time_zone)
-    if isinstance(lead, dict):
-        return redisplay(lead, 400)
+    if parsed.lead is None or parsed.errors:
+        return redisplay(parsed.errors, 400)
     # Valid details: only now does the attempt count against the address's limit. The
     # count is written in a transaction of its own (it must outlive this request's), so
     # this one's read ends first: on SQLite, the one writer would otherwise wait for us.
     session.commit()
     count_hold_attempt(request)
-    hold_request = HoldRequest(start=moment, lead=lead)
+    hold_request = HoldRequest(
+        start=moment, lead=parsed.lead, answers=parsed.answers, source=parsed.source
+    )
     try:
         booking_id = _hold_once(request, session, services, host, booking_type, hold_request, nonce)
     except IdempotencyKeyReusedError:
         # The same form sent again (e.g. after going back) with other details.
         return redisplay({"form": FORM_ALREADY_SENT}, 422)
     except SlotTakenError as exc:
-        return _slot_taken_page(request, host, booking_type, time_zone, values, exc)
+        return _slot_taken_page(request, host, booking_type, time_zone, form, exc)
     token = services.links.token_for(booking_id)
     review_url = f"/bookings/{booking_id}/review?token={token}"
     return RedirectResponse(
@@ -369,6 +355,7 @@ def _review_page(
         when=lead_views.moment(booking.start_at, booking.end_at, time_zone, clock),
         requires_approval=bool(booking_type and booking_type.requires_approval),
         clock_param=lead_views.clock_param(clock),
+        answers=format_answers(booking.answers),
     )
     if booking.hold_expires_at is not None:
         context["hold_until"] = lead_views.hold_until_label(

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
+from leadscalendar.calendar_sync import service as calendar_sync
+from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.payments import service as payments
 from leadscalendar.payments.errors import WebhookVerificationError
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent, verify_stripe_webhook
 from leadscalendar.services import Services
 from leadscalendar.web.deps import ServicesDep
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter()
 
@@ -57,3 +62,25 @@ async def stripe_webhook(
 def _record(services: Services, event: VerifiedPaymentEvent) -> payments.RecordOutcome:
     with unit_of_work(services.session_factory) as session:
         return payments.record_webhook_event(session, event, services.payment_event_handler)
+
+
+@router.post("/webhooks/google/calendar", include_in_schema=False)
+async def google_calendar_webhook(request: Request, services: ServicesDep) -> Response:
+    """Google's "something changed" on a watched calendar: queue one sync, answer at once.
+
+    The notification carries no event data and no signature: the channel id
+    and the secret token we gave Google at ``events.watch`` are its proof,
+    checked in constant time. Whatever the verdict the answer is an empty
+    200, so Google stops retrying and a forger learns nothing; only a
+    verified, new ``exists`` message changes anything (one deduplicated job).
+    """
+    notification = calendar_sync.Notification.from_headers(request.headers)
+    limiter: anyio.CapacityLimiter = request.app.state.webhook_limiter
+    verdict = await anyio.to_thread.run_sync(_notify, services, notification, limiter=limiter)
+    logger.info("google calendar notification: %s", verdict)
+    return Response(status_code=200)
+
+
+def _notify(services: Services, notification: calendar_sync.Notification) -> str:
+    with unit_of_work(services.session_factory) as session:
+        return calendar_sync.receive_notification(session, notification, utcnow())
