@@ -147,10 +147,14 @@ class Settings(BaseSettings):
     jobs_lease_seconds: float = Field(default=120.0, gt=0)
     jobs_poll_interval_seconds: float = Field(default=1.0, gt=0)
     jobs_worker_concurrency: int = Field(default=4, ge=1)
-    # Google Calendar's default quotas; each worker process gets 1/jobs_process_count.
+    # Google Calendar's default quotas, paced for all worker processes together through
+    # Redis (redis_url); without Redis, or while it is away, each worker process paces
+    # alone with 1/jobs_process_count of them (the number of worker processes you run).
     google_rate_per_user_per_minute: float = Field(default=600.0, gt=0)
     google_rate_per_project_per_minute: float = Field(default=10_000.0, gt=0)
     jobs_process_count: int = Field(default=1, ge=1)
+    # While Redis is unreachable, a worker tries it again this often.
+    jobs_pacing_redis_retry_seconds: float = Field(default=30.0, gt=0)
 
     # E-mail (leadscalendar.notifications): smtp[s]://user:pass@host:port[?starttls=1].
     # Unset: mails are recorded in the log, not sent; the dashboard banner stays primary.
@@ -164,8 +168,9 @@ class Settings(BaseSettings):
     # Comma-separated proxy addresses or networks whose X-Forwarded-For/-Proto are believed;
     # empty: none, every client is the address that connected (``leadscalendar serve``).
     forwarded_allow_ips: str = ""
-    # redis://host:port/db: login and hold limits shared by every web process through Redis;
-    # unset, they are shared through the database.
+    # redis://host:port/db: login and hold limits shared by every web process through Redis,
+    # and Google quota pacing shared by every worker process; unset, the limits are shared
+    # through the database and each worker paces alone.
     redis_url: SecretStr = SecretStr("")
     # Failed logins per client address per window, whatever e-mails it tries.
     login_failures_per_address_per_window: int = Field(default=50, ge=0)

@@ -30,7 +30,14 @@ from leadscalendar.google.clients import CalendarClients, GoogleCalendarClients
 from leadscalendar.google.credentials import CredentialProvider
 from leadscalendar.google.tasks import REVOKE_GRANT, revoke_grant
 from leadscalendar.google.tokens import TokenCipher, load_token_keys
-from leadscalendar.jobs import JobContext, JobRegistry, Outcome
+from leadscalendar.jobs import (
+    FallbackPacer,
+    JobContext,
+    JobRegistry,
+    Outcome,
+    QuotaPacer,
+    Quotas,
+)
 from leadscalendar.notifications import (
     Mailer,
     build_mailer,
@@ -156,3 +163,23 @@ def build_window_store(settings: Settings, session_factory: sessionmaker[Session
     if redis_url:
         return FallbackWindowStore(RedisWindowStore.from_url(redis_url), database)
     return database
+
+
+def build_pacer(settings: Settings) -> QuotaPacer | FallbackPacer:
+    """How a worker paces its Google calls: through Redis when configured, else alone.
+
+    With Redis, every worker process on every machine counts in the same
+    windows; while Redis cannot be reached, each process paces alone with its
+    static share (``jobs_process_count``), so a Redis restart never stops a job.
+    Without Redis, each process takes that share for good.
+    """
+    quotas = Quotas.from_settings(settings)
+    local = QuotaPacer.in_memory(quotas.share(settings.jobs_process_count))
+    redis_url = settings.redis_url.get_secret_value()
+    if not redis_url:
+        return local
+    return FallbackPacer(
+        QuotaPacer.on_redis(redis_url, quotas),
+        local,
+        retry_seconds=settings.jobs_pacing_redis_retry_seconds,
+    )
