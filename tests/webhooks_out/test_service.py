@@ -38,12 +38,14 @@ def _plan(
     return _Plan(
         delivery_id=uuid.uuid4(),
         endpoint_id=uuid.uuid4(),
+        booking_id=uuid.uuid4(),
         url="https://crm.example/hook",
         secrets=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
         header_id="msg_1",
         body="{}",
         first_attempt_at=None if first_attempt_ago is None else now - first_attempt_ago,
         failing_since=None if failing_for is None else now - failing_for,
+        last_success_at=None,
     )
 
 
