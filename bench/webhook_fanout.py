@@ -277,7 +277,10 @@ def run(args: argparse.Namespace, database_url: str, workdir: str) -> dict[str, 
         "duplicates": received["duplicates"],
         "out_of_order": received["out_of_order"],
         "lost": total - received["received"],
-        "load_average_1m": {"before_drain": load_before, "end_of_drain": load_drain},
+        "load_average_1m": {
+            "before_drain": round(load_before, 2),
+            "end_of_drain": round(load_drain, 2),
+        },
         "cores_free": {
             "before_drain": _cores_free(load_before),
             "end_of_drain": _cores_free(load_drain),
