@@ -24,6 +24,11 @@ What it measures, and why this way:
   of httpx POSTs (one client, the same body, no signing, no database). The
   ratios say what the outbox, the signature and the bookkeeping cost per
   delivery on top of the HTTP request itself.
+* Beside it, in the same command (``--intake-rate``, 0 to skip): the
+  payment-webhook intake (``bench/webhooks.py`` on the same database, one
+  server process), its rate and server CPU per webhook.
+* The load average before, at the end of the drain and after, and the cores
+  that leaves free (cpus - load, at least 0): this machine is often shared.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +47,7 @@ from typing import Any
 
 import httpx
 from _harness import (
+    ROOT,
     create_awaiting_bookings,
     free_port,
     machine,
@@ -188,6 +195,33 @@ def _sample_body(services: Any) -> bytes:
         return json.dumps(message.payload, separators=(",", ":")).encode()
 
 
+def _intake(args: argparse.Namespace, workdir: str) -> dict[str, Any] | None:
+    """The payment-webhook intake figure, by ``bench/webhooks.py``, in this same command."""
+    if args.intake_rate <= 0:
+        return None
+    out = Path(workdir) / "intake.json"
+    command = [
+        *(sys.executable, str(ROOT / "bench" / "webhooks.py"), "--db", args.db),
+        *("--rate", str(args.intake_rate), "--duration", str(args.intake_duration)),
+        *("--json", str(out)),
+    ]
+    subprocess.run(command, check=False, cwd=ROOT)
+    if not out.exists():
+        return {"error": "bench/webhooks.py wrote no report"}
+    (result,) = json.loads(out.read_text())["runs"]
+    return {
+        "rate": args.intake_rate,
+        "webhooks_per_second": result["achieved_per_second"],
+        "server_cpu_ms_per_webhook": result["server_cpu_ms_per_webhook"],
+        "p99_ms": result["latency_ms"]["p99"],
+        "errors": result["errors"],
+    }
+
+
+def _cores_free(load: float) -> float:
+    return round(max(0.0, (os.cpu_count() or 1) - load), 1)
+
+
 def run(args: argparse.Namespace, database_url: str, workdir: str) -> dict[str, Any]:
     from leadscalendar.services import build_services
 
@@ -208,7 +242,9 @@ def run(args: argparse.Namespace, database_url: str, workdir: str) -> dict[str, 
         emit_wall, emit_cpu = _emit_all(services, bookings)
         events = 2 * len(bookings)
         total = events * args.endpoints
+        load_before = os.getloadavg()[0]
         drain = _drain(services, total, args.concurrency, receiver)
+        load_drain = os.getloadavg()[0]
         with httpx.Client(timeout=10) as client:
             received = client.get(f"{receiver}/stats").json()
         floor = _floor(receiver, _sample_body(services), args.floor)
@@ -216,6 +252,7 @@ def run(args: argparse.Namespace, database_url: str, workdir: str) -> dict[str, 
         services.engine.dispose()
     finally:
         receiver_process.stop()
+    intake = _intake(args, workdir)
     per_second = total / drain["seconds"]
     cpu_ms = 1000 * drain["cpu_seconds"] / total
     floor_per_second = args.floor / floor["seconds"]
@@ -240,6 +277,15 @@ def run(args: argparse.Namespace, database_url: str, workdir: str) -> dict[str, 
         "duplicates": received["duplicates"],
         "out_of_order": received["out_of_order"],
         "lost": total - received["received"],
+        "load_average_1m": {
+            "before_drain": round(load_before, 2),
+            "end_of_drain": round(load_drain, 2),
+        },
+        "cores_free": {
+            "before_drain": _cores_free(load_before),
+            "end_of_drain": _cores_free(load_drain),
+        },
+        "intake": intake,
     }
 
 
@@ -250,6 +296,8 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--floor", type=int, default=2000)
+    parser.add_argument("--intake-rate", type=float, default=100.0, help="0: no intake run")
+    parser.add_argument("--intake-duration", type=float, default=10.0)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--serve-receiver", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

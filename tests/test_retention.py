@@ -23,7 +23,7 @@ from leadscalendar.retention import (
 )
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
-POLICY = RetentionPolicy(jobs_days=30, idempotency_hours=72)
+POLICY = RetentionPolicy(jobs_days=30, idempotency_hours=72, webhooks_days=30)
 
 
 def _row(status: JobStatus, finished: datetime | None) -> Job:
@@ -104,7 +104,7 @@ def test_old_finished_jobs_and_old_answers_go_and_everything_else_stays(
         new_key = _key(session, host_id, NOW - timedelta(hours=71))
 
     with unit_of_work(session_factory) as session:
-        assert POLICY.prune(session, NOW) == (2, 1)
+        assert POLICY.prune(session, NOW) == (2, 1, 0)
 
     with session_factory() as session:
         assert set(session.scalars(select(Job.id))) == kept
@@ -119,7 +119,7 @@ def test_zero_keeps_everything(session_factory: sessionmaker[Session]) -> None:
         _job(session, JobStatus.SUCCEEDED, NOW - timedelta(days=400))
         _key(session, _host(session), NOW - timedelta(days=400))
     with unit_of_work(session_factory) as session:
-        assert RetentionPolicy(0, 0).prune(session, NOW) == (0, 0)
+        assert RetentionPolicy(0, 0, 0).prune(session, NOW) == (0, 0, 0)
 
 
 def test_the_next_run_is_planned_once_however_many_workers_plan_it(

@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     # History kept before the daily clean-up (leadscalendar.retention); 0 keeps it all.
     jobs_retention_days: int = Field(default=30, ge=0)
     idempotency_retention_hours: int = Field(default=72, ge=0)
+    # Finished outbound webhook deliveries (and their attempts and messages) kept this long.
+    webhooks_retention_days: int = Field(default=30, ge=0)
     # A worker that dies loses its jobs for at most this long; live workers heartbeat.
     jobs_lease_seconds: float = Field(default=120.0, gt=0)
     jobs_poll_interval_seconds: float = Field(default=1.0, gt=0)

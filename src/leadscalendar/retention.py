@@ -1,8 +1,10 @@
 """The daily clean-up: history tables stay the size of the work in flight.
 
 One ``prune_history`` job a day (03:00 UTC) deletes finished jobs older than
-``JOBS_RETENTION_DAYS`` and stored idempotent answers older than
-``IDEMPOTENCY_RETENTION_HOURS``, at most ``BATCH`` rows of each per run so no
+``JOBS_RETENTION_DAYS``, stored idempotent answers older than
+``IDEMPOTENCY_RETENTION_HOURS`` and finished outbound webhook deliveries (with
+their attempts and messages) older than ``WEBHOOKS_RETENTION_DAYS``, at most
+``BATCH`` rows of each per run so no
 transaction grows with the backlog; a run that hit the batch size plans the
 next one a minute later. Every worker plans the next run at start, under one
 dedupe key per run time, so however many workers there are, one job runs.
@@ -21,6 +23,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.idempotency import service as idempotency
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Succeeded, enqueue
 from leadscalendar.jobs.retention import prune_finished
+from leadscalendar.webhooks_out import retention as webhooks_retention
 
 logger = logging.getLogger(__name__)
 
@@ -55,21 +58,32 @@ def plan_prune(session: Session, now: datetime, *, at: datetime | None = None) -
 class RetentionPolicy:
     jobs_days: int
     idempotency_hours: int
+    webhooks_days: int = 30
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetentionPolicy:
-        return cls(settings.jobs_retention_days, settings.idempotency_retention_hours)
+        return cls(
+            settings.jobs_retention_days,
+            settings.idempotency_retention_hours,
+            settings.webhooks_retention_days,
+        )
 
-    def prune(self, session: Session, now: datetime) -> tuple[int, int]:
-        """(jobs, idempotent answers) deleted, each at most ``BATCH``; 0 days/hours keeps all."""
-        jobs = keys = 0
+    def prune(self, session: Session, now: datetime) -> tuple[int, int, int]:
+        """(jobs, idempotent answers, webhook deliveries or messages) deleted, each at most
+        ``BATCH``; 0 days/hours keeps all."""
+        jobs = keys = webhooks = 0
         if self.jobs_days > 0:
             cutoff = now - timedelta(days=self.jobs_days)
             jobs = prune_finished(session, finished_before=cutoff, limit=BATCH)
         if self.idempotency_hours > 0:
             cutoff = now - timedelta(hours=self.idempotency_hours)
             keys = idempotency.prune(session, created_before=cutoff, limit=BATCH)
-        return jobs, keys
+        if self.webhooks_days > 0:
+            cutoff = now - timedelta(days=self.webhooks_days)
+            webhooks = webhooks_retention.prune_finished(
+                session, finished_before=cutoff, limit=BATCH
+            )
+        return jobs, keys, webhooks
 
 
 def prune_history(ctx: JobContext, policy: RetentionPolicy) -> Outcome:
@@ -77,9 +91,14 @@ def prune_history(ctx: JobContext, policy: RetentionPolicy) -> Outcome:
 
     def apply(session: Session) -> None:
         now = utcnow()
-        jobs, keys = policy.prune(session, now)
-        logger.info("pruned %d finished jobs and %d idempotent answers", jobs, keys)
-        more = BATCH in (jobs, keys)
+        jobs, keys, webhooks = policy.prune(session, now)
+        logger.info(
+            "pruned %d finished jobs, %d idempotent answers, %d webhook deliveries/messages",
+            jobs,
+            keys,
+            webhooks,
+        )
+        more = BATCH in (jobs, keys, webhooks)
         plan_prune(session, now, at=now + SOON if more else None)
 
     return Succeeded(detail="history pruned", apply=apply)

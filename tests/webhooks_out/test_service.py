@@ -25,25 +25,30 @@ from leadscalendar.webhooks_out.models import (
     WebhookMessage,
 )
 from leadscalendar.webhooks_out.sender import SendResult, WebhookSender, retry_after_seconds
-from leadscalendar.webhooks_out.tasks import _decide, _Plan
+from leadscalendar.webhooks_out.tasks import _decide, _failing, _nothing, _Plan, _succeeded
 from tests.support.bookings_env import BookingsEnv
 from tests.support.live_server import live_server
 from tests.webhooks_out.conftest import Receiver
 
 
 def _plan(
-    *, first_attempt_ago: timedelta | None = None, failing_for: timedelta | None = None
+    *,
+    first_attempt_ago: timedelta | None = None,
+    failing_for: timedelta | None = None,
+    succeeded_ago: timedelta | None = None,
 ) -> _Plan:
     now = utcnow()
     return _Plan(
         delivery_id=uuid.uuid4(),
         endpoint_id=uuid.uuid4(),
+        booking_id=uuid.uuid4(),
         url="https://crm.example/hook",
         secrets=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
         header_id="msg_1",
         body="{}",
         first_attempt_at=None if first_attempt_ago is None else now - first_attempt_ago,
         failing_since=None if failing_for is None else now - failing_for,
+        last_success_at=None if succeeded_ago is None else now - succeeded_ago,
     )
 
 
@@ -158,3 +163,15 @@ def test_erasing_a_lead_reaches_sent_and_unsent_payloads(
         payloads = [m.payload for m in session.scalars(select(WebhookMessage))]
     assert all(p["data"]["lead"] == service.ERASED_LEAD for p in payloads)
     assert all("Lea Lead" not in str(p) and "ACME" not in str(p) for p in payloads)
+
+
+def test_the_endpoint_row_is_written_only_when_its_state_changes() -> None:
+    """Busy endpoints are not rewritten (and row-locked) by every delivery."""
+    now = utcnow()
+    assert _succeeded(_plan(succeeded_ago=timedelta(seconds=10)), now) is _nothing
+    assert _succeeded(_plan(succeeded_ago=timedelta(minutes=2)), now) is not _nothing
+    assert _succeeded(_plan(), now) is not _nothing, "the first success is noted"
+    recovering = _plan(succeeded_ago=timedelta(seconds=10), failing_for=timedelta(hours=1))
+    assert _succeeded(recovering, now) is not _nothing, "a failing endpoint is cleared"
+    assert _failing(_plan(failing_for=timedelta(hours=1))) is _nothing
+    assert _failing(_plan()) is not _nothing, "the first failure is noted"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.webhooks_out.models import (
@@ -64,11 +66,65 @@ def lock_unfinished(
     ).all()
 
 
-def next_waiting(
+def delivery_plan(session: Session, delivery_id: uuid.UUID) -> Row[*tuple[Any, ...]] | None:
+    """What sending a delivery needs (its state, endpoint and message), in one statement.
+
+    Columns rather than three ORM loads: a delivery's read is on the hot path
+    of every webhook sent, and nothing in it is changed through the ORM.
+    """
+    row: Row[*tuple[Any, ...]] | None = session.execute(
+        select(
+            WebhookDelivery.status,
+            WebhookDelivery.first_attempt_at,
+            WebhookDelivery.endpoint_id,
+            WebhookDelivery.booking_id,
+            WebhookEndpoint.url,
+            WebhookEndpoint.enabled,
+            WebhookEndpoint.event_types,
+            WebhookEndpoint.secret_ciphertext,
+            WebhookEndpoint.previous_secret_expires_at,
+            WebhookEndpoint.failing_since,
+            WebhookEndpoint.last_success_at,
+            WebhookMessage.id.label("message_id"),
+            WebhookMessage.event_type,
+            WebhookMessage.payload,
+        )
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
+        .where(WebhookDelivery.id == delivery_id)
+    ).one_or_none()
+    return row
+
+
+def update_delivery(session: Session, delivery_id: uuid.UUID, values: Mapping[str, Any]) -> bool:
+    """One UPDATE (which also row-locks it until commit); False if the delivery is gone."""
+    result = session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .values(dict(values))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def counted_attempt(started: datetime) -> dict[str, Any]:
+    """The delivery's columns an attempt moves, as UPDATE values computed by the database."""
+    return {
+        "attempt_count": WebhookDelivery.attempt_count + 1,
+        "first_attempt_at": func.coalesce(WebhookDelivery.first_attempt_at, started),
+    }
+
+
+def add_attempt(session: Session, **values: Any) -> None:
+    session.execute(insert(WebhookAttempt).values(id=uuid.uuid4(), **values))
+
+
+def next_waiting_id(
     session: Session, endpoint_id: uuid.UUID, booking_id: uuid.UUID
-) -> WebhookDelivery | None:
+) -> uuid.UUID | None:
+    """The oldest delivery waiting behind a finished one, row-locked, or None."""
     return session.scalar(
-        select(WebhookDelivery)
+        select(WebhookDelivery.id)
         .where(
             WebhookDelivery.endpoint_id == endpoint_id,
             WebhookDelivery.booking_id == booking_id,
@@ -80,13 +136,20 @@ def next_waiting(
     )
 
 
-def lock_delivery(session: Session, delivery_id: uuid.UUID) -> WebhookDelivery | None:
-    return session.scalar(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+def mark_endpoint(
+    session: Session, endpoint_id: uuid.UUID, *, succeeded: bool, now: datetime
+) -> None:
+    """Record a success (clears ``failing_since``) or the first failure since the last one.
+
+    Guarded UPDATEs: a failure only writes when the endpoint was not failing yet,
+    so busy endpoints' rows are not rewritten (and locked) by every delivery.
+    """
+    query = update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+    if succeeded:
+        query = query.values(last_success_at=now, failing_since=None)
+    else:
+        query = query.where(WebhookEndpoint.failing_since.is_(None)).values(failing_since=now)
+    session.execute(query.execution_options(synchronize_session=False))
 
 
 def deliveries_of_endpoint(

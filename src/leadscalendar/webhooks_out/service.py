@@ -153,8 +153,13 @@ def rotate_secret(
 def signing_secrets(cipher: TokenCipher, endpoint: WebhookEndpoint, now: datetime) -> list[str]:
     """The secrets that sign now: the current one, and the previous one during the overlap."""
     secrets = EndpointSecrets.decrypt(cipher, endpoint.secret_ciphertext)
-    expires = endpoint.previous_secret_expires_at
-    if secrets.previous and expires is not None and now < expires:
+    return active_secrets(secrets, endpoint.previous_secret_expires_at, now)
+
+
+def active_secrets(
+    secrets: EndpointSecrets, previous_expires_at: datetime | None, now: datetime
+) -> list[str]:
+    if secrets.previous and previous_expires_at is not None and now < previous_expires_at:
         return [secrets.current, secrets.previous]
     return [secrets.current]
 
@@ -223,13 +228,17 @@ def _queue(
 
 def _start(session: Session, delivery: WebhookDelivery) -> None:
     delivery.status = DeliveryStatus.PENDING
+    _enqueue_delivery(session, delivery.id)
+
+
+def _enqueue_delivery(session: Session, delivery_id: uuid.UUID) -> None:
     # host_id stays unset: a delivery's failures belong to the endpoint's log and its
     # disable-and-mail rule, not to the host's operations page for booking jobs.
     enqueue(
         session,
         DELIVER_WEBHOOK,
-        {"delivery_id": str(delivery.id)},
-        subject_key=f"webhook_delivery:{delivery.id}",
+        {"delivery_id": str(delivery_id)},
+        subject_key=f"webhook_delivery:{delivery_id}",
         host_id=None,
         max_attempts=DELIVERY_MAX_ATTEMPTS,
     )
@@ -240,21 +249,27 @@ def finish_delivery(
     delivery_id: uuid.UUID,
     status: DeliveryStatus,
     *,
+    endpoint_id: uuid.UUID,
+    booking_id: uuid.UUID,
     error: str | None = None,
-) -> WebhookDelivery | None:
-    """End a delivery and start the next one waiting behind it (same endpoint and booking)."""
-    delivery = repository.lock_delivery(session, delivery_id)
-    if delivery is None:
-        return None
-    delivery.status = status
-    delivery.finished_at = utcnow()
+    values: Mapping[str, Any] | None = None,
+) -> bool:
+    """End a delivery and start the next one waiting behind it (same endpoint and booking).
+
+    One UPDATE, with ``values`` (the attempt's columns) in it; it row-locks the
+    delivery like ``emit``'s ``lock_unfinished`` does, so whichever of the two
+    commits second sees the other's work. False if the delivery is gone.
+    """
+    finished: dict[str, Any] = {**(values or {}), "status": status, "finished_at": utcnow()}
     if error is not None:
-        delivery.last_error = error
-    session.flush()
-    following = repository.next_waiting(session, delivery.endpoint_id, delivery.booking_id)
+        finished["last_error"] = error
+    if not repository.update_delivery(session, delivery_id, finished):
+        return False
+    following = repository.next_waiting_id(session, endpoint_id, booking_id)
     if following is not None:
-        _start(session, following)
-    return delivery
+        repository.update_delivery(session, following, {"status": DeliveryStatus.PENDING})
+        _enqueue_delivery(session, following)
+    return True
 
 
 def resend(

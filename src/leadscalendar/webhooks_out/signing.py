@@ -13,8 +13,10 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from standardwebhooks.webhooks import Webhook
 
@@ -44,6 +46,25 @@ class EndpointSecrets:
         return cls(current=plain["current"], previous=plain.get("previous"))
 
 
+class SecretCache:
+    """Decrypted endpoint secrets by ciphertext, so a delivery does not decrypt them again.
+
+    Keyed by the ciphertext, so a rotation (a new ciphertext) is never served a
+    stale secret; the cache only saves the decryption of what is unchanged.
+    """
+
+    def __init__(self, cipher: TokenCipher, maxsize: int = 1024) -> None:
+        self.decrypt: Callable[[bytes], EndpointSecrets] = lru_cache(maxsize=maxsize)(
+            lambda ciphertext: EndpointSecrets.decrypt(cipher, ciphertext)
+        )
+
+
+@lru_cache(maxsize=1024)
+def _webhook(secret: str) -> Webhook:
+    """One ``Webhook`` per secret: building it decodes the secret, once instead of per call."""
+    return Webhook(secret)
+
+
 def signature_headers(
     message_id: str,
     body: str,
@@ -53,7 +74,7 @@ def signature_headers(
 ) -> dict[str, str]:
     """The three Standard Webhooks headers for one attempt (the timestamp is the attempt's)."""
     at = at.astimezone(UTC)
-    signatures = [Webhook(secret).sign(message_id, at, body) for secret in signing_secrets]
+    signatures = [_webhook(secret).sign(message_id, at, body) for secret in signing_secrets]
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),

@@ -26,26 +26,22 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
+from leadscalendar.db.engine import READ_ONLY
 from leadscalendar.google.tokens import TokenCipher
 from leadscalendar.jobs import Effect, JobContext, JobRegistry, Outcome, Park, Retry, Succeeded
 from leadscalendar.notifications.messages import MailTemplate
 from leadscalendar.notifications.service import enqueue_mail
 from leadscalendar.webhooks_out import repository, service
-from leadscalendar.webhooks_out.models import (
-    DeliveryStatus,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookMessage,
-)
+from leadscalendar.webhooks_out.models import DeliveryStatus
 from leadscalendar.webhooks_out.sender import SendResult, WebhookSender
-from leadscalendar.webhooks_out.signing import signature_headers
+from leadscalendar.webhooks_out.signing import SecretCache, signature_headers
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +53,8 @@ PARK_REJECTED = "webhook_rejected"
 PARK_GAVE_UP = "webhook_gave_up"
 PARK_ADDRESS = "webhook_address_refused"
 PARK_DISABLED = "webhook_endpoint_disabled"
+# How stale an endpoint's last_success_at may be before a success writes it again.
+SUCCESS_NOTED_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -64,49 +62,71 @@ class WebhookDependencies:
     settings: Settings
     cipher: TokenCipher
     sender: WebhookSender
+    # Decrypted secrets by ciphertext: built from ``cipher`` when not given.
+    secrets: SecretCache | None = None
+
+    def __post_init__(self) -> None:
+        if self.secrets is None:
+            object.__setattr__(self, "secrets", SecretCache(self.cipher))
 
 
 @dataclass(frozen=True)
 class _Plan:
     delivery_id: uuid.UUID
     endpoint_id: uuid.UUID
+    booking_id: uuid.UUID
     url: str
     secrets: list[str]
     header_id: str
     body: str
     first_attempt_at: datetime | None
     failing_since: datetime | None
+    last_success_at: datetime | None
 
 
 def _plan(ctx: JobContext, deps: WebhookDependencies, delivery_id: uuid.UUID) -> _Plan | Outcome:
+    # A read-only transaction: on SQLite it does not wait for (or hold) the write lock.
     with ctx.read() as session:
-        delivery = session.get(WebhookDelivery, delivery_id)
-        if delivery is None:
-            return Succeeded("The delivery or its endpoint was deleted.")
-        if delivery.status is not DeliveryStatus.PENDING:
-            return Succeeded(f"The delivery is already {delivery.status.value}.")
-        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-        message = session.get(WebhookMessage, delivery.message_id)
-        assert endpoint is not None and message is not None
-        skipped = _skip_reason(endpoint, message)
-        if skipped is not None:
-            return Succeeded(skipped, apply=_finish(delivery_id, DeliveryStatus.SKIPPED, skipped))
-        return _Plan(
-            delivery_id=delivery_id,
-            endpoint_id=endpoint.id,
-            url=endpoint.url,
-            secrets=service.signing_secrets(deps.cipher, endpoint, utcnow()),
-            header_id=service.message_header_id(message.id),
-            body=json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False),
-            first_attempt_at=delivery.first_attempt_at,
-            failing_since=endpoint.failing_since,
-        )
+        session.connection(execution_options={READ_ONLY: True})
+        row = repository.delivery_plan(session, delivery_id)
+    if row is None:
+        return Succeeded("The delivery or its endpoint was deleted.")
+    if row.status is not DeliveryStatus.PENDING:
+        return Succeeded(f"The delivery is already {DeliveryStatus(row.status).value}.")
+    skipped = _skip_reason(row.enabled, row.event_type, row.event_types)
+    if skipped is not None:
+
+        def skip(session: Session) -> None:
+            service.finish_delivery(
+                session,
+                delivery_id,
+                DeliveryStatus.SKIPPED,
+                endpoint_id=row.endpoint_id,
+                booking_id=row.booking_id,
+                error=skipped,
+            )
+
+        return Succeeded(skipped, apply=skip)
+    assert deps.secrets is not None
+    secrets = deps.secrets.decrypt(row.secret_ciphertext)
+    return _Plan(
+        delivery_id=delivery_id,
+        endpoint_id=row.endpoint_id,
+        booking_id=row.booking_id,
+        url=row.url,
+        secrets=service.active_secrets(secrets, row.previous_secret_expires_at, utcnow()),
+        header_id=service.message_header_id(row.message_id),
+        body=json.dumps(row.payload, separators=(",", ":"), ensure_ascii=False),
+        first_attempt_at=row.first_attempt_at,
+        failing_since=row.failing_since,
+        last_success_at=row.last_success_at,
+    )
 
 
-def _skip_reason(endpoint: WebhookEndpoint, message: WebhookMessage) -> str | None:
-    if not endpoint.enabled:
+def _skip_reason(enabled: bool, event_type: str, subscribed: list[str]) -> str | None:
+    if not enabled:
         return "Not sent: the endpoint was disabled before its turn."
-    if message.event_type not in endpoint.event_types:
+    if event_type not in subscribed:
         return "Not sent: the endpoint no longer subscribes to this event."
     return None
 
@@ -128,13 +148,11 @@ def deliver_webhook(ctx: JobContext, deps: WebhookDependencies) -> Outcome:
 
 def _decide(plan: _Plan, result: SendResult, started: datetime, settings: Settings) -> Outcome:
     status = result.status_code
-    record = _record(plan, result, started)
+    record = _Record(plan, result, started)
     if status is not None and 200 <= status < 300:
         return Succeeded(
             f"Delivered ({status}).",
-            apply=_chain(
-                record, _succeeded(plan), _finish(plan.delivery_id, DeliveryStatus.DELIVERED)
-            ),
+            apply=_chain(record.finish(DeliveryStatus.DELIVERED), _succeeded(plan, started)),
             operation=OPERATION,
             http_status=status,
         )
@@ -152,11 +170,7 @@ def _decide(plan: _Plan, result: SendResult, started: datetime, settings: Settin
             f"the last try said: {reason}"
         )
         return _failed(
-            plan,
-            _chain(record, _disable(plan.endpoint_id, disabled)),
-            PARK_DISABLED,
-            disabled,
-            status,
+            plan, record, PARK_DISABLED, disabled, status, also=_disable(plan.endpoint_id, disabled)
         )
     first = plan.first_attempt_at or started
     if started - first >= timedelta(hours=settings.webhooks_retry_hours):
@@ -169,22 +183,25 @@ def _decide(plan: _Plan, result: SendResult, started: datetime, settings: Settin
         http_status=status,
         operation=OPERATION,
         transient=True,
-        apply=_chain(record, _failing(plan.endpoint_id)),
+        apply=_chain(record.again, _failing(plan)),
     )
 
 
 def _failed(
     plan: _Plan,
-    record: Effect,
+    record: _Record,
     code: str,
     reason: str,
     status: int | None,
     *,
     failing: bool = False,
+    also: Effect | None = None,
 ) -> Park:
-    effects = [record, _finish(plan.delivery_id, DeliveryStatus.FAILED, reason)]
+    effects = [record.finish(DeliveryStatus.FAILED, reason)]
     if failing:
-        effects.append(_failing(plan.endpoint_id))
+        effects.append(_failing(plan))
+    if also is not None:
+        effects.append(also)
     return Park(code, reason, http_status=status, operation=OPERATION, apply=_chain(*effects))
 
 
@@ -196,55 +213,84 @@ def _chain(*effects: Effect) -> Effect:
     return apply
 
 
-def _record(plan: _Plan, result: SendResult, started: datetime) -> Effect:
-    def apply(session: Session) -> None:
-        delivery = repository.lock_delivery(session, plan.delivery_id)
-        if delivery is None:
-            return
-        delivery.attempt_count += 1
-        delivery.first_attempt_at = delivery.first_attempt_at or started
-        delivery.last_status_code = result.status_code
-        delivery.last_error = result.error or (
-            None if (result.status_code or 0) < 300 else f"HTTP {result.status_code}"
+@dataclass(frozen=True)
+class _Record:
+    """An attempt's writes: its log row, and the delivery's counters in the same UPDATE as
+    its new state (one statement where there were a SELECT FOR UPDATE and two UPDATEs)."""
+
+    plan: _Plan
+    result: SendResult
+    started: datetime
+
+    def _columns(self) -> dict[str, Any]:
+        code = self.result.status_code
+        return repository.counted_attempt(self.started) | {
+            "last_status_code": code,
+            "last_error": self.result.error or (None if (code or 0) < 300 else f"HTTP {code}"),
+        }
+
+    def _log(self, session: Session) -> None:
+        repository.add_attempt(
+            session,
+            delivery_id=self.plan.delivery_id,
+            started_at=self.started,
+            duration_ms=self.result.duration_ms,
+            status_code=self.result.status_code,
+            response_excerpt=self.result.excerpt,
+            error=self.result.error,
         )
-        session.add(
-            WebhookAttempt(
-                delivery_id=plan.delivery_id,
-                started_at=started,
-                duration_ms=result.duration_ms,
-                status_code=result.status_code,
-                response_excerpt=result.excerpt,
-                error=result.error,
-            )
-        )
 
-    return apply
+    def again(self, session: Session) -> None:
+        """The delivery stays pending (a retry follows)."""
+        if repository.update_delivery(session, self.plan.delivery_id, self._columns()):
+            self._log(session)
+
+    def finish(self, status: DeliveryStatus, error: str | None = None) -> Effect:
+        def apply(session: Session) -> None:
+            plan = self.plan
+            if service.finish_delivery(
+                session,
+                plan.delivery_id,
+                status,
+                endpoint_id=plan.endpoint_id,
+                booking_id=plan.booking_id,
+                error=error,
+                values=self._columns(),
+            ):
+                self._log(session)
+
+        return apply
 
 
-def _finish(delivery_id: uuid.UUID, status: DeliveryStatus, error: str | None = None) -> Effect:
+def _succeeded(plan: _Plan, now: datetime) -> Effect:
+    """Note the success on the endpoint, unless it was noted a moment ago and all is well.
+
+    Writing the endpoint's row on every delivery would serialise every delivery
+    to that endpoint on its row lock; ``last_success_at`` is exact to
+    ``SUCCESS_NOTED_EVERY`` instead. A failing endpoint is always cleared.
+    """
+    recent = plan.last_success_at is not None and now - plan.last_success_at < SUCCESS_NOTED_EVERY
+    if plan.failing_since is None and recent:
+        return _nothing
+
     def apply(session: Session) -> None:
-        service.finish_delivery(session, delivery_id, status, error=error)
+        repository.mark_endpoint(session, plan.endpoint_id, succeeded=True, now=now)
 
     return apply
 
 
-def _succeeded(plan: _Plan) -> Effect:
+def _failing(plan: _Plan) -> Effect:
+    if plan.failing_since is not None:
+        return _nothing  # already failing: the first failure's time stays
+
     def apply(session: Session) -> None:
-        endpoint = repository.get_endpoint(session, plan.endpoint_id, for_update=True)
-        if endpoint is not None:
-            endpoint.last_success_at = utcnow()
-            endpoint.failing_since = None
+        repository.mark_endpoint(session, plan.endpoint_id, succeeded=False, now=utcnow())
 
     return apply
 
 
-def _failing(endpoint_id: uuid.UUID) -> Effect:
-    def apply(session: Session) -> None:
-        endpoint = repository.get_endpoint(session, endpoint_id, for_update=True)
-        if endpoint is not None and endpoint.failing_since is None:
-            endpoint.failing_since = utcnow()
-
-    return apply
+def _nothing(_session: Session) -> None:
+    return None
 
 
 def _disable(endpoint_id: uuid.UUID, reason: str) -> Effect:
