@@ -21,10 +21,12 @@ from leadscalendar.notifications import SEND_EMAIL
 from leadscalendar.observability.metrics import quota_readings
 from leadscalendar.retention import PRUNE_HISTORY, plan_prune
 from leadscalendar.services import Services, build_pacer
+from leadscalendar.webhooks_out.service import DELIVER_WEBHOOK
 
 logger = logging.getLogger(__name__)
 
-# Kinds that never call Google (mail, Stripe, clean-ups): they wait for no Google quota.
+# Kinds that never call Google (mail, Stripe, clean-ups, outbound webhooks): they wait
+# for no Google quota.
 # Every other kind, including any added later, is paced.
 NO_GOOGLE_CALLS = frozenset(
     {
@@ -34,6 +36,7 @@ NO_GOOGLE_CALLS = frozenset(
         REFUND_PAYMENT,
         REFUND_UNMATCHED_PAYMENT,
         EXPIRE_CHECKOUT,
+        DELIVER_WEBHOOK,
     }
 )
 
