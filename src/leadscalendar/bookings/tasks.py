@@ -33,7 +33,6 @@ from leadscalendar.bookings.job_kinds import (
     REFUND_UNMATCHED_PAYMENT,
     UPDATE_EVENT,
 )
-from leadscalendar.bookings.models import BookingEvent
 from leadscalendar.bookings.notices import notify_on_park
 from leadscalendar.bookings.payment_checks import refund_unmatched_payment
 from leadscalendar.bookings.service import enqueue_event_deletion, record_refund
@@ -142,26 +141,30 @@ def _failed(plan: _EventPlan, error: Exception, operation: Operation) -> Outcome
 
 
 def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> Effect:
+    values = {
+        "google_calendar_id": plan.calendar_id,
+        "google_event_id": event.id,
+        "google_event_link": event.html_link,
+        "meet_link": event.meet_link,
+        # Our own write: calendar sync ignores it (bookings.calendar_follow).
+        "google_event_etag": event.etag,
+        "google_event_updated_at": event.updated,
+    }
+    detail = "restored the event Google had kept" if restored else "event created"
+
     def apply(session: Session) -> None:
+        # The usual case, a paid booking, in two statements without loading it.
+        if repository.schedule_if_paid(
+            session, plan.booking_id, values, "calendar_event_created", detail
+        ):
+            return
         booking = repository.get_booking(session, plan.booking_id, for_update=True)
         if booking is None:
             return
-        booking.google_calendar_id = plan.calendar_id
-        booking.google_event_id = event.id
-        booking.google_event_link = event.html_link
-        booking.meet_link = event.meet_link
-        # Our own write: calendar sync ignores it (bookings.calendar_follow).
-        booking.google_event_etag, booking.google_event_updated_at = event.etag, event.updated
+        for column, value in values.items():
+            setattr(booking, column, value)
         if booking.status is BookingStatus.SCHEDULED:
             return  # an event put back for a booking already on the calendar
-        if booking.status is BookingStatus.PAID:
-            booking.status = BookingStatus.SCHEDULED
-            booking.status_reason = None
-            detail = "restored the event Google had kept" if restored else "event created"
-            session.add(
-                BookingEvent(booking_id=booking.id, kind="calendar_event_created", detail=detail)
-            )
-            return
         # Cancelled while Google was creating the event: take the event away again.
         enqueue_event_deletion(session, booking)
 

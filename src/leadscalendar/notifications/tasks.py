@@ -118,13 +118,8 @@ def send_email(
             apply=record,
         )
     verb = "sent" if mailer.sends else "recorded, not sent (no SMTP configured)"
-    logger.info(
-        "mail.%s job_id=%s template=%s to=%s",
-        "sent" if mailer.sends else "recorded",
-        ctx.job.id,
-        mail.template.value,
-        to,
-    )
+    if mailer.sends:  # without SMTP the transport's mail.not_sent line says it already
+        logger.info("mail.sent job_id=%s template=%s to=%s", ctx.job.id, mail.template.value, to)
     return Succeeded(f"{mail.template.value} mail {verb}", operation=OPERATION)
 
 
