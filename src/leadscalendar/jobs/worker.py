@@ -33,6 +33,7 @@ from leadscalendar.jobs.backoff import RetryPolicy
 from leadscalendar.jobs.models import JobStatus
 from leadscalendar.jobs.outcomes import ClaimedJob
 from leadscalendar.jobs.pacing import Pacer
+from leadscalendar.jobs.recorder import OutcomeRecorder
 from leadscalendar.jobs.registry import JobRegistry
 from leadscalendar.jobs.runner import run_claimed
 
@@ -151,6 +152,8 @@ def run_worker(
         ",".join(sorted(registry.kinds)),
     )
 
+    # Outcomes are committed in batches by one thread (jobs.recorder).
+    recorder = OutcomeRecorder(session_factory).start()
     handed_over: queue.SimpleQueue[ClaimedJob | None] = queue.SimpleQueue()
     slots = _Slots(concurrency)
     # Idle, the process looks for due jobs as often as `concurrency` threads
@@ -205,7 +208,12 @@ def run_worker(
             _release(claim)
             return
         status = run_claimed(
-            claim, registry, session_factory, policy=policy, lease_seconds=lease_seconds
+            claim,
+            registry,
+            session_factory,
+            policy=policy,
+            lease_seconds=lease_seconds,
+            recorder=recorder,
         )
         stats.add(_STAT_FOR_STATUS.get(status, "lease_lost"))
 
@@ -242,6 +250,7 @@ def run_worker(
         handed_over.put(None)
     for thread in threads:
         thread.join()
+    recorder.stop()
     threads_done.set()
     beater.join()
     logger.info("worker.stop worker_id=%s stats=%s", worker_id, stats)
