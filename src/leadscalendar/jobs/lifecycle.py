@@ -29,7 +29,13 @@ from leadscalendar.db.session import unit_of_work
 from leadscalendar.jobs import repository
 from leadscalendar.jobs.backoff import RetryPolicy, next_run_after
 from leadscalendar.jobs.give_up import give_up_instead
-from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus, ParkCode
+from leadscalendar.jobs.models import (
+    ATTEMPTS_EXHAUSTED,
+    AttemptOutcome,
+    Job,
+    JobAttempt,
+    JobStatus,
+)
 from leadscalendar.jobs.outcomes import ClaimedJob, Outcome, Park, Retry, Succeeded
 
 logger = logging.getLogger(__name__)
@@ -66,7 +72,7 @@ def claim_due(
                 # a lost worker there says nothing about the work, so it runs again.
                 if job.attempts == job.max_attempts:
                     parked = _parked(
-                        ParkCode.ATTEMPTS_EXHAUSTED,
+                        ATTEMPTS_EXHAUSTED,
                         f"Gave up after {job.attempts} attempts: the last worker stopped "
                         "responding while running it.",
                     )
@@ -295,7 +301,7 @@ def _retried(
     spent = claim.attempt >= claim.max_attempts
     if spent and not retry.transient:
         parked = _parked(
-            ParkCode.ATTEMPTS_EXHAUSTED,
+            ATTEMPTS_EXHAUSTED,
             f"Gave up after {claim.attempt} attempts; the last one said: {retry.reason}",
             last_error=retry.reason,
         )

@@ -33,7 +33,7 @@ from leadscalendar.notifications.smtp import MailDeliveryError
 logger = logging.getLogger(__name__)
 
 OPERATION = "smtp.send"
-# Park codes of this domain (the column is free text; see jobs.ParkCode).
+# Park codes of this domain (the column is free text; as jobs.ATTEMPTS_EXHAUSTED says).
 MAIL_INVALID = "mail_invalid"
 MAIL_REJECTED = "mail_rejected"
 
