@@ -268,3 +268,10 @@ def test_serve_writes_its_access_log_with_tokens_masked(tmp_path: Path) -> None:
     assert "Logging error" not in output and "Traceback" not in output
     assert output.count('"GET /healthz?token=[redacted] HTTP/1.1" 200') == 3
     assert "secret-signature" not in output
+
+
+def test_metrics_listener_needs_an_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEADSCALENDAR_METRICS_ADDRESS", raising=False)
+    result = runner.invoke(app, ["metrics"])
+    assert result.exit_code == 2
+    assert "LEADSCALENDAR_METRICS_ADDRESS" in result.output

@@ -144,3 +144,25 @@ def test_development_allows_what_production_refuses(monkeypatch: pytest.MonkeyPa
         secret_key="short", public_url="http://127.0.0.1:8000", stripe_api_key="sk_test_x"
     )
     assert settings.public_url == "http://127.0.0.1:8000"
+
+
+def test_the_log_format_defaults_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    assert Settings().resolved_log_format == "json"
+    monkeypatch.setenv("LEADSCALENDAR_ENVIRONMENT", "development")
+    assert Settings().resolved_log_format == "console"
+    monkeypatch.setenv("LEADSCALENDAR_LOG_FORMAT", "json")
+    assert Settings().resolved_log_format == "json"
+
+
+def test_the_metrics_address_is_host_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().metrics_bind is None
+    monkeypatch.setenv("LEADSCALENDAR_METRICS_ADDRESS", "127.0.0.1:9100")
+    assert Settings().metrics_bind == ("127.0.0.1", 9100)
+    monkeypatch.setenv("LEADSCALENDAR_METRICS_ADDRESS", "[::1]:9100")
+    assert Settings().metrics_bind == ("::1", 9100)
+    for wrong in ("9100", "localhost", "host:99999", ":9100"):
+        monkeypatch.setenv("LEADSCALENDAR_METRICS_ADDRESS", wrong)
+        with pytest.raises(ConfigurationError, match="LEADSCALENDAR_METRICS_ADDRESS"):
+            load_settings()

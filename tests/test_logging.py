@@ -8,9 +8,14 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from uvicorn.logging import AccessFormatter
 
-from leadscalendar.logging import configure_logging
+from leadscalendar.bookings.job_kinds import CREATE_EVENT
+from leadscalendar.logging import LogFormat, configure_logging, log_context
+from tests.support.booking_env import BookingEnv
+from tests.support.booking_flow import wait_jobs_idle
+from tests.support.log_capture import captured_log, json_lines
 
 ACCESS_FORMAT = '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s'
 
@@ -88,3 +93,51 @@ def test_a_traceback_is_masked_before_any_handler_formats_it() -> None:
     text = logging.Formatter().format(record)
     assert "lena@example.com" not in text
     assert "ValueError" in text
+
+
+SECRETS = ("1//0gRefresh", "ya29.access", "lena@example.com", "whsec_abc123", "IjEi.sig")
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_both_renderers_mask_every_path_a_secret_can_take(log_format: LogFormat) -> None:
+    with captured_log(log_format) as stream:
+        # A library's %-style line, a structlog event's values, bound context, a traceback.
+        logging.getLogger("requests_oauthlib.test").warning("refresh_token=%s", "1//0gRefresh")
+        with log_context(request_id="r-1", note="Authorization: Bearer ya29.access"):
+            structlog.get_logger("leadscalendar.test").info(
+                "mail.sent", to="lena@example.com", secret="whsec_abc123", attempt=2
+            )
+            try:
+                raise ValueError("booking link /bookings/1?token=IjEi.sig failed")
+            except ValueError:
+                logging.getLogger("leadscalendar.test").exception("failed")
+    text = stream.getvalue()
+    for secret in SECRETS:
+        assert secret not in text, (secret, text)
+    assert text.count("[redacted]") >= 5
+    assert "ValueError" in text and "mail.sent" in text and "r-1" in text
+    if log_format == "json":
+        lines = json_lines(stream)
+        assert len(lines) == 3
+        assert lines[1]["attempt"] == 2 and lines[1]["request_id"] == "r-1"
+        assert "exception" in lines[2]
+    else:
+        assert "attempt=2" in text and not text.lstrip().startswith("{")
+
+
+def test_a_paid_bookings_lines_carry_its_id_from_webhook_to_calendar(
+    booking_env: BookingEnv,
+) -> None:
+    env = booking_env
+    booking_id, token, checkout_url = env.confirmed_booking()
+    with captured_log("json") as stream:
+        env.pay(checkout_url)
+        env.wait_status(booking_id, token, "scheduled")
+        wait_jobs_idle(env)
+    mine = [line for line in json_lines(stream) if line.get("booking_id") == booking_id]
+    events = [str(line["event"]) for line in mine]
+    assert any(event.startswith("payment event") and "recorded as" in event for event in events)
+    created = [line for line in mine if line.get("job_kind") == CREATE_EVENT]
+    assert any(str(line["event"]).startswith("job.finished") for line in created)
+    assert all(line["job_id"] for line in created)
+    assert "lena@example.com" not in stream.getvalue()

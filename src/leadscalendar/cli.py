@@ -61,12 +61,25 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     here nothing is trusted unless LEADSCALENDAR_FORWARDED_ALLOW_IPS names the
     proxies, since the limits key clients by the address uvicorn reports.
     """
+    from leadscalendar.logging import UVICORN_LOG_CONFIG
+
     trusted = [part.strip() for part in settings.forwarded_allow_ips.split(",") if part.strip()]
     return {
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted,
         "log_level": settings.log_level.lower(),
+        # uvicorn's own lines (access log included) go through our structured handler.
+        "log_config": UVICORN_LOG_CONFIG,
     }
+
+
+def _start_process(settings: Settings) -> None:
+    """What every long-running command does first: logging, and the metrics directory."""
+    from leadscalendar.logging import configure_logging
+    from leadscalendar.observability.exposition import prepare_process
+
+    configure_logging(settings.log_level, settings.resolved_log_format)
+    prepare_process()
 
 
 @app.command()
@@ -81,6 +94,7 @@ def serve(
     from leadscalendar.db import migrate
 
     settings = _settings()
+    _start_process(settings)
     migrate.upgrade(settings.resolved_database_url)
     uvicorn.run(
         "leadscalendar.web.asgi:app",
@@ -104,12 +118,11 @@ def worker(
 
     from leadscalendar.db import migrate
     from leadscalendar.jobs import stop_on_signals
-    from leadscalendar.logging import configure_logging
     from leadscalendar.runtime import run_worker_process
     from leadscalendar.services import build_services
 
     settings = _settings()
-    configure_logging(settings.log_level)
+    _start_process(settings)
     migrate.upgrade(settings.resolved_database_url)
     threads = concurrency or settings.jobs_worker_concurrency
     # One connection per job thread, plus the heartbeat's.
@@ -124,6 +137,32 @@ def worker(
         stats = run_worker_process(services, concurrency=threads, stop_event=stop)
     services.engine.dispose()
     typer.echo(f"Worker stopped after {stats}.")
+
+
+@app.command()
+def metrics() -> None:
+    """Serve /metrics on LEADSCALENDAR_METRICS_ADDRESS: this machine's processes + the database."""
+    import uvicorn
+
+    from leadscalendar.services import build_services
+    from leadscalendar.web.routes.metrics import create_metrics_app
+
+    settings = _settings()
+    bind = settings.metrics_bind
+    if bind is None:
+        _fail("Set LEADSCALENDAR_METRICS_ADDRESS (host:port, such as 127.0.0.1:9100) first.")
+    _start_process(settings)
+    services = build_services(settings, pool_size=1)
+    try:
+        uvicorn.run(
+            create_metrics_app(services),
+            host=bind[0],
+            port=bind[1],
+            access_log=False,
+            **{**uvicorn_options(settings), "proxy_headers": False},
+        )
+    finally:
+        services.engine.dispose()
 
 
 @app.command()

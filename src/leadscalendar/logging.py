@@ -1,19 +1,35 @@
-"""Logging set-up, with a last line of defence against secrets in log lines.
+"""Logging set-up: structured lines through structlog, with a last line of defence against secrets.
+
+Every line, from our ``logging.getLogger(__name__)`` calls, from libraries and
+from structlog loggers alike, goes through one stdlib handler whose
+``structlog.stdlib.ProcessorFormatter`` renders it as JSON (production: one
+object per line for a log shipper) or as readable ``key=value`` text
+(development), with the context bound for the request or job at hand
+(``request_id``, ``booking_id``, ``job_id``: contextvars, so threads started
+through anyio and the worker's job threads carry them).
 
 Our code never logs tokens on purpose, but libraries do at DEBUG (requests-
 oauthlib logs the whole token response; uvicorn logs callback URLs carrying
 ``code=``). A log record factory masks anything shaped like a token, a bearer
 header or a client secret when the record is created, so no handler, ours or a
-test's, ever sees the secret. Lead details get the same treatment where they
-have a shape: e-mail addresses, and the parts of database errors that quote
-rows or parameters (engines also run with ``hide_parameters``).
+test's, ever sees the secret; structlog's own events are masked the same way,
+and the renderers mask once more whatever reaches them (context values, the
+formatted traceback). Lead details get the same treatment where they have a
+shape: e-mail addresses, and the parts of database errors that quote rows or
+parameters (engines also run with ``hide_parameters``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Literal
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
@@ -53,6 +69,18 @@ CHATTY_LOGGERS = (
 
 _installed = False
 
+# For uvicorn's ``log_config``: its loggers keep no handler of their own and pass every
+# line (the access log included) to ours. Explicit rather than ``None``: uvicorn's
+# default configuration, once applied in a process, would otherwise stay in force.
+UVICORN_LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {
+        name: {"handlers": [], "propagate": True}
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+    },
+}
+
 
 # One pass over the text instead of one per pattern: every log record goes
 # through here (it was 5 % of a busy worker's CPU as seven passes). Each
@@ -81,6 +109,9 @@ def _redact_record(record: logging.LogRecord) -> None:
     unpacks the client, method, path, version and status from it), and a
     record without them made that formatter fail on every request.
     """
+    if isinstance(record.msg, dict):  # a structlog event, rendered by our formatter later
+        record.msg = _redacted_values(record.msg)
+        return
     try:
         message = record.getMessage()
     except (TypeError, ValueError):
@@ -128,16 +159,125 @@ def _install_redacting_record_factory() -> None:
     _installed = True
 
 
-def configure_logging(level: str = "INFO") -> None:
+LogFormat = Literal["json", "console"]
+
+
+# Keys whose values we write ourselves, or that are formatted (then masked) later.
+_OWN_KEYS = frozenset({"level", "logger", "timestamp", "exc_info", "stack_info"})
+# Context values (request, job and booking ids) repeat on every line of their request or
+# job: their verdict is remembered instead of searched again for each line.
+_CACHED_UP_TO_CHARS = 256
+
+
+@lru_cache(maxsize=8192)
+def _redact_short(text: str) -> str:
+    return redact(text)
+
+
+def _redacted_values(
+    event: MutableMapping[str, Any], skip: frozenset[str] = frozenset()
+) -> MutableMapping[str, Any]:
+    """The event with every value masked; values of other types only when their text leaks."""
+    clean: dict[str, Any] | None = None
+    for key, value in event.items():
+        if (
+            key in _OWN_KEYS
+            or key in skip
+            or key.startswith("_")
+            or value is None
+            or isinstance(value, bool | int | float)
+        ):
+            continue
+        text = value if isinstance(value, str) else str(value)
+        masked = _redact_short(text) if len(text) <= _CACHED_UP_TO_CHARS else redact(text)
+        if masked != text:
+            clean = clean if clean is not None else dict(event)
+            clean[key] = masked
+    return event if clean is None else clean
+
+
+_EVENT = frozenset({"event"})
+
+
+def _redact_event(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+    """The renderers' last step before output: no value leaves unmasked, whatever its path.
+
+    A stdlib record's message was masked when the record was made (the factory
+    above); the rest (context, a structlog event's values, the traceback
+    formatted just before) is masked here.
+    """
+    from_stdlib = event.get("_from_structlog") is False
+    return _redacted_values(event, _EVENT if from_stdlib else frozenset())
+
+
+_SHARED: tuple[Processor, ...] = (
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+)
+
+
+def build_formatter(log_format: LogFormat) -> structlog.stdlib.ProcessorFormatter:
+    """The formatter of our handler: JSON or readable, masked after the traceback is text."""
+    renderer: Processor
+    if log_format == "json":
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=list(_SHARED),
+        processors=[
+            # Tracebacks become text here, so the next step masks them too.
+            structlog.processors.format_exc_info,
+            _redact_event,
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            renderer,
+        ],
+    )
+
+
+def _configure_structlog() -> None:
+    if structlog.is_configured():
+        return
+    structlog.configure(
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def configure_logging(level: str = "INFO", log_format: LogFormat = "console") -> None:
     """Idempotent: the CLI, the app factory and the worker may all call it."""
     _install_redacting_record_factory()
+    _configure_structlog()
     root = logging.getLogger()
-    if not any(getattr(handler, "_leadscalendar", False) for handler in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_leadscalendar", False)), None)
+    if handler is None:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler._leadscalendar = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    handler.setFormatter(build_formatter(log_format))
     root.setLevel(level.upper())
     chatty_level = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(chatty_level)
+
+
+@contextmanager
+def log_context(**values: object) -> Iterator[None]:
+    """Every line logged in the block (and in threads started via anyio) carries ``values``."""
+    with structlog.contextvars.bound_contextvars(**values):
+        yield
+
+
+def bind_log_context(**values: object) -> None:
+    """Add ``values`` to the current context until it ends (a request's task, say)."""
+    structlog.contextvars.bind_contextvars(**values)
+
+
+def current_log_context() -> MutableMapping[str, Any]:
+    return structlog.contextvars.get_contextvars()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ from tests.jobs.support import (
     make_host,
     make_registry,
 )
+from tests.support.log_capture import captured_log, json_lines
 
 pytestmark = pytest.mark.usefixtures("with_effects")
 POLICY = RetryPolicy(base_seconds=1, cap_seconds=60)
@@ -326,3 +328,27 @@ def test_a_job_abandoned_in_its_slow_phase_runs_again_instead_of_parking(
         AttemptOutcome.RETRY,
     ]
     assert history.job.park_code is None
+
+
+def test_every_line_of_a_job_carries_its_id_and_its_subject(
+    session_factory: sessionmaker[Session],
+) -> None:
+    booking_id = str(uuid.uuid4())
+
+    def chatty(ctx: JobContext) -> Outcome:
+        logging.getLogger("leadscalendar.test").info("handler working")
+        return Succeeded("done")
+
+    registry = JobRegistry(bare_subject="booking_id")
+    registry.register("chatty", chatty)
+    with unit_of_work(session_factory) as session:
+        job_id = enqueue(session, "chatty", {}, subject_key=booking_id, host_id=None).id
+    with captured_log("json") as stream:
+        run_next(session_factory, registry)
+    lines = [line for line in json_lines(stream) if line.get("job_id") == str(job_id)]
+    events = [line["event"] for line in lines]
+    assert "handler working" in events
+    assert any(event.startswith("job.finished") for event in events)
+    assert all(line["booking_id"] == booking_id for line in lines)
+    assert all(line["job_kind"] == "chatty" for line in lines)
+    assert JobRegistry().subject_fields("host:42") == {"host_id": "42"}

@@ -19,6 +19,7 @@ from leadscalendar.bookings.payment_checks import payment_mismatch, refuse_unmat
 from leadscalendar.bookings.service import accept, enqueue_refund, move, note
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
+from leadscalendar.logging import log_context
 from leadscalendar.payments.models import PaymentEventKind
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent
 
@@ -50,9 +51,10 @@ class BookingPaymentHandler:
         if booking is None:
             logger.warning("payment event %s names no booking we know", event.event_id)
             return
-        repository.lock_host(session, booking.host_id)
-        session.refresh(booking, with_for_update=True)
-        handle_payment_event(session, booking, event, utcnow())
+        with log_context(booking_id=str(booking.id)):
+            repository.lock_host(session, booking.host_id)
+            session.refresh(booking, with_for_update=True)
+            handle_payment_event(session, booking, event, utcnow())
 
 
 def _find_booking(session: Session, event: VerifiedPaymentEvent) -> Booking | None:

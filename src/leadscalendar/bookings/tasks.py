@@ -40,7 +40,8 @@ class TaskDependencies:
 
 
 def build_registry(deps: TaskDependencies) -> JobRegistry:
-    registry = JobRegistry()
+    # A bare subject key is a booking's id: job log lines carry it as booking_id.
+    registry = JobRegistry(bare_subject="booking_id")
     # notify_on_park: a parked booking job e-mails the host (bookings.notices).
     registry.register(CREATE_EVENT, notify_on_park(lambda ctx: create_calendar_event(ctx, deps)))
     registry.register(UPDATE_EVENT, notify_on_park(lambda ctx: update_calendar_event(ctx, deps)))

@@ -38,6 +38,7 @@ from googleapiclient.http import BatchHttpRequest, HttpRequest
 
 from leadscalendar.config import Settings
 from leadscalendar.google import feed
+from leadscalendar.google.call_metrics import method_of, observed_call
 from leadscalendar.google.events import SendUpdates, booking_id_of
 from leadscalendar.google.threadlocal import (
     STALE_CONNECTION_ERRORS,
@@ -186,6 +187,10 @@ class GoogleCalendarClient(feed.EventFeedCalls):
         return self._credentials
 
     def _execute(self, request: HttpRequest | BatchHttpRequest) -> Any:
+        with observed_call(method_of(request)):
+            return self._execute_once(request)
+
+    def _execute_once(self, request: HttpRequest | BatchHttpRequest) -> Any:
         kept = kept_http(self._endpoint, self._timeout)
         if kept is None:
             http = httplib2.Http(timeout=self._timeout)

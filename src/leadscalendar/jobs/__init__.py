@@ -14,7 +14,7 @@ from leadscalendar.jobs.models import (
     JobStatus,
 )
 from leadscalendar.jobs.outcomes import ClaimedJob, Effect, Outcome, Park, Retry, Succeeded
-from leadscalendar.jobs.pacing import Pacer, RateLimiter
+from leadscalendar.jobs.pacing import FallbackPacer, Pacer, QuotaPacer, Quotas
 from leadscalendar.jobs.registry import Handler, JobContext, JobRegistry
 from leadscalendar.jobs.service import (
     JobHistory,
@@ -26,13 +26,15 @@ from leadscalendar.jobs.service import (
     resume_parked,
     retry_job,
 )
-from leadscalendar.jobs.worker import WorkerStats, run_worker, stop_on_signals
+from leadscalendar.jobs.worker import Worker, run_worker, stop_on_signals
+from leadscalendar.jobs.worker_state import WorkerStats
 
 __all__ = [
     "ATTEMPTS_EXHAUSTED",
     "AttemptOutcome",
     "ClaimedJob",
     "Effect",
+    "FallbackPacer",
     "Handler",
     "Job",
     "JobAttempt",
@@ -43,10 +45,12 @@ __all__ = [
     "Outcome",
     "Pacer",
     "Park",
-    "RateLimiter",
+    "QuotaPacer",
+    "Quotas",
     "Retry",
     "RetryPolicy",
     "Succeeded",
+    "Worker",
     "WorkerStats",
     "cancel_job",
     "cancel_pending_for_subject",

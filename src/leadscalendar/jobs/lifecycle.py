@@ -37,6 +37,7 @@ from leadscalendar.jobs.models import (
     JobStatus,
 )
 from leadscalendar.jobs.outcomes import ClaimedJob, Outcome, Park, Retry, Succeeded
+from leadscalendar.observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +261,14 @@ def _write_attempt(
         )
     )
     _log_finish(claim, finish, latency_ms)
+    metrics.job_attempt_finished(
+        kind=claim.kind,
+        outcome=fields["outcome"].value,
+        status=finish.status.value,
+        attempt=claim.attempt,
+        run_seconds=latency_ms / 1000,
+        enqueued_at=claim.enqueued_at,
+    )
     return finish.status
 
 
@@ -359,6 +368,7 @@ def _write_abandoned(session: Session, job: Job, now: datetime) -> None:
     logger.warning(
         "job.lease_expired job_id=%s kind=%s owner=%s", job.id, job.kind, job.lease_owner
     )
+    metrics.JOB_ATTEMPTS.labels(job.kind, AttemptOutcome.ABANDONED.value).inc()
     session.add(
         JobAttempt(
             job_id=job.id,
@@ -385,6 +395,7 @@ def _snapshot(job: Job) -> ClaimedJob:
         max_attempts=job.max_attempts,
         lease_owner=job.lease_owner,
         lease_expires_at=job.lease_expires_at,
+        enqueued_at=job.created_at,
     )
 
 

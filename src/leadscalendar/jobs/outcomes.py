@@ -34,6 +34,8 @@ class ClaimedJob:
     max_attempts: int
     lease_owner: str
     lease_expires_at: datetime
+    # When the job was enqueued: the start of its latency (metrics).
+    enqueued_at: datetime | None = None
 
 
 @dataclass(frozen=True)

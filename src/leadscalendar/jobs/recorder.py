@@ -14,6 +14,7 @@ what the deterministic event ids and the lease guards are for.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import queue
 import threading
@@ -40,6 +41,8 @@ class _Pending:
     write: Write
     # Recorded instead when ``write`` raises: the attempt as an error.
     on_error: Callable[[Session, BaseException], JobStatus | None]
+    # The job thread's context: lines logged while recording carry its job's fields.
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
     done: Future[JobStatus | None] = field(default_factory=Future)
 
 
@@ -110,6 +113,10 @@ class OutcomeRecorder:
 
 
 def _in_savepoint(session: Session, pending: _Pending) -> JobStatus | None:
+    return pending.context.run(_write_or_error, session, pending)
+
+
+def _write_or_error(session: Session, pending: _Pending) -> JobStatus | None:
     """``write`` in a savepoint; if it raises, ``on_error`` in a fresh one."""
     try:
         with session.begin_nested():

@@ -64,8 +64,11 @@ class UnknownJobKindError(KeyError):
 class JobRegistry:
     """Maps a job kind to its handler; a worker only claims kinds it has."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, bare_subject: str = "subject") -> None:
         self._handlers: dict[str, Handler] = {}
+        # The log field a subject key without a "name:" prefix stands for (the
+        # bookings domain's registry: "booking_id"); the jobs package names no domain.
+        self._bare_subject = bare_subject
 
     def register(self, kind: str, handler: Handler) -> None:
         if kind in self._handlers and self._handlers[kind] is not handler:
@@ -86,6 +89,13 @@ class JobRegistry:
             return self._handlers[kind]
         except KeyError:
             raise UnknownJobKindError(kind) from None
+
+    def subject_fields(self, subject_key: str) -> dict[str, str]:
+        """Log fields for a job's subject: ``host:<id>`` -> host_id, a bare key -> bare_subject."""
+        name, separator, value = subject_key.partition(":")
+        if separator and name.isidentifier():
+            return {f"{name}_id": value}
+        return {self._bare_subject: subject_key}
 
     @property
     def kinds(self) -> frozenset[str]:

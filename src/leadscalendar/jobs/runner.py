@@ -19,6 +19,7 @@ from leadscalendar.jobs.models import JobStatus
 from leadscalendar.jobs.outcomes import ClaimedJob, Outcome, Park, Retry, Succeeded
 from leadscalendar.jobs.recorder import OutcomeRecorder
 from leadscalendar.jobs.registry import JobContext, JobRegistry
+from leadscalendar.logging import log_context
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,31 @@ def run_claimed(
     recorder: OutcomeRecorder | None = None,
 ) -> JobStatus | None:
     """Run ``claim`` to a recorded outcome; return the job's new status (None: lease lost).
+
+    Every line logged meanwhile carries the job's id, kind and subject (``booking_id``...).
+    """
+    fields = registry.subject_fields(claim.subject_key)
+    with log_context(job_id=str(claim.id), job_kind=claim.kind, **fields):
+        return _run_claimed(
+            claim,
+            registry,
+            session_factory,
+            policy=policy,
+            lease_seconds=lease_seconds,
+            recorder=recorder,
+        )
+
+
+def _run_claimed(
+    claim: ClaimedJob,
+    registry: JobRegistry,
+    session_factory: sessionmaker[Session],
+    *,
+    policy: RetryPolicy,
+    lease_seconds: float,
+    recorder: OutcomeRecorder | None,
+) -> JobStatus | None:
+    """The attempt itself.
 
     A handler that raises, returns something that is not an outcome, or whose
     ``apply`` raises, has its writes rolled back and the attempt recorded as an

@@ -29,6 +29,7 @@ from leadscalendar.notifications.messages import (
 )
 from leadscalendar.notifications.service import SEND_EMAIL
 from leadscalendar.notifications.smtp import MailDeliveryError
+from leadscalendar.observability.metrics import mail_handled
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +84,14 @@ def send_email(
         mail = OutgoingMail.from_payload(ctx.job.payload)
         stale = _no_longer_needed(ctx, mail, is_stale)
         if stale:
+            mail_handled(mail.template.value, "stale")
             return Succeeded(f"not sent: {stale}")
         message = mailer.renderer.render(
             mail, message_id=_message_id(ctx.job.id, mailer.renderer.mail_from)
         )
     except MailContentError as error:
         logger.error("mail.invalid job_id=%s error=%s", ctx.job.id, error)
+        mail_handled(_template_label(ctx.job.payload.get("template")), "invalid")
         return Park(MAIL_INVALID, f"The e-mail could not be built: {error}", operation=OPERATION)
     to = mask_address(mail.to)
     try:
@@ -102,6 +105,7 @@ def send_email(
             error.temporary,
             error.message,
         )
+        mail_handled(mail.template.value, "temporary_failure" if error.temporary else "rejected")
         if error.temporary:
             return Retry(reason=error.message, operation=OPERATION)
         subject, reason = ctx.job.subject_key, error.message
@@ -118,9 +122,16 @@ def send_email(
             apply=record,
         )
     verb = "sent" if mailer.sends else "recorded, not sent (no SMTP configured)"
+    mail_handled(mail.template.value, "sent" if mailer.sends else "recorded")
     if mailer.sends:  # without SMTP the transport's mail.not_sent line says it already
         logger.info("mail.sent job_id=%s template=%s to=%s", ctx.job.id, mail.template.value, to)
     return Succeeded(f"{mail.template.value} mail {verb}", operation=OPERATION)
+
+
+def _template_label(value: object) -> str:
+    """A known template's name, or ``unknown``: a bad payload must not invent metric series."""
+    known = {template.value for template in MailTemplate}
+    return value if isinstance(value, str) and value in known else "unknown"
 
 
 def register_mail_tasks(

@@ -29,6 +29,7 @@ RESERVED_SEGMENTS = frozenset(
         "hosts",
         "login",
         "logout",
+        "metrics",
         "notifications",
         "oauth",
         "openapi.json",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Annotated
 
 import anyio
@@ -12,6 +13,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from leadscalendar.calendar_sync import service as calendar_sync
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
+from leadscalendar.logging import log_context
+from leadscalendar.observability import metrics
 from leadscalendar.payments import service as payments
 from leadscalendar.payments.errors import WebhookVerificationError
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent, verify_stripe_webhook
@@ -28,6 +31,7 @@ MAX_WEBHOOK_BYTES = 1024 * 1024
 
 async def verified_stripe_event(request: Request, services: ServicesDep) -> VerifiedPaymentEvent:
     """The verified event, or a 400 before any database work happens."""
+    request.state.intake_started = time.perf_counter()
     payload = await request.body()
     if len(payload) > MAX_WEBHOOK_BYTES:
         raise WebhookVerificationError("Webhook rejected: body too large.", status_code=413)
@@ -55,12 +59,16 @@ async def stripe_webhook(
     fighting over the GIL or SQLite's write lock.
     """
     limiter: anyio.CapacityLimiter = request.app.state.webhook_limiter
-    outcome = await anyio.to_thread.run_sync(_record, services, event, limiter=limiter)
+    with metrics.webhook_intake("stripe", request.state.intake_started) as intake:
+        outcome = await anyio.to_thread.run_sync(_record, services, event, limiter=limiter)
+        intake.result = outcome.value
     return {"received": True, "duplicate": outcome is payments.RecordOutcome.DUPLICATE}
 
 
 def _record(services: Services, event: VerifiedPaymentEvent) -> payments.RecordOutcome:
-    with unit_of_work(services.session_factory) as session:
+    # The booking the checkout was for, when its metadata names one, on this event's lines.
+    fields = {} if event.booking_id is None else {"booking_id": str(event.booking_id)}
+    with log_context(**fields), unit_of_work(services.session_factory) as session:
         return payments.record_webhook_event(session, event, services.payment_event_handler)
 
 
