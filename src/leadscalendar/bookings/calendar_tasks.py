@@ -18,8 +18,7 @@ from leadscalendar.bookings.event_content import event_spec_for
 from leadscalendar.bookings.event_patches import patch_of
 from leadscalendar.bookings.google_outcomes import (
     job_outcome_for,
-    needs_reauth_park,
-    not_connected_park,
+    outcome_of_failure,
     park,
     record_on_booking,
     remember_etag,
@@ -75,10 +74,10 @@ def _plan_event(
             return Succeeded(f"nothing to do: the booking is {booking.status.value}")
         try:
             grant = deps.calendars.grant_of(connection)
-        except NotConnectedError:
-            return not_connected_park(booking_id)
-        except ReauthorizationRequiredError as error:
-            return needs_reauth_park(booking_id, error.reason)
+        except (NotConnectedError, ReauthorizationRequiredError) as error:
+            return outcome_of_failure(
+                error, Operation.TOKEN_REFRESH, booking_id=booking_id, host_id=booking.host_id
+            )
         assert connection is not None
         calendar_id = (
             booking.google_calendar_id or booking_type.calendar_id or connection.calendar_id
@@ -103,21 +102,19 @@ def _client(deps: TaskDependencies, plan: _EventPlan) -> CalendarClient | Outcom
     """
     try:
         return deps.calendars.for_grant(plan.grant)
-    except ReauthorizationRequiredError as error:
-        return needs_reauth_park(plan.booking_id, error.reason)
-    except NotConnectedError:
-        return not_connected_park(plan.booking_id)
     except Exception as error:
-        outcome = classify(error, operation=Operation.TOKEN_REFRESH)
-        return job_outcome_for(outcome, booking_id=plan.booking_id, host_id=plan.host_id)
+        return outcome_of_failure(
+            error, Operation.TOKEN_REFRESH, booking_id=plan.booking_id, host_id=plan.host_id
+        )
 
 
 def _failed(plan: _EventPlan, error: Exception, operation: Operation) -> Outcome:
-    if isinstance(error, ReauthorizationRequiredError):
-        return needs_reauth_park(plan.booking_id, error.reason)
-    outcome = classify(error, operation=operation)
-    return job_outcome_for(
-        outcome, booking_id=plan.booking_id, host_id=plan.host_id, calendar_id=plan.calendar_id
+    return outcome_of_failure(
+        error,
+        operation,
+        booking_id=plan.booking_id,
+        host_id=plan.host_id,
+        calendar_id=plan.calendar_id,
     )
 
 
@@ -317,10 +314,12 @@ def delete_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     try:
         client = deps.calendars.for_host(host_id)
         client.delete_event(calendar_id, event_id, send_updates="all")
-    except ReauthorizationRequiredError as error:
-        return needs_reauth_park(booking_id, error.reason)
     except NotConnectedError:
         return Succeeded("Google is disconnected: there is no event to remove")
+    except ReauthorizationRequiredError as error:
+        return outcome_of_failure(
+            error, Operation.EVENT_DELETE, booking_id=booking_id, host_id=host_id
+        )
     except Exception as error:
         outcome = classify(error, operation=Operation.EVENT_DELETE)
         if outcome.kind in (Action.EVENT_GONE, Action.CALENDAR_GONE):

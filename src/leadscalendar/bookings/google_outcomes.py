@@ -23,7 +23,8 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.calendar import CalendarEvent
 from leadscalendar.google.credentials import mark_needs_reauth
-from leadscalendar.google.errors import Action, GoogleOutcome
+from leadscalendar.google.errors import Action, GoogleOutcome, Operation, classify
+from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
 from leadscalendar.jobs import Park, Retry
 from leadscalendar.jobs.outcomes import Effect
 
@@ -199,6 +200,34 @@ def _calendar_not_found(
         retry_after=outcome.retry_after,
         give_up_after=CALENDAR_NOT_FOUND_TRIES,
         give_up=park(ParkCode.CALENDAR_GONE, reason, booking_id, outcome),
+    )
+
+
+def outcome_of_failure(
+    error: Exception,
+    operation: Operation,
+    *,
+    booking_id: uuid.UUID,
+    host_id: uuid.UUID,
+    calendar_id: str | None = None,
+) -> Retry | Park:
+    """The one ladder a calendar job climbs when a Google call (or its sign-in) fails.
+
+    Re-authorisation first (the grant is gone: park until the host reconnects),
+    then a host who is not connected, then every other failure classified by
+    ``google.errors.classify`` and mapped by ``job_outcome_for``. The special
+    answers a handler decides itself (409 on our own id, 410 on a deleted
+    event) are checked by the handler before it falls back here.
+    """
+    if isinstance(error, ReauthorizationRequiredError):
+        return needs_reauth_park(booking_id, error.reason)
+    if isinstance(error, NotConnectedError):
+        return not_connected_park(booking_id)
+    return job_outcome_for(
+        classify(error, operation=operation),
+        booking_id=booking_id,
+        host_id=host_id,
+        calendar_id=calendar_id,
     )
 
 

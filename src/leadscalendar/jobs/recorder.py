@@ -18,6 +18,7 @@ import contextvars
 import logging
 import queue
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ MAX_BATCH = 64
 
 @dataclass
 class _Pending:
+    job_id: uuid.UUID
     write: Write
     # Recorded instead when ``write`` raises: the attempt as an error.
     on_error: Callable[[Session, BaseException], JobStatus | None]
@@ -65,10 +67,13 @@ class OutcomeRecorder:
         self._thread.join()
 
     def record(
-        self, write: Write, on_error: Callable[[Session, BaseException], JobStatus | None]
+        self,
+        job_id: uuid.UUID,
+        write: Write,
+        on_error: Callable[[Session, BaseException], JobStatus | None],
     ) -> JobStatus | None:
-        """Queue one outcome and block until it is committed; raises what its batch raised."""
-        pending = _Pending(write, on_error)
+        """Queue one job's outcome and block until it is committed; raises what it raised."""
+        pending = _Pending(job_id, write, on_error)
         self._queue.put(pending)
         return pending.done.result()
 
@@ -91,6 +96,9 @@ class OutcomeRecorder:
             self._commit(batch)
 
     def _commit(self, batch: list[_Pending]) -> None:
+        # Job rows are locked in id order, as the heartbeat's UPDATEs take them: two
+        # transactions taking the same rows in different orders deadlock on PostgreSQL.
+        batch.sort(key=lambda pending: pending.job_id)
         try:
             with unit_of_work(self._session_factory) as session:
                 statuses = [_in_savepoint(session, pending) for pending in batch]

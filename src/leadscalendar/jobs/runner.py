@@ -113,7 +113,7 @@ def _run_claimed(
         )
 
     if recorder is not None:
-        return recorder.record(write, on_error)
+        return recorder.record(claim.id, write, on_error)
     try:
         with unit_of_work(session_factory) as session:
             return write(session)
