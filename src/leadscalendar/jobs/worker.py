@@ -34,7 +34,7 @@ from leadscalendar.jobs.backoff import RetryPolicy
 from leadscalendar.jobs.models import JobStatus
 from leadscalendar.jobs.outcomes import ClaimedJob
 from leadscalendar.jobs.pacing import Pacer
-from leadscalendar.jobs.recorder import OutcomeRecorder
+from leadscalendar.jobs.recorder import OutcomeRecorder, batches_outcomes
 from leadscalendar.jobs.registry import JobRegistry
 from leadscalendar.jobs.runner import run_claimed
 from leadscalendar.jobs.worker_state import InFlight, Slots, WorkerStats
@@ -103,8 +103,8 @@ class Worker:
         # Set once every job thread has returned; beating continues until then, so
         # jobs still finishing after a stop request keep their leases.
         self.threads_done = threading.Event()
-        # While ``run`` runs, outcomes are committed in batches by one thread
-        # (jobs.recorder); without it (``run_one`` alone) each in its own transaction.
+        # On SQLite, while ``run`` runs, outcomes are committed in batches by one
+        # thread (jobs.recorder); otherwise each in its own transaction.
         self.recorder: OutcomeRecorder | None = None
 
     def stop(self) -> None:
@@ -125,7 +125,8 @@ class Worker:
         ]
         claimer = threading.Thread(target=self.claim_loop, name="job-claimer", daemon=True)
         beater = threading.Thread(target=self.heartbeat, name="job-heartbeat", daemon=True)
-        self.recorder = OutcomeRecorder(self.session_factory).start()
+        if batches_outcomes(self.session_factory):
+            self.recorder = OutcomeRecorder(self.session_factory).start()
         for thread in (*threads, claimer, beater):
             thread.start()
         claimer.join()
@@ -133,8 +134,9 @@ class Worker:
             self.handed_over.put(None)
         for thread in threads:
             thread.join()
-        self.recorder.stop()
-        self.recorder = None
+        if self.recorder is not None:
+            self.recorder.stop()
+            self.recorder = None
         self.threads_done.set()
         beater.join()
         logger.info("worker.stop worker_id=%s stats=%s", self.worker_id, self.stats)
