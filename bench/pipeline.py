@@ -15,6 +15,12 @@ What it does, and why this way:
   ``service.events().insert(calendarId='primary', body=...).execute()`` one
   after another (``--baseline-events`` of them, default 200; events/s is
   extrapolated from that subset, which is exact for a sequential loop).
+* The floor: the same loop's client CPU per call (``time.process_time()``,
+  this process running nothing else meanwhile), measured again on each
+  database before its phases. Each phase reports the workers' CPU per event
+  (counted from ``worker.start``: start-up is paid once, not per event) as a
+  ratio to it, the cores left idle before and during the drain
+  (``/proc/stat``), and issue 15's CPU targets met or not.
 * LeadsCalendar: N bookings awaiting payment; every booking's
   ``checkout.session.completed`` is delivered as a Stripe-signed webhook
   through the webhook route's own code path, in this process (signature check
