@@ -67,23 +67,7 @@ def _run_claimed(
     """
     started_at = utcnow()
     started = time.perf_counter()
-    outcome: Outcome | None = None
-    failure: BaseException | None = None
-    try:
-        outcome = registry.get(claim.kind)(
-            JobContext(job=claim, session_factory=session_factory, lease_seconds=lease_seconds)
-        )
-        if not isinstance(outcome, Succeeded | Retry | Park):
-            raise TypeError(f"handler returned {type(outcome).__name__}, not an outcome")
-    except Exception as exc:
-        logger.warning(
-            "job.handler_raised job_id=%s kind=%s error=%s",
-            claim.id,
-            claim.kind,
-            type(exc).__name__,
-            exc_info=True,
-        )
-        failure, outcome = exc, None
+    outcome, failure = _call_handler(claim, registry, session_factory, lease_seconds)
     latency_ms = _elapsed_ms(started)
 
     def write(session: Session) -> JobStatus | None:
@@ -120,6 +104,31 @@ def _run_claimed(
     except Exception as exc:
         with unit_of_work(session_factory) as session:
             return on_error(session, exc)
+
+
+def _call_handler(
+    claim: ClaimedJob,
+    registry: JobRegistry,
+    session_factory: sessionmaker[Session],
+    lease_seconds: float,
+) -> tuple[Outcome, None] | tuple[None, BaseException]:
+    """The handler's outcome, or what it raised (a non-outcome answer counts as raising)."""
+    try:
+        outcome = registry.get(claim.kind)(
+            JobContext(job=claim, session_factory=session_factory, lease_seconds=lease_seconds)
+        )
+        if not isinstance(outcome, Succeeded | Retry | Park):
+            raise TypeError(f"handler returned {type(outcome).__name__}, not an outcome")
+    except Exception as exc:
+        logger.warning(
+            "job.handler_raised job_id=%s kind=%s error=%s",
+            claim.id,
+            claim.kind,
+            type(exc).__name__,
+            exc_info=True,
+        )
+        return None, exc
+    return outcome, None
 
 
 def _elapsed_ms(started: float) -> int:
