@@ -78,6 +78,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def idle_core_seconds() -> float:
+    """Idle + iowait CPU time of the whole machine so far, all cores (``/proc/stat``)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+
+
+def cores_free(seconds: float) -> float:
+    """How many cores sat idle, on average, over the next ``seconds`` (blocks meanwhile)."""
+    idle, started = idle_core_seconds(), time.monotonic()
+    time.sleep(seconds)
+    return (idle_core_seconds() - idle) / (time.monotonic() - started)
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """CPU time of a live process and its live children (uvicorn's worker processes)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()

@@ -15,6 +15,12 @@ What it does, and why this way:
   ``service.events().insert(calendarId='primary', body=...).execute()`` one
   after another (``--baseline-events`` of them, default 200; events/s is
   extrapolated from that subset, which is exact for a sequential loop).
+* The floor: the same loop's client CPU per call (``time.process_time()``,
+  this process running nothing else meanwhile), measured again on each
+  database before its phases. Each phase reports the workers' CPU per event
+  (counted from ``worker.start``: start-up is paid once, not per event) as a
+  ratio to it, the cores left idle before and during the drain
+  (``/proc/stat``), and issue 15's CPU targets met or not.
 * LeadsCalendar: N bookings awaiting payment; every booking's
   ``checkout.session.completed`` is delivered as a Stripe-signed webhook
   through the webhook route's own code path, in this process (signature check
@@ -66,10 +72,12 @@ from _harness import (
     SeededHost,
     app_env,
     checkout_completed,
+    cores_free,
     cpu_seconds,
     create_awaiting_bookings,
     free_port,
     google_sandbox,
+    idle_core_seconds,
     machine,
     percentile,
     scratch_database,
@@ -95,6 +103,7 @@ PHASES = {
     "on2h": ("quotas on, 2 processes, one host", 2, True, True),
 }
 PHASE_TIMEOUT_SECONDS = 600.0
+FREE_SAMPLE_SECONDS = 2.0
 
 
 # -- the baseline: the integration document's sample, call after call -------------------
@@ -117,6 +126,8 @@ def run_baseline(services: Any, sandbox: Sandbox, host: SeededHost, count: int) 
         client_options={"api_endpoint": f"{sandbox.base_url}calendar/v3/"},
     )
     start = datetime(2030, 1, 7, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    # The floor: this process's CPU for the loop (it runs nothing else meanwhile).
+    cpu_started = time.process_time()
     started = time.perf_counter()
     for index in range(count):
         begin = start.replace(hour=9 + index % 8, day=7 + index // 8 % 20)
@@ -132,12 +143,14 @@ def run_baseline(services: Any, sandbox: Sandbox, host: SeededHost, count: int) 
         }
         service.events().insert(calendarId="primary", body=event_data).execute()
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     service.close()
     return {
         "events": count,
         "seconds": round(elapsed, 3),
         "events_per_second": round(count / elapsed, 2),
         "ms_per_event": round(elapsed / count * 1000, 1),
+        "client_cpu_ms_per_call": round(cpu / count * 1000, 3),
     }
 
 
@@ -314,6 +327,7 @@ def run_phase(
         unpaced = str(NO_QUOTA_PER_MINUTE)
         worker_env["LEADSCALENDAR_GOOGLE_RATE_PER_USER_PER_MINUTE"] = unpaced
         worker_env["LEADSCALENDAR_GOOGLE_RATE_PER_PROJECT_PER_MINUTE"] = unpaced
+    free_before = cores_free(FREE_SAMPLE_SECONDS)
     workers = [
         spawn(
             f"worker-{label}-{index}".replace(" ", "_").replace(",", ""),
@@ -326,7 +340,11 @@ def run_phase(
     try:
         for worker in workers:
             worker.wait_for_log("worker.start")
+        # Start-up (imports, discovery) is paid once per process, not per event.
+        cpu_at_start = sum(cpu_seconds(worker.pid) for worker in workers)
+        idle_at_start, drain_started = idle_core_seconds(), time.monotonic()
         wait_scheduled(reader, ids, workers)
+        free_during = (idle_core_seconds() - idle_at_start) / (time.monotonic() - drain_started)
         load_after = [round(value, 2) for value in os.getloadavg()]
         stream(
             services, [checkout_completed(booking_id) for booking_id in trickle_ids], stream_rate
@@ -354,6 +372,7 @@ def run_phase(
         limit_seconds = bookings * latency_ms / 1000 / total_concurrency
         limit_kind = "N x latency / (processes x concurrency)"
     latencies = trickle["latencies_ms"]
+    events = bookings + stream_count
     backlog_latencies = backlog["latencies_ms"]
     return {
         "label": label,
@@ -384,7 +403,14 @@ def run_phase(
             "p99": round(percentile(backlog_latencies, 99), 1),
         },
         "peak_rss_mb": [round(mb, 1) for mb in peak_mb],
-        "worker_cpu_ms_per_event": round(cpu / (bookings + stream_count) * 1000, 2),
+        "worker_cpu_ms_per_event": round((cpu - cpu_at_start) / events * 1000, 3),
+        "worker_cpu_ms_per_event_with_startup": round(cpu / events * 1000, 2),
+        "cores_free": {
+            "before": round(free_before, 2),
+            "during_drain": round(free_during, 2),
+            "note": "average idle cores (/proc/stat) over 2 s before the workers start, "
+            "and left idle while they drained the backlog",
+        },
         # The stand-in for Google shares the cores: its CPU is part of what limits.
         "google_sandbox_cpu_ms_per_call": round(
             sandbox_cpu / max(stats["total_calls"], 1) * 1000, 2
@@ -402,6 +428,20 @@ def run_phase(
 
 
 # -- driver -------------------------------------------------------------------------------
+
+
+def targets(phases: list[dict[str, Any]], report: dict[str, Any]) -> dict[str, str]:
+    """Issue 15's CPU targets, each met or not, from this run's figures alone."""
+    verdicts: dict[str, str] = {}
+    for phase in phases:
+        ratio = phase["worker_cpu_vs_floor"]
+        name = f"worker CPU <= 3x floor ({phase['db']}, {phase['label']})"
+        verdicts[name] = f"{ratio}x: {'met' if ratio <= 3 else 'not met'}"
+    if "two_process_cpu_ratio" in report:
+        ratio = report["two_process_cpu_ratio"]
+        name = "2 processes <= 1.15x the CPU per event of 1 (postgres, quotas off)"
+        verdicts[name] = f"{ratio}x: {'met' if ratio <= 1.15 else 'not met'}"
+    return verdicts
 
 
 @contextmanager
@@ -441,7 +481,12 @@ def run_database(
     log_dir: Path,
     baseline: dict[str, Any] | None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Every phase on one database; measures the baseline first unless given one."""
+    """Every phase on one database, after the baseline loop measured again as its floor.
+
+    The sample loop's client CPU per call is the floor the workers' CPU per
+    event is compared with; it is taken on each database's run so each ratio
+    compares figures measured minutes apart on the same machine.
+    """
     from leadscalendar.services import build_services
 
     with scratch_database(kind) as url:
@@ -456,9 +501,11 @@ def run_database(
         reader = create_engine(url)
         try:
             hosts = seed_hosts(services, sandbox, args.hosts)
-            if baseline is None:
-                sandbox.set_quotas(False)
-                baseline = run_baseline(services, sandbox, hosts[0], args.baseline_events)
+            sandbox.set_quotas(False)
+            floor = run_baseline(services, sandbox, hosts[0], args.baseline_events)
+            baseline = baseline or floor
+            floor_ms = floor["client_cpu_ms_per_call"]
+            print(f"{kind:8} floor: bare events.insert {floor_ms:.3f} ms client CPU per call")
             plan = [
                 (label, processes, quotas, one_host)
                 for key, (label, processes, quotas, one_host) in PHASES.items()
@@ -489,6 +536,10 @@ def run_database(
                     log_dir=log_dir,
                 )
                 result["db"] = kind
+                result["floor_client_cpu_ms_per_call"] = floor_ms
+                result["worker_cpu_vs_floor"] = round(
+                    result["worker_cpu_ms_per_event"] / floor_ms, 2
+                )
                 results.append(result)
                 print_phase(result, baseline)
             return results, baseline
@@ -509,6 +560,9 @@ def print_phase(result: dict[str, Any], baseline: dict[str, Any] | None) -> None
         f"{ratio} limit {result['fraction_of_limit'] * 100:5.1f}% "
         f"p50/95/99 {lat['p50']:.0f}/{lat['p95']:.0f}/{lat['p99']:.0f} ms "
         f"rss {'+'.join(f'{mb:.0f}' for mb in result['peak_rss_mb'])} MB "
+        f"cpu {result['worker_cpu_ms_per_event']:.2f} ms/ev "
+        f"= {result['worker_cpu_vs_floor']:.1f}x floor "
+        f"free {result['cores_free']['before']:.1f}/{result['cores_free']['during_drain']:.1f} "
         f"429/403rl {result['rate_limit_errors']} lost {result['lost']} "
         f"dup {result['duplicates']}",
         flush=True,
@@ -581,12 +635,15 @@ def main(argv: list[str] | None = None) -> int:
     report["baseline"] = baseline
     report["phases"] = phases
     pg = {phase["label"]: phase for phase in phases if phase["db"] == "postgres"}
-    if "quotas off, 2 processes" in pg:
+    if "quotas off, 2 processes" in pg and "quotas off, 1 process" in pg:
+        one, two = pg["quotas off, 1 process"], pg["quotas off, 2 processes"]
         report["two_process_speedup"] = round(
-            pg["quotas off, 2 processes"]["events_per_second"]
-            / pg["quotas off, 1 process"]["events_per_second"],
-            2,
+            two["events_per_second"] / one["events_per_second"], 2
         )
+        report["two_process_cpu_ratio"] = round(
+            two["worker_cpu_ms_per_event"] / one["worker_cpu_ms_per_event"], 3
+        )
+    report["targets"] = targets(phases, report)
     report["lost"] = sum(phase["lost"] for phase in phases)
     report["duplicates"] = sum(phase["duplicates"] for phase in phases)
     report["rate_limit_errors_with_quotas"] = sum(
@@ -599,7 +656,12 @@ def main(argv: list[str] | None = None) -> int:
         f"({baseline['ms_per_event']:.0f} ms/event over {baseline['events']} events)"
     )
     if "two_process_speedup" in report:
-        print(f"2 processes / 1 process (PostgreSQL, quotas off): {report['two_process_speedup']}x")
+        print(
+            f"2 processes / 1 process (PostgreSQL, quotas off): {report['two_process_speedup']}x "
+            f"the rate, {report['two_process_cpu_ratio']}x the CPU per event"
+        )
+    for name, verdict in report["targets"].items():
+        print(f"target {name}: {verdict}")
     print(
         f"lost {report['lost']}, duplicates {report['duplicates']}, "
         f"rate-limit errors with quotas on {report['rate_limit_errors_with_quotas']}; "

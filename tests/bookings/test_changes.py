@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from leadscalendar.bookings.changes import CancelledBy
 from leadscalendar.bookings.job_kinds import CREATE_EVENT, DELETE_EVENT, UPDATE_EVENT
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.google.events import event_id_for
-from leadscalendar.jobs import JobStatus, ParkCode
+from leadscalendar.jobs import JobStatus
 from tests.support.bookings_env import BookingsEnv, google_error
 
 

@@ -9,10 +9,11 @@ import pytest
 from googleapiclient.errors import HttpError
 
 from leadscalendar.bookings.job_kinds import CREATE_EVENT
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.google.errors import Action, Operation, classify
 from leadscalendar.google.models import ConnectionStatus
-from leadscalendar.jobs import AttemptOutcome, JobStatus, ParkCode, pacing
+from leadscalendar.jobs import AttemptOutcome, JobStatus, pacing
 from leadscalendar.sandbox.google import quota
 from tests.support.bookings_env import BookingsEnv, wait_until
 

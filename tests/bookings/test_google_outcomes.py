@@ -20,12 +20,13 @@ from leadscalendar.bookings.google_outcomes import (
     SLOW_PHASE_REASON,
 )
 from leadscalendar.bookings.job_kinds import CREATE_EVENT
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.errors import next_quota_reset
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
-from leadscalendar.jobs import AttemptOutcome, Job, JobStatus, ParkCode
+from leadscalendar.jobs import AttemptOutcome, Job, JobStatus
 from leadscalendar.notifications import SEND_EMAIL
 from tests.support.bookings_env import BookingsEnv, google_error, wait_until
 

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 
 from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.schemas import Guest
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.events import build_event_body, event_id_for, replacement_event_id
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
-from leadscalendar.jobs import AttemptOutcome, JobStatus, ParkCode
+from leadscalendar.jobs import AttemptOutcome, JobStatus
 from tests.support.bookings_env import HOST_TIME_ZONE, BookingsEnv, google_error
 
 

@@ -8,9 +8,10 @@ import uuid
 import pytest
 
 from leadscalendar.bookings.job_kinds import CREATE_EVENT
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.google.models import ConnectionStatus
-from leadscalendar.jobs import AttemptOutcome, JobStatus, ParkCode
+from leadscalendar.jobs import AttemptOutcome, JobStatus
 from tests.chaos.invariants import assert_invariants
 from tests.support.bookings_env import BookingsEnv
 

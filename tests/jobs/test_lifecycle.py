@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.jobs import (
+    ATTEMPTS_EXHAUSTED,
     AttemptOutcome,
     ClaimedJob,
     Job,
     JobStatus,
-    ParkCode,
     RetryPolicy,
     Succeeded,
     claim_due,
@@ -114,7 +114,7 @@ def test_a_job_whose_last_attempt_crashed_is_parked_not_rerun(
     with session_factory() as session:
         parked = session.get_one(Job, job.id)
         assert parked.status is JobStatus.PARKED
-        assert parked.park_code == ParkCode.ATTEMPTS_EXHAUSTED
+        assert parked.park_code == ATTEMPTS_EXHAUSTED
 
 
 def test_heartbeat_keeps_a_lease_and_reports_lost_ones(

@@ -12,6 +12,7 @@ from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.jobs import (
+    ATTEMPTS_EXHAUSTED,
     AttemptOutcome,
     ClaimedJob,
     JobContext,
@@ -19,7 +20,6 @@ from leadscalendar.jobs import (
     JobStatus,
     Outcome,
     Park,
-    ParkCode,
     Retry,
     RetryPolicy,
     Succeeded,
@@ -136,7 +136,7 @@ def test_exhausted_attempts_park_the_job_and_keep_it(
     with session_factory() as session:
         history = get_job_with_attempts(session, job_id)
     assert history.job.status is JobStatus.PARKED
-    assert history.job.park_code == ParkCode.ATTEMPTS_EXHAUSTED
+    assert history.job.park_code == ATTEMPTS_EXHAUSTED
     assert history.job.park_reason is not None and "503" in history.job.park_reason
     assert [a.outcome for a in history.attempts] == [
         AttemptOutcome.RETRY,
@@ -181,7 +181,7 @@ def test_a_raising_handler_has_its_writes_rolled_back_and_is_retried(
     assert one.attempts[0].message == "ValueError: booking vanished mid-apply"
     assert one.job.status is JobStatus.PARKED
     assert two.job.status is JobStatus.PARKED
-    assert two.job.park_code == ParkCode.ATTEMPTS_EXHAUSTED
+    assert two.job.park_code == ATTEMPTS_EXHAUSTED
     assert two.attempts[0].message == "ConnectionError: network unreachable"
 
 

@@ -12,9 +12,9 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.jobs import (
+    ATTEMPTS_EXHAUSTED,
     Job,
     JobStatus,
-    ParkCode,
     cancel_job,
     cancel_pending_for_subject,
     enqueue,
@@ -122,14 +122,14 @@ def test_resume_parked_requeues_only_that_hosts_jobs_with_those_codes(
         gone = enqueue(session, "k", {}, subject_key="b2", host_id=alice)
         permission = enqueue(session, "k", {}, subject_key="b3", host_id=alice)
         other_host = enqueue(session, "k", {}, subject_key="b4", host_id=bob)
-        park(session, reauth, ParkCode.NEEDS_REAUTH)
-        park(session, gone, ParkCode.CALENDAR_GONE)
-        park(session, permission, ParkCode.PERMISSION)
-        park(session, other_host, ParkCode.NEEDS_REAUTH)
+        park(session, reauth, "needs_reauth")
+        park(session, gone, "calendar_gone")
+        park(session, permission, "permission")
+        park(session, other_host, "needs_reauth")
     before = utcnow()
     with unit_of_work(session_factory) as session:
         resumed = resume_parked(
-            session, host_id=alice, park_codes=[ParkCode.NEEDS_REAUTH, ParkCode.CALENDAR_GONE]
+            session, host_id=alice, park_codes=["needs_reauth", "calendar_gone"]
         )
     assert resumed == 2
     with session_factory() as session:
@@ -146,7 +146,7 @@ def test_resume_parked_requeues_only_that_hosts_jobs_with_those_codes(
 def test_operator_retry_and_cancel(session_factory: sessionmaker[Session]) -> None:
     with unit_of_work(session_factory) as session:
         parked = enqueue(session, "k", {}, subject_key="b1", host_id=None)
-        park(session, parked, ParkCode.ATTEMPTS_EXHAUSTED)
+        park(session, parked, ATTEMPTS_EXHAUSTED)
         later = enqueue(
             session, "k", {}, subject_key="b2", host_id=None, run_after=utcnow() + timedelta(days=1)
         )

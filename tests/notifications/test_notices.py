@@ -14,10 +14,11 @@ from leadscalendar.bookings.booking_types import BookingTypeIn, create_booking_t
 from leadscalendar.bookings.job_kinds import CREATE_EVENT
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.notices import format_when, with_park_notice
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
-from leadscalendar.jobs import ClaimedJob, Job, Outcome, Park, ParkCode, Retry, Succeeded
+from leadscalendar.jobs import ClaimedJob, Job, Outcome, Park, Retry, Succeeded
 from leadscalendar.notifications import SEND_EMAIL, MailTemplate
 
 
@@ -80,9 +81,9 @@ def apply(outcome: Outcome, session: Session) -> None:
 def test_a_park_queues_one_mail_to_the_host_with_its_reason(session: Session) -> None:
     booking = seed(session)
     job = claim(booking)
-    outcome = with_park_notice(job, Park(ParkCode.PERMISSION.value, "Pick a calendar you own."))
+    outcome = with_park_notice(job, Park(ParkCode.PERMISSION, "Pick a calendar you own."))
     apply(outcome, session)
-    apply(with_park_notice(job, Park(ParkCode.PERMISSION.value, "again")), session)
+    apply(with_park_notice(job, Park(ParkCode.PERMISSION, "again")), session)
     [mail] = mails(session)
     assert mail.dedupe_key == f"mail:parked:{job.id}"
     assert mail.payload["template"] == MailTemplate.BOOKING_PARKED.value
@@ -118,7 +119,7 @@ def test_a_needs_reauth_park_mails_about_the_connection_not_the_booking(session:
     session.add(connection)
     session.flush()
     for _ in range(2):  # two bookings waiting on one breakage
-        park = Park(ParkCode.NEEDS_REAUTH.value, "Waiting for the host to reconnect")
+        park = Park(ParkCode.NEEDS_REAUTH, "Waiting for the host to reconnect")
         apply(with_park_notice(claim(booking), park), session)
     [mail] = mails(session)
     assert mail.dedupe_key == f"mail:needs_reauth:{connection.id}:3"

@@ -13,27 +13,30 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from google.auth.exceptions import RefreshError
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.account_moves import forget_grant_when_done
-from leadscalendar.bookings.models import BookingEvent, CalendarMove, MoveStatus
-from leadscalendar.bookings.states import BookingStatus
-from leadscalendar.bookings.tasks import (
+from leadscalendar.bookings.calendar_tasks import (
     OUTCOME_TYPES,
-    TaskDependencies,
     _client,
     _EventPlan,
     _insert,
     _plan_event,
 )
+from leadscalendar.bookings.models import BookingEvent, CalendarMove, MoveStatus
+from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google.errors import Action, Operation, classify
 from leadscalendar.google.models import RetiredGrant
 from leadscalendar.jobs import JobContext, Outcome, Retry, Succeeded
 from leadscalendar.jobs.outcomes import Effect
+
+if TYPE_CHECKING:
+    from leadscalendar.bookings.tasks import TaskDependencies
 
 logger = logging.getLogger(__name__)
 

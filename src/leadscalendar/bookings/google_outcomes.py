@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import BookingEvent
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.calendar import CalendarEvent
 from leadscalendar.google.credentials import mark_needs_reauth
-from leadscalendar.google.errors import Action, GoogleOutcome
-from leadscalendar.jobs import Park, ParkCode, Retry
+from leadscalendar.google.errors import Action, GoogleOutcome, Operation, classify
+from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
+from leadscalendar.jobs import Park, Retry
 from leadscalendar.jobs.outcomes import Effect
 
 logger = logging.getLogger(__name__)
@@ -36,21 +38,6 @@ CALENDAR_NOT_FOUND_TRIES = 4
 PERSISTENT_401_TRIES = 3
 PRIMARY_CALENDAR = "primary"
 
-NOT_CONNECTED = "not_connected"
-MISCONFIGURED = "misconfigured"
-NOT_OURS = "not_ours"
-
-# Parked calendar jobs a (re)connection can unblock: with a working grant, maybe on
-# another account that sees the calendar, they are worth a fresh try; they park
-# again if not.
-RESUMED_ON_CONNECT = (
-    ParkCode.NEEDS_REAUTH.value,
-    NOT_CONNECTED,
-    ParkCode.PERMISSION.value,
-    ParkCode.CALENDAR_GONE.value,
-)
-# ... and those another calendar (the connection's or a booking type's) can unblock.
-RESUMED_ON_CALENDAR = (ParkCode.CALENDAR_GONE.value, ParkCode.PERMISSION.value)
 
 SLOW_PHASE_REASON = (
     "Google Calendar has not been accepting this change for a while. The booking is "
@@ -94,7 +81,7 @@ def remember_etag(booking_id: uuid.UUID, event: CalendarEvent, then: Effect | No
 
 
 def park(
-    code: str, reason: str, booking_id: uuid.UUID, outcome: GoogleOutcome | None = None
+    code: ParkCode, reason: str, booking_id: uuid.UUID, outcome: GoogleOutcome | None = None
 ) -> Park:
     return Park(
         code=code,
@@ -112,12 +99,12 @@ def needs_reauth_park(booking_id: uuid.UUID, detail: str | None) -> Park:
         + (f" ({detail})" if detail else "")
         + ". The booking is kept and will be added as soon as they do."
     )
-    return park(ParkCode.NEEDS_REAUTH.value, reason, booking_id)
+    return park(ParkCode.NEEDS_REAUTH, reason, booking_id)
 
 
 def not_connected_park(booking_id: uuid.UUID) -> Park:
     return park(
-        NOT_CONNECTED,
+        ParkCode.NOT_CONNECTED,
         "The host has not connected Google Calendar; the booking will be added once they do.",
         booking_id,
     )
@@ -212,7 +199,35 @@ def _calendar_not_found(
         outcome,
         retry_after=outcome.retry_after,
         give_up_after=CALENDAR_NOT_FOUND_TRIES,
-        give_up=park(ParkCode.CALENDAR_GONE.value, reason, booking_id, outcome),
+        give_up=park(ParkCode.CALENDAR_GONE, reason, booking_id, outcome),
+    )
+
+
+def outcome_of_failure(
+    error: Exception,
+    operation: Operation,
+    *,
+    booking_id: uuid.UUID,
+    host_id: uuid.UUID,
+    calendar_id: str | None = None,
+) -> Retry | Park:
+    """The one ladder a calendar job climbs when a Google call (or its sign-in) fails.
+
+    Re-authorisation first (the grant is gone: park until the host reconnects),
+    then a host who is not connected, then every other failure classified by
+    ``google.errors.classify`` and mapped by ``job_outcome_for``. The special
+    answers a handler decides itself (409 on our own id, 410 on a deleted
+    event) are checked by the handler before it falls back here.
+    """
+    if isinstance(error, ReauthorizationRequiredError):
+        return needs_reauth_park(booking_id, error.reason)
+    if isinstance(error, NotConnectedError):
+        return not_connected_park(booking_id)
+    return job_outcome_for(
+        classify(error, operation=operation),
+        booking_id=booking_id,
+        host_id=host_id,
+        calendar_id=calendar_id,
     )
 
 
@@ -261,18 +276,18 @@ def job_outcome_for(
             "LeadsCalendar may not write to the chosen calendar. "
             "Pick a calendar you own in the dashboard."
         )
-        return park(ParkCode.PERMISSION.value, reason, booking_id, outcome)
+        return park(ParkCode.PERMISSION, reason, booking_id, outcome)
     if kind is Action.CALENDAR_GONE:
         return _calendar_not_found(outcome, booking_id, calendar_id)
     if kind is Action.INVALID:
         # Our validation should make this impossible: it is a bug worth an alert.
         logger.error("google refused our request as invalid: %s", outcome.message)
         reason = f"Google refused the event: {outcome.message}"
-        return park(ParkCode.INVALID.value, reason, booking_id, outcome)
+        return park(ParkCode.INVALID, reason, booking_id, outcome)
     if kind is Action.MISCONFIGURED:
         logger.error("google oauth client misconfigured: %s", outcome.message)
         reason = "LeadsCalendar's Google set-up needs an operator."
-        return park(MISCONFIGURED, reason, booking_id, outcome)
+        return park(ParkCode.MISCONFIGURED, reason, booking_id, outcome)
     # DUPLICATE and EVENT_GONE are decided by the caller; reaching here is a bug.
     logger.error("unexpected google outcome %s reached the job mapping", kind.value)
     return _retry(outcome)

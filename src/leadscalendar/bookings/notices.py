@@ -28,6 +28,7 @@ from leadscalendar.bookings.job_kinds import (
     UPDATE_EVENT,
 )
 from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
@@ -40,7 +41,6 @@ from leadscalendar.jobs import (
     JobContext,
     Outcome,
     Park,
-    ParkCode,
     Retry,
 )
 from leadscalendar.notifications import MailTemplate, enqueue_mail, notify_needs_reauth
@@ -253,7 +253,7 @@ def with_park_notice(job: ClaimedJob, outcome: Outcome) -> Outcome:
 
 
 def _park_with_notice(job: ClaimedJob, booking_id: uuid.UUID, outcome: Park) -> Park:
-    if outcome.code == ParkCode.NEEDS_REAUTH.value:
+    if outcome.code == ParkCode.NEEDS_REAUTH:
         notice = _needs_reauth_notice(job.host_id)
     else:
         notice = _parked_notice(job, booking_id, outcome.reason)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.bookings.job_kinds import REFUND_UNMATCHED_PAYMENT
 from leadscalendar.bookings.models import Booking, BookingEvent
 from leadscalendar.bookings.notices import mail_host_about
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.service import note
 from leadscalendar.jobs import JobContext, Outcome, Park, Retry, Succeeded, enqueue
 from leadscalendar.jobs.outcomes import Effect
@@ -104,7 +105,7 @@ def refund_unmatched_payment(ctx: JobContext, payments: PaymentProvider) -> Outc
             return Retry(reason=error.message, operation="refunds.create")
         reason = f"The refund of a payment that did not match was refused: {error.message}"
         return Park(
-            code="refund_failed",
+            code=ParkCode.REFUND_FAILED,
             reason=reason,
             operation="refunds.create",
             apply=_timeline(booking_id, "unmatched_refund_failed", reason),

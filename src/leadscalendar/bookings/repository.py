@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
@@ -32,6 +33,27 @@ def get_booking(
         # Locked means current: overwrite what an earlier read left in the session.
         statement = statement.with_for_update().execution_options(populate_existing=True)
     return session.scalar(statement)
+
+
+def schedule_if_paid(
+    session: Session, booking_id: uuid.UUID, values: dict[str, Any], kind: str, detail: str
+) -> bool:
+    """``paid`` -> ``scheduled`` with ``values`` and a timeline line; False if not ``paid``.
+
+    Two statements and no ORM load: the status check and the change are one
+    UPDATE, which also locks the row on PostgreSQL (what a SELECT … FOR UPDATE
+    did before, at the cost of a round trip and loading the whole booking).
+    """
+    changed = session.execute(
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.status == BookingStatus.PAID)
+        .values({**values, "status": BookingStatus.SCHEDULED, "status_reason": None})
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.execute(insert(BookingEvent).values(booking_id=booking_id, kind=kind, detail=detail))
+    return True
 
 
 def host_and_type_of(session: Session, booking: Booking) -> tuple[Host, BookingType]:

@@ -6,7 +6,13 @@ calls for the work; ``worker.run_worker`` does it, at least once, later.
 
 from leadscalendar.jobs.backoff import RetryPolicy
 from leadscalendar.jobs.lifecycle import claim_due, extend_leases, release
-from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus, ParkCode
+from leadscalendar.jobs.models import (
+    ATTEMPTS_EXHAUSTED,
+    AttemptOutcome,
+    Job,
+    JobAttempt,
+    JobStatus,
+)
 from leadscalendar.jobs.outcomes import ClaimedJob, Effect, Outcome, Park, Retry, Succeeded
 from leadscalendar.jobs.pacing import FallbackPacer, Pacer, QuotaPacer, Quotas
 from leadscalendar.jobs.registry import Handler, JobContext, JobRegistry
@@ -24,6 +30,7 @@ from leadscalendar.jobs.worker import Worker, run_worker, stop_on_signals
 from leadscalendar.jobs.worker_state import WorkerStats
 
 __all__ = [
+    "ATTEMPTS_EXHAUSTED",
     "AttemptOutcome",
     "ClaimedJob",
     "Effect",
@@ -38,7 +45,6 @@ __all__ = [
     "Outcome",
     "Pacer",
     "Park",
-    "ParkCode",
     "QuotaPacer",
     "Quotas",
     "Retry",

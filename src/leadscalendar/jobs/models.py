@@ -41,18 +41,11 @@ class AttemptOutcome(enum.StrEnum):
     ABANDONED = "abandoned"
 
 
-class ParkCode(enum.StrEnum):
-    """The park codes the job machinery and the calendar handlers share.
-
-    The column is a plain string so a domain can add its own code without a
-    migration; these are the ones the dashboard knows how to explain.
-    """
-
-    NEEDS_REAUTH = "needs_reauth"
-    CALENDAR_GONE = "calendar_gone"
-    PERMISSION = "permission"
-    INVALID = "invalid"
-    ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+# The one park code of the job machinery itself: a job that kept failing until its
+# attempts ran out. The column is a plain string: each domain declares its own codes
+# (bookings.park_codes, notifications.tasks) without a migration, and the queue
+# knows none of their words.
+ATTEMPTS_EXHAUSTED = "attempts_exhausted"
 
 
 class Job(IdMixin, TimestampMixin, Base):

@@ -34,6 +34,7 @@ from leadscalendar.jobs.backoff import RetryPolicy
 from leadscalendar.jobs.models import JobStatus
 from leadscalendar.jobs.outcomes import ClaimedJob
 from leadscalendar.jobs.pacing import Pacer
+from leadscalendar.jobs.recorder import OutcomeRecorder, batches_outcomes
 from leadscalendar.jobs.registry import JobRegistry
 from leadscalendar.jobs.runner import run_claimed
 from leadscalendar.jobs.worker_state import InFlight, Slots, WorkerStats
@@ -102,6 +103,9 @@ class Worker:
         # Set once every job thread has returned; beating continues until then, so
         # jobs still finishing after a stop request keep their leases.
         self.threads_done = threading.Event()
+        # On SQLite, while ``run`` runs, outcomes are committed in batches by one
+        # thread (jobs.recorder); otherwise each in its own transaction.
+        self.recorder: OutcomeRecorder | None = None
 
     def stop(self) -> None:
         """Ask every loop to finish: running jobs end and are recorded, waiting ones released."""
@@ -121,6 +125,8 @@ class Worker:
         ]
         claimer = threading.Thread(target=self.claim_loop, name="job-claimer", daemon=True)
         beater = threading.Thread(target=self.heartbeat, name="job-heartbeat", daemon=True)
+        if batches_outcomes(self.session_factory):
+            self.recorder = OutcomeRecorder(self.session_factory).start()
         for thread in (*threads, claimer, beater):
             thread.start()
         claimer.join()
@@ -128,6 +134,9 @@ class Worker:
             self.handed_over.put(None)
         for thread in threads:
             thread.join()
+        if self.recorder is not None:
+            self.recorder.stop()
+            self.recorder = None
         self.threads_done.set()
         beater.join()
         logger.info("worker.stop worker_id=%s stats=%s", self.worker_id, self.stats)
@@ -202,6 +211,7 @@ class Worker:
             self.session_factory,
             policy=self.policy,
             lease_seconds=self.lease_seconds,
+            recorder=self.recorder,
         )
         self.stats.add(_STAT_FOR_STATUS.get(status, "lease_lost"))
 

@@ -34,7 +34,7 @@ from leadscalendar.observability.metrics import mail_handled
 logger = logging.getLogger(__name__)
 
 OPERATION = "smtp.send"
-# Park codes of this domain (the column is free text; see jobs.ParkCode).
+# Park codes of this domain (the column is free text; as jobs.ATTEMPTS_EXHAUSTED says).
 MAIL_INVALID = "mail_invalid"
 MAIL_REJECTED = "mail_rejected"
 
@@ -123,13 +123,8 @@ def send_email(
         )
     verb = "sent" if mailer.sends else "recorded, not sent (no SMTP configured)"
     mail_handled(mail.template.value, "sent" if mailer.sends else "recorded")
-    logger.info(
-        "mail.%s job_id=%s template=%s to=%s",
-        "sent" if mailer.sends else "recorded",
-        ctx.job.id,
-        mail.template.value,
-        to,
-    )
+    if mailer.sends:  # without SMTP the transport's mail.not_sent line says it already
+        logger.info("mail.sent job_id=%s template=%s to=%s", ctx.job.id, mail.template.value, to)
     return Succeeded(f"{mail.template.value} mail {verb}", operation=OPERATION)
 
 

@@ -9,9 +9,10 @@ import pytest
 
 from leadscalendar.bookings.google_outcomes import CALENDAR_NOT_FOUND_TRIES
 from leadscalendar.bookings.job_kinds import CREATE_EVENT
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.config import Settings
-from leadscalendar.jobs import JobStatus, ParkCode
+from leadscalendar.jobs import JobStatus
 from tests.support.app_env import csrf_from
 from tests.support.bookings_env import BookingsEnv, engine_settings, google_error
 from tests.support.dashboard import submit, type_form

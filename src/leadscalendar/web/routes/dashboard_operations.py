@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from leadscalendar.bookings import host_views
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.db.base import utcnow
-from leadscalendar.jobs import JobStatus, ParkCode, retry_job
+from leadscalendar.jobs import ATTEMPTS_EXHAUSTED, JobStatus, retry_job
 from leadscalendar.jobs.errors import JobNotFoundError, JobStateError
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard.common import parse_uuid, render
@@ -28,8 +29,7 @@ ADVICE = {
     "yours to write to, then retry.",
     ParkCode.INVALID.value: "Google refused the event as invalid: check the booking type "
     "(location, reminders), then retry.",
-    ParkCode.ATTEMPTS_EXHAUSTED.value: "Google kept failing for a long time; retry when "
-    "Google is healthy again.",
+    ATTEMPTS_EXHAUSTED: "Google kept failing for a long time; retry when Google is healthy again.",
     "not_connected": "Connect Google Calendar on the dashboard home.",
     "misconfigured": "LeadsCalendar's Google set-up is being looked at by its operator; "
     "nothing is needed from you.",

@@ -13,8 +13,8 @@ from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import booking_types, repository
 from leadscalendar.bookings.booking_types import MAX_REMINDERS, BookingTypeIn
 from leadscalendar.bookings.errors import BookingTypeNotFoundError
-from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR
 from leadscalendar.bookings.models import BookingType
+from leadscalendar.bookings.park_codes import RESUMED_ON_CALENDAR
 from leadscalendar.bookings.questions import MAX_QUESTIONS, TYPE_LABELS, stored_questions
 from leadscalendar.errors import ConflictError
 from leadscalendar.jobs import resume_parked

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import account_moves, host_views
-from leadscalendar.bookings.google_outcomes import RESUMED_ON_CALENDAR, RESUMED_ON_CONNECT
+from leadscalendar.bookings.park_codes import RESUMED_ON_CALENDAR, RESUMED_ON_CONNECT
 from leadscalendar.calendar_sync import service as calendar_sync
 from leadscalendar.calendar_sync.channels import stop_host_channels
 from leadscalendar.db.base import utcnow

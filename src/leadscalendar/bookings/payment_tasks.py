@@ -1,0 +1,77 @@
+"""Job handlers of the payment family: refund a payment, close an unpaid checkout.
+
+The provider is called with an idempotency key, holding no transaction; the
+outcome's ``apply`` records the result with the job's new state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from leadscalendar.bookings.google_outcomes import park, record_on_booking
+from leadscalendar.bookings.park_codes import ParkCode
+from leadscalendar.bookings.service import record_refund
+from leadscalendar.jobs import JobContext, Outcome, Retry, Succeeded
+from leadscalendar.payments.errors import PaymentError, PaymentRejectedError
+
+if TYPE_CHECKING:
+    from leadscalendar.bookings.tasks import TaskDependencies
+
+
+def refund_payment(ctx: JobContext, deps: TaskDependencies) -> Outcome:
+    """Refund through the provider with an idempotency key, so a retry never refunds twice."""
+    payload = ctx.job.payload
+    booking_id = uuid.UUID(payload["booking_id"])
+    amount = payload.get("amount_minor")
+    try:
+        refund = deps.payments.refund(
+            str(payload["payment_intent_id"]),
+            int(amount) if amount is not None else None,
+            idempotency_key=f"refund-{booking_id}",
+        )
+    except PaymentError as error:
+        if error.retryable:
+            return Retry(reason=error.message, operation="refunds.create")
+        # The provider's own words are in the log (payments.stripe), not in a page.
+        return park(
+            ParkCode.REFUND_FAILED,
+            "The payment provider refused the refund; the server log has its explanation.",
+            booking_id,
+        )
+
+    def apply(session: Session) -> None:
+        record_refund(session, booking_id, refund_id=refund.id, amount_minor=refund.amount_minor)
+
+    return Succeeded(f"refund {refund.id} {refund.status}", apply=apply, operation="refunds.create")
+
+
+def expire_checkout(ctx: JobContext, deps: TaskDependencies) -> Outcome:
+    """Close an unpaid booking's checkout at the provider so the lead can no longer pay.
+
+    The provider refuses once the session is not open: already expired (nothing
+    to do) or completed, when the lead paid first; that payment's webhook then
+    finds the booking ended and refunds it with the true reason (payment_events).
+    """
+    payload = ctx.job.payload
+    booking_id = uuid.UUID(payload["booking_id"])
+    session_id = str(payload["checkout_session_id"])
+    try:
+        closed = deps.payments.expire_checkout(session_id)
+    except PaymentRejectedError:
+        try:
+            closed = deps.payments.retrieve_checkout(session_id)
+        except PaymentError as error:
+            if error.retryable:
+                return Retry(reason=error.message, operation="checkout.sessions.retrieve")
+            return Succeeded("the provider has no such checkout: nothing to close")
+    except PaymentError as error:
+        return Retry(reason=error.message, operation="checkout.sessions.expire")
+    detail = f"checkout {closed.id} is {closed.status} ({closed.payment_status})"
+    return Succeeded(
+        detail,
+        apply=record_on_booking(booking_id, "checkout_closed", detail, reason=False),
+        operation="checkout.sessions.expire",
+    )
