@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 from standardwebhooks.webhooks import Webhook
 
@@ -58,16 +59,14 @@ def _host_sets_up(page: Page, env: BookingEnv, receiver: RunningReceiver) -> Non
     log_in_through_the_form(page, env.url)
     page.goto(f"{env.url}/dashboard/types")
     page.locator("#types tbody a", has_text="Coaching session").click()
-    page.get_by_label("Put the lead's answers in the Google Calendar event's description").check()
-    page.get_by_role("button", name="Save changes").click()
-    page.goto(f"{env.url}/dashboard/types")
-    page.locator("#types tbody a", has_text="Coaching session").click()
-    expect(page.locator("#answers_in_event")).to_be_checked()
     for question in QUESTIONS:
         _add_question(page, *question)
     expect(page.locator("#question-list .question-label")).to_have_text(
         [label for label, *_ in QUESTIONS]
     )
+    page.get_by_label("Put the lead's answers in the Google Calendar event's description").check()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_have_text("Booking type “Coaching session” saved.")
 
     page.goto(f"{env.url}/dashboard/webhooks")
     page.get_by_label("URL").fill(f"{receiver.url}/hooks/crm")
@@ -117,6 +116,8 @@ def _received_events(receiver: RunningReceiver, booking_id: uuid.UUID) -> list[d
     return wait_for(both, what="booking.paid and booking.scheduled at the receiver")
 
 
+# Before booking_env seeds the host: logging in is not what this test is about.
+@pytest.mark.usefixtures("cheap_password_hashing")
 def test_intake_answers_and_source_reach_dashboard_event_webhook_and_csv(
     booking_env: BookingEnv,
     webhook_receiver: RunningReceiver,
