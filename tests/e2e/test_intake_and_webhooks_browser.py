@@ -169,4 +169,3 @@ def test_intake_answers_and_source_reach_dashboard_event_webhook_and_csv(
     _assert_answers(row["answers"])
     assert {name: row[name] for name in SOURCE} == SOURCE
     assert row["referrer"] == REFERRER
-
