@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -10,9 +11,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+WANTED_EVENTS = {"booking.paid", "booking.scheduled"}
 URL = re.compile(r"(http://127\.0\.0\.1:\d+/\S*)")
 
 
@@ -40,6 +43,40 @@ def free_ports() -> int:
                 sock.close()
         return base
     raise RuntimeError(f"no {DEMO_PORTS} consecutive free ports")
+
+
+def _book_and_pay(client: httpx.Client, port: int, slots: dict[str, Any]) -> None:
+    """A lead books the paid type through the public API and pays on the payments sandbox."""
+    start = next(day["slots"][0]["start"] for day in slots["days"] if day["slots"])
+    app = f"http://127.0.0.1:{port}/api/v1/public"
+    held = client.post(
+        f"{app}/hosts/demo/types/session/bookings",
+        json={"start": start, "lead": {"name": "Dora Demo", "email": "dora@example.com"}},
+    )
+    assert held.status_code == 201, held.text
+    booking = held.json()
+    confirmed = client.post(
+        f"{app}/bookings/{booking['id']}/confirm", params={"token": booking["token"]}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    session_id = confirmed.json()["checkout_url"].rstrip("/").rsplit("/", 1)[-1]
+    paid = client.post(f"http://127.0.0.1:{port + 2}/_sandbox/sessions/{session_id}/pay")
+    assert paid.status_code == 200, paid.text
+
+
+def _wait_for_verified_deliveries(client: httpx.Client, receiver_port: int) -> None:
+    """The demo's receiver got booking.paid and booking.scheduled, each signature verified."""
+    deadline = time.monotonic() + 30
+    received: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        received = client.get(f"http://127.0.0.1:{receiver_port}/received").json()
+        if {json.loads(item["body"])["type"] for item in received} >= WANTED_EVENTS:
+            break
+        time.sleep(0.1)
+    assert {json.loads(item["body"])["type"] for item in received} >= WANTED_EVENTS, received
+    assert all(item["verified"] is True for item in received), received
+    page = client.get(f"http://127.0.0.1:{receiver_port}/").text
+    assert page.count("signature verified") == len(received), page
 
 
 def test_demo_prints_urls_that_work_and_stops_on_ctrl_c(tmp_path: Path) -> None:
@@ -86,6 +123,8 @@ def test_demo_prints_urls_that_work_and_stops_on_ctrl_c(tmp_path: Path) -> None:
                 params={"days": 7, "tz": "Europe/Paris"},
             )
             assert any(day["slots"] for day in slots.json()["days"])
+            _book_and_pay(client, port, slots.json())
+            _wait_for_verified_deliveries(client, port + 5)
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from leadscalendar.bookings.booking_types import BookingTypeIn, create_booking_type
 from leadscalendar.bookings.models import Booking, CalendarChange
+from leadscalendar.bookings.questions import QuestionIn, QuestionType
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.webhooks_out import service as webhooks
 from leadscalendar.webhooks_out.models import EventType
@@ -30,6 +31,29 @@ from tests.support.booking_env import BookingEnv
 from tests.support.dashboard import host_by_slug
 
 VIEWPORTS = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
+# One question of each kind, so every field the lead's form can show is checked.
+QUESTIONS = [
+    QuestionIn(label="Your goal", type=QuestionType.SHORT_TEXT, required=True),
+    QuestionIn(label="Background", type=QuestionType.LONG_TEXT),
+    QuestionIn(
+        label="Level", type=QuestionType.SINGLE_CHOICE, required=True, options=["New", "Old"]
+    ),
+    QuestionIn(label="Topics", type=QuestionType.MULTIPLE_CHOICE, options=["Sales", "Money"]),
+    QuestionIn(label="Recording is fine", type=QuestionType.CHECKBOX, required=True),
+    QuestionIn(label="Mobile", type=QuestionType.PHONE, required=True),
+]
+
+
+def _type_with_questions(env: BookingEnv) -> None:
+    """A free "asked" type with every kind of intake question."""
+    with unit_of_work(env.services.session_factory) as session:
+        create_booking_type(
+            session,
+            host_by_slug(env.services).id,
+            BookingTypeIn(
+                slug="asked", title="Asked call", duration_minutes=30, questions=QUESTIONS
+            ),
+        )
 
 
 def _moved_in_google(env: BookingEnv, booking_id: uuid.UUID) -> None:
@@ -74,6 +98,22 @@ def test_every_lead_page_passes_axe(booking_env: BookingEnv, page: Page) -> None
     page.get_by_label("E-mail", exact=True).fill("lena@example.com")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="That time was just taken")).to_be_visible()
+    assert_accessible(page)
+
+    # The intake questions, then each one's error beside it.
+    _type_with_questions(env)
+    page.goto(f"{env.url}/coach/asked")
+    page.locator("a.slot").first.click()
+    expect(page.get_by_label("Your goal")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Name").fill("Lena Lead")
+    page.get_by_label("E-mail", exact=True).fill("lena@example.com")
+    page.get_by_label("Your goal").fill("More clients")
+    page.get_by_label("New").check()
+    page.get_by_label("Recording is fine").check()
+    page.get_by_label("Mobile").fill("12")  # the browser lets it through; the server does not
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".question .field-error, p.field-error").first).to_be_visible()
     assert_accessible(page)
 
     page.goto(f"{env.url}/coach/session")
@@ -138,6 +178,7 @@ def test_every_dashboard_page_passes_axe(booking_env: BookingEnv, page: Page) ->
             host_id,
             EndpointIn(url=f"{env.url}/no-receiver-here", event_types=list(EventType)),
         ).endpoint
+    _type_with_questions(env)
     booking_id, token, checkout_url = env.confirmed_booking("session")
     env.pay(checkout_url)
     env.wait_status(booking_id, token, "scheduled")
@@ -168,8 +209,28 @@ def test_every_dashboard_page_passes_axe(booking_env: BookingEnv, page: Page) ->
         "/google/disconnect",
         "/webhooks",
         f"/webhooks/{hook.id}",
+        f"/webhooks/{hook.id}/delete",
+        "/leads",
     ):
         visit(page, base + path)
+    page.goto(f"{base}/types")
+    page.locator("#types tbody a", has_text="Asked call").click()
+    expect(page.locator("#question-list li")).to_have_count(len(QUESTIONS))
+    assert_accessible(page)
+    page.get_by_role("link", name="Add a question").click()
+    page.get_by_role("button", name="Add question").click()  # no label: the error beside it
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{base}/webhooks")
+    page.get_by_label("URL").fill(f"{env.url}/another-receiver")
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.locator("#webhook-secret")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{base}/leads")
+    page.get_by_label("Lead e-mail").fill("lena@example.com")
+    page.get_by_role("button", name="Erase their data…").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
     page.goto(f"{base}/types")
     page.locator("#types tbody a").first.click()
     expect(page.get_by_label("Title")).to_be_visible()

@@ -212,6 +212,8 @@ def running_booking_env(
             finally:
                 stop.set()
                 worker.join(timeout=15)
+        # live_server runs no lifespan: close what the app's shutdown would.
+        services.webhook_sender.close()
         services.engine.dispose()
 
 

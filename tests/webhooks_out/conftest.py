@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,13 +9,13 @@ import pytest
 
 from leadscalendar.config import Settings
 from leadscalendar.db.session import unit_of_work
-from leadscalendar.sandbox.receiver import ReceiverStore, create_receiver_app
+from leadscalendar.sandbox.receiver import ReceiverStore
 from leadscalendar.webhooks_out import service
 from leadscalendar.webhooks_out.models import EventType, WebhookEndpoint
 from leadscalendar.webhooks_out.schemas import EndpointIn
 from tests.support.bookings_env import BookingsEnv, engine_settings
 from tests.support.google_sandbox import GoogleSandbox
-from tests.support.live_server import live_server
+from tests.support.webhook_receiver import RunningReceiver
 
 
 @dataclass
@@ -41,18 +40,9 @@ class Receiver:
         return created.endpoint
 
 
-@pytest.fixture(scope="session")
-def _receiver_server() -> Iterator[tuple[str, ReceiverStore]]:
-    store = ReceiverStore()
-    with live_server(create_receiver_app(store)) as url:
-        yield url, store
-
-
 @pytest.fixture
-def receiver(_receiver_server: tuple[str, ReceiverStore]) -> Receiver:
-    url, store = _receiver_server
-    store.reset()
-    return Receiver(url, store)
+def receiver(webhook_receiver: RunningReceiver) -> Receiver:
+    return Receiver(webhook_receiver.url, webhook_receiver.store)
 
 
 @pytest.fixture

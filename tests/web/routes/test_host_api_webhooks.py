@@ -150,6 +150,18 @@ def test_the_dashboard_adds_an_endpoint_shows_its_secret_once_and_sends_again(
         assert refused.status_code == 400
         assert "Choose at least one event." in refused.text or "URL" in refused.text
 
+        # Deleting asks first, on a page of its own, and says what goes with it.
+        ask = client.get(f"{detail_url.group(1)}/delete")
+        assert ask.status_code == 200
+        assert f"Delete the webhook endpoint {receiver_url}/hooks/dash?" in ask.text
+        assert "This cannot be undone" in ask.text
+        assert client.get(detail_url.group(1)).status_code == 200, "asking deleted it"
+        deleted = client.post(
+            f"{detail_url.group(1)}/delete", data={"csrf_token": csrf_from(ask.text)}
+        )
+        assert deleted.status_code == 200 and "No endpoint yet" in deleted.text
+        assert client.get(detail_url.group(1)).status_code == 404
+
 
 def test_the_served_schema_documents_every_event_payload(bookings_env: BookingsEnv) -> None:
     document = bookings_env.app.client.get("/openapi.json").json()

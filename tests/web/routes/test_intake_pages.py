@@ -127,7 +127,7 @@ def test_a_lead_answers_with_the_source_of_their_link(booking_env: BookingEnv) -
     )
     assert refused.status_code == 400
     assert _field_error(refused.text, f"answer-{ids['Company']}") == (
-        "diese Frage braucht eine Antwort"
+        "Diese Frage braucht eine Antwort."
     )
     assert "keine gültige Telefonnummer" in _field_error(refused.text, f"answer-{ids['Phone']}")
     assert hidden_fields(refused.text)["ref"] == "p7", "the source survives a refusal"

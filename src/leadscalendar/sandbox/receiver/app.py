@@ -11,7 +11,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from leadscalendar.sandbox.receiver.store import Received, ReceiverStore
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="refresh" content="5"><title>Webhook receiver</title>
+<noscript><meta http-equiv="refresh" content="5"></noscript><title>Webhook receiver</title>
+<script>/* Refresh every 5 s, but not while a payload is open: a reload would close it. */
+setInterval(function () {{
+  if (!document.querySelector("details[open]")) location.reload();
+}}, 5000);
+</script>
 <style>body{{font-family:sans-serif;margin:2em;max-width:70em}}
 table{{border-collapse:collapse;width:100%}}
 td,th{{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}}

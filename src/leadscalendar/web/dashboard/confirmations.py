@@ -1,8 +1,9 @@
 """What a host is asked before an action that cannot be taken back.
 
-Cancelling or declining (with a refund), disconnecting Google and revoking an
-API key each get a page (GET) that states the consequence in numbers, the
-refund and the bookings affected, and holds the form that does it (POST). The
+Cancelling or declining (with a refund), disconnecting Google, revoking an
+API key and deleting a webhook endpoint each get a page (GET) that states the
+consequence in numbers, the refund and the bookings affected, and holds the
+form that does it (POST). The
 page works without JavaScript; ``dashboard.js`` shows the same form in a
 ``<dialog>``.
 """
@@ -15,6 +16,7 @@ from leadscalendar.accounts.models import ApiKey
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.payments.money import format_money
+from leadscalendar.webhooks_out.models import WebhookEndpoint
 
 # The host's message to the lead: long enough for an apology, short enough for a mail.
 MAX_REASON_LENGTH = 1000
@@ -139,4 +141,19 @@ def revoke(key: ApiKey) -> Confirmation:
         button="Revoke the key",
         back_url="/dashboard#api-keys",
         back_label="Keep the key",
+    )
+
+
+def delete_webhook_endpoint(endpoint: WebhookEndpoint) -> Confirmation:
+    return Confirmation(
+        title=f"Delete the webhook endpoint {endpoint.url}?",
+        consequences=[
+            "It receives no booking event from now on; events not yet delivered are dropped.",
+            "Its delivery log and signing secret are deleted too. This cannot be undone; "
+            "to pause deliveries instead, untick “Enabled” and save.",
+        ],
+        action=f"/dashboard/webhooks/{endpoint.id}/delete",
+        button="Delete the endpoint",
+        back_url=f"/dashboard/webhooks/{endpoint.id}",
+        back_label="Keep the endpoint",
     )

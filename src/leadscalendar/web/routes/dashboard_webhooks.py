@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts.models import Host
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.web.csrf import require_csrf
+from leadscalendar.web.dashboard import confirmations
 from leadscalendar.web.dashboard.common import form_values, render
 from leadscalendar.web.dashboard.forms import FormValues
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
@@ -171,6 +172,16 @@ def rotate(
     found = service.get_endpoint(session, host.id, endpoint_id)
     secret, _ = service.rotate_secret(session, services.cipher, services.settings, found)
     return _secret_page(request, host, found, secret, "rotated")
+
+
+@router.get("/{endpoint_id}/delete")
+def confirm_delete(
+    request: Request, session: DbSession, host: CurrentHost, endpoint_id: uuid.UUID
+) -> Response:
+    """Ask first: the endpoint, its log and its secret go for good."""
+    found = service.get_endpoint(session, host.id, endpoint_id)
+    confirmation = confirmations.delete_webhook_endpoint(found)
+    return render(request, "dashboard/confirm.html", host, {"confirmation": confirmation})
 
 
 @router.post("/{endpoint_id}/delete", dependencies=[Depends(require_csrf)])

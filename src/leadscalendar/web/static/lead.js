@@ -22,6 +22,13 @@
       if (clock && clock !== clockBox.dataset.clock) { wanted.set("clock", clock); }
     }
     if (wanted.toString() !== asked.toString()) {
+      // The reload's Referer is this page: carry the site the lead came from (its
+      // origin only, as the server keeps it) so the booking's source still names it.
+      var from = "";
+      try { from = document.referrer ? new URL(document.referrer).origin : ""; } catch (e) { from = ""; }
+      if (from && from !== "null" && from !== location.origin && !wanted.has("referrer")) {
+        wanted.set("referrer", from);
+      }
       location.replace(location.pathname + "?" + wanted.toString() + location.hash);
       return;
     }
