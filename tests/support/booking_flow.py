@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings.booking_types import BookingTypeIn, create_booking_type
 from leadscalendar.bookings.models import Booking, BookingEvent
+from leadscalendar.calendar_sync import job_kinds as calendar_sync_kinds
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.jobs import Job, JobStatus
 from leadscalendar.payments.models import PaymentEvent, PaymentEventKind
@@ -117,12 +118,28 @@ def refunds(env: BookingEnv) -> list[dict[str, Any]]:
     return found
 
 
+# Jobs the calendar-sync clock plans on its own while a test runs; a refused request
+# must add no row, and these rows say nothing about the request.
+_SYNC_CLOCK_KINDS = (
+    calendar_sync_kinds.POLL,
+    calendar_sync_kinds.RECONCILE,
+    calendar_sync_kinds.SYNC,
+    calendar_sync_kinds.RENEW_CHANNEL,
+)
+
+
 def row_counts(env: BookingEnv) -> dict[str, int]:
+    """Rows a booking request could write; a refused request must leave all of them as they were."""
     with unit_of_work(env.services.session_factory) as session:
-        return {
+        counts = {
             model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Booking, BookingEvent, Job, PaymentEvent)
+            for model in (Booking, BookingEvent, PaymentEvent)
         }
+        request_jobs = (
+            select(func.count()).select_from(Job).where(Job.kind.not_in(_SYNC_CLOCK_KINDS))
+        )
+        counts[Job.__tablename__] = session.scalar(request_jobs) or 0
+        return counts
 
 
 def db_booking(env: BookingEnv, booking_id: str | uuid.UUID) -> Booking:
