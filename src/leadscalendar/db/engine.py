@@ -9,6 +9,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# An execution option for a connection that only reads, for a long time (a streamed
+# export): on SQLite its transaction begins DEFERRED, so it reads a WAL snapshot
+# without holding the write lock that ``BEGIN IMMEDIATE`` would keep from writers.
+READ_ONLY = "leadscalendar_read_only"
 
 
 def build_engine(url: str, **kwargs: Any) -> Engine:
@@ -52,4 +56,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
