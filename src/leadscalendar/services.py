@@ -104,7 +104,11 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
     read_session_factory = build_read_session_factory(engine)
     cipher = TokenCipher(load_token_keys(settings))
     credentials = CredentialProvider(
-        settings, cipher, session_factory, on_needs_reauth=notify_needs_reauth
+        settings,
+        cipher,
+        session_factory,
+        on_needs_reauth=notify_needs_reauth,
+        read_session_factory=read_session_factory,
     )
     calendars = GoogleCalendarClients(settings, credentials)
     links = BookingLinks(settings.secret_key)
