@@ -185,19 +185,31 @@ def wait_mirrored(database_url: str, hosts: int, worker: Process, timeout: float
 
 
 def measure(
-    sandbox: Sandbox, server: Process, port: int, paths: list[str], args: argparse.Namespace
+    sandbox: Sandbox,
+    server: Process,
+    port: int,
+    paths: list[str],
+    args: argparse.Namespace,
+    worker: Process | None = None,
 ) -> dict[str, Any]:
     # Warm up: one page per distinct path shape would fill the free/busy cache and hide
     # the misses the phase is about, so only a single page is fetched first.
     httpx.get(f"http://127.0.0.1:{port}{paths[0]}", timeout=30).raise_for_status()
     sandbox.control("POST", "stats/reset")
     cpu_before = tree_cpu_seconds(server.pid)
+    # What else ran on the same cores meanwhile: the sandbox, and the worker if any.
+    others = {"sandbox": sandbox.process} | ({"worker": worker} if worker else {})
+    others_before = {name: tree_cpu_seconds(p.pid) for name, p in others.items()}
     started = time.monotonic()
     latencies, errors, lag = asyncio.run(
         fire(f"http://127.0.0.1:{port}", paths, args.rate, args.connections)
     )
     elapsed = time.monotonic() - started
     cpu = tree_cpu_seconds(server.pid) - cpu_before
+    others_cpu = {
+        f"{name}_cpu_s": round(tree_cpu_seconds(p.pid) - others_before[name], 2)
+        for name, p in others.items()
+    }
     calls: dict[str, int] = sandbox.stats()["calls"]
     pages = max(len(latencies), 1)
     return {
@@ -216,7 +228,8 @@ def measure(
         "google_calls": calls,
         "freebusy_calls_per_page": round(calls.get("freebusy.query", 0) / pages, 4),
         "google_calls_per_page": round(sum(calls.values()) / pages, 4),
-    }
+        "elapsed_s": round(elapsed, 1),
+    } | others_cpu
 
 
 def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
@@ -262,7 +275,7 @@ def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
         try:
             worker.wait_for_log("worker.start")
             ready = wait_mirrored(url, args.hosts, worker, timeout=300)
-            report["mirror"] = measure(sandbox, server, port, paths, args)
+            report["mirror"] = measure(sandbox, server, port, paths, args, worker)
             report["mirror"]["seconds_to_mirror_every_calendar"] = round(ready, 1)
         finally:
             worker.stop()
@@ -303,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:9} {phase['achieved_per_second']:7.1f} {lat['p50']:6.1f}ms {lat['p90']:6.1f}ms "
             f"{lat['p99']:6.1f}ms {lat['max']:6.0f}ms {phase['errors']:6} "
             f"{phase['google_calls_per_page']:18.4f} {phase['server_cpu_ms_per_page']:7.2f}ms "
-            f"{phase['google_calls']}",
+            f"{phase['google_calls']} (CPU s meanwhile: sandbox {phase['sandbox_cpu_s']}"
+            f"{', worker ' + str(phase['worker_cpu_s']) if 'worker_cpu_s' in phase else ''})",
             flush=True,
         )
     mirror = report["phases"]["mirror"]

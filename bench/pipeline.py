@@ -30,7 +30,11 @@ What it does, and why this way:
 * Phases: quotas off (1 process; 2 processes on PostgreSQL; the workers'
   pacing raised out of the way), then Google's default quotas on in the
   sandbox (600/min per user, 10,000/min per project) with the workers pacing
-  at the same numbers.
+  at the same numbers: the backlog over the H hosts, then
+  ``--one-host-bookings`` of it all on one host (its 600/min binds).
+  ``--redis`` starts a ``redis-server`` of the benchmark's own and gives it
+  to the workers (``LEADSCALENDAR_REDIS_URL``): every process paces in the
+  same windows; without it, each paces alone with 1/processes of the quotas.
 * Checks after every phase: lost bookings (paid but not scheduled), duplicate
   events (two sandbox events carrying one booking id) and rate-limit errors
   received (sandbox stats). All three must be 0.
@@ -47,7 +51,9 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,11 +85,14 @@ DELIVERY_THREADS = 4
 # Client-side pacing in the quotas-off phases: far above anything reachable here.
 NO_QUOTA_PER_MINUTE = 10_000_000
 # Two worker processes only on PostgreSQL: SQLite is one machine's database.
+# (label, processes, quotas on, the whole backlog on one host)
 PHASES = {
-    "off1": ("quotas off, 1 process", 1, False),
-    "off2": ("quotas off, 2 processes", 2, False),
-    "on1": ("quotas on, 1 process", 1, True),
-    "on2": ("quotas on, 2 processes", 2, True),
+    "off1": ("quotas off, 1 process", 1, False, False),
+    "off2": ("quotas off, 2 processes", 2, False, False),
+    "on1": ("quotas on, 1 process", 1, True, False),
+    "on2": ("quotas on, 2 processes", 2, True, False),
+    "on1h": ("quotas on, 1 process, one host", 1, True, True),
+    "on2h": ("quotas on, 2 processes, one host", 2, True, True),
 }
 PHASE_TIMEOUT_SECONDS = 600.0
 
@@ -271,6 +280,7 @@ def run_phase(
     env: dict[str, str],
     sandbox: Sandbox,
     hosts: list[SeededHost],
+    backlog_hosts: list[SeededHost],
     bookings: int,
     processes: int,
     concurrency: int,
@@ -293,7 +303,7 @@ def run_phase(
     sandbox.set_quotas(quotas)
     sandbox.control("POST", "stats/reset")
     sandbox_cpu_before = cpu_seconds(sandbox.process.pid)
-    ids = create_awaiting_bookings(services, hosts, bookings, day_offset)
+    ids = create_awaiting_bookings(services, backlog_hosts, bookings, day_offset)
     trickle_ids = create_awaiting_bookings(services, hosts, stream_count, day_offset + 30)
     load_before = [round(value, 2) for value in os.getloadavg()]
     delivery_seconds = deliver(services, [checkout_completed(booking_id) for booking_id in ids])
@@ -337,7 +347,7 @@ def run_phase(
     events_per_second = bookings / drain
     total_concurrency = processes * concurrency
     if quotas:
-        per_user = math.ceil(bookings / len(hosts))
+        per_user = math.ceil(bookings / len(backlog_hosts))
         limit_seconds = max(per_user / 600 * 60, bookings / 10_000 * 60)
         limit_kind = "quota: max(N/H / 600 per min, N / 10000 per min)"
     else:
@@ -347,6 +357,8 @@ def run_phase(
     backlog_latencies = backlog["latencies_ms"]
     return {
         "label": label,
+        "hosts": len(backlog_hosts),
+        "paced_through_redis": "LEADSCALENDAR_REDIS_URL" in env,
         "processes": processes,
         "concurrency": concurrency,
         "quotas": quotas,
@@ -392,6 +404,36 @@ def run_phase(
 # -- driver -------------------------------------------------------------------------------
 
 
+@contextmanager
+def redis_server(wanted: bool, log_dir: Path) -> Iterator[str | None]:
+    """A throwaway ``redis-server`` on a free loopback port (no disk), or None if not wanted."""
+    if not wanted:
+        yield None
+        return
+    import redis
+
+    port = free_port()
+    server = spawn(
+        "redis",
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        {},
+        log_dir,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        for _ in range(200):
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        client.close()
+        server.stop()
+
+
 def run_database(
     kind: str,
     args: argparse.Namespace,
@@ -404,6 +446,12 @@ def run_database(
 
     with scratch_database(kind) as url:
         env = app_env(url, sandbox.base_url, args.app_port)
+        redis_url = args.redis_url
+        if redis_url:
+            import redis
+
+            env = {**env, "LEADSCALENDAR_REDIS_URL": redis_url}
+            redis_client = redis.Redis.from_url(redis_url)
         services = build_services(settings_from(env))
         reader = create_engine(url)
         try:
@@ -412,13 +460,16 @@ def run_database(
                 sandbox.set_quotas(False)
                 baseline = run_baseline(services, sandbox, hosts[0], args.baseline_events)
             plan = [
-                (label, processes, quotas)
-                for key, (label, processes, quotas) in PHASES.items()
+                (label, processes, quotas, one_host)
+                for key, (label, processes, quotas, one_host) in PHASES.items()
                 if key in args.phases and (processes == 1 or kind == "postgres")
             ]
-            days_per_phase = math.ceil(args.bookings / args.hosts / 24) + 32
+            most_per_host = max(args.bookings / args.hosts, args.one_host_bookings)
+            days_per_phase = math.ceil(most_per_host / 24) + 32
             results = []
-            for index, (label, processes, quotas) in enumerate(plan):
+            for index, (label, processes, quotas, one_host) in enumerate(plan):
+                if redis_url:
+                    redis_client.flushall()  # windows start empty, as the sandbox's quotas do
                 result = run_phase(
                     label=label,
                     services=services,
@@ -426,7 +477,8 @@ def run_database(
                     env=env,
                     sandbox=sandbox,
                     hosts=hosts,
-                    bookings=args.bookings,
+                    backlog_hosts=hosts[:1] if one_host else hosts,
+                    bookings=args.one_host_bookings if one_host else args.bookings,
                     processes=processes,
                     concurrency=args.concurrency,
                     quotas=quotas,
@@ -477,7 +529,18 @@ def main(argv: list[str] | None = None) -> int:
         "--phases",
         type=lambda text: [part for part in text.split(",") if part],
         default=list(PHASES),
-        help="comma-separated subset of off1,off2,on1,on2 (default: all)",
+        help="comma-separated subset of " + ",".join(PHASES) + " (default: all)",
+    )
+    parser.add_argument(
+        "--one-host-bookings",
+        type=int,
+        default=600,
+        help="backlog of the one-host phases (on1h, on2h): one minute of a host's quota",
+    )
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="workers pace through a redis-server of the benchmark's own (needs redis-server)",
     )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -497,12 +560,15 @@ def main(argv: list[str] | None = None) -> int:
             "baseline_events",
             "stream_count",
             "stream_rate",
+            "one_host_bookings",
+            "redis",
         )
     }
     phases: list[dict[str, Any]] = []
     baseline: dict[str, Any] | None = None
     redirect = f"http://127.0.0.1:{args.app_port}/oauth/google/callback"
-    with google_sandbox(redirect, log_dir) as sandbox:
+    with google_sandbox(redirect, log_dir) as sandbox, redis_server(args.redis, log_dir) as url:
+        args.redis_url = url
         sandbox.set_latency(args.latency_ms / 1000)
         for kind in kinds:
             results, baseline = run_database(kind, args, sandbox, log_dir, baseline)

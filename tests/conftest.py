@@ -28,6 +28,7 @@ pytest_plugins = [
     "tests.support.booking_env",
     "tests.support.bookings_env",
     "tests.support.mail_server",
+    "tests.support.redis_server",
 ]
 
 

@@ -16,7 +16,8 @@ import httpx
 URL = re.compile(r"(http://127\.0\.0\.1:\d+/\S*)")
 
 
-DEMO_PORTS = 5  # app, Google sandbox, payments sandbox, mailbox page, SMTP sink
+# app, Google sandbox, payments sandbox, mailbox page, SMTP sink, webhook receiver
+DEMO_PORTS = 6
 
 
 def free_ports() -> int:
@@ -73,8 +74,9 @@ def test_demo_prints_urls_that_work_and_stops_on_ctrl_c(tmp_path: Path) -> None:
                 break
         text = "".join(output)
         urls = URL.findall(text)
-        assert len(urls) >= 7, text
+        assert len(urls) >= 8, text
         assert f"Mailbox (every mail):  http://127.0.0.1:{port + 3}/" in text
+        assert f"Webhook receiver:      http://127.0.0.1:{port + 5}/" in text
         with httpx.Client(timeout=15) as client:
             for url in urls:
                 response = client.get(url, follow_redirects=True)

@@ -147,10 +147,14 @@ class Settings(BaseSettings):
     jobs_lease_seconds: float = Field(default=120.0, gt=0)
     jobs_poll_interval_seconds: float = Field(default=1.0, gt=0)
     jobs_worker_concurrency: int = Field(default=4, ge=1)
-    # Google Calendar's default quotas; each worker process gets 1/jobs_process_count.
+    # Google Calendar's default quotas, paced for all worker processes together through
+    # Redis (redis_url); without Redis, or while it is away, each worker process paces
+    # alone with 1/jobs_process_count of them (the number of worker processes you run).
     google_rate_per_user_per_minute: float = Field(default=600.0, gt=0)
     google_rate_per_project_per_minute: float = Field(default=10_000.0, gt=0)
     jobs_process_count: int = Field(default=1, ge=1)
+    # While Redis is unreachable, a worker tries it again this often.
+    jobs_pacing_redis_retry_seconds: float = Field(default=30.0, gt=0)
 
     # E-mail (leadscalendar.notifications): smtp[s]://user:pass@host:port[?starttls=1].
     # Unset: mails are recorded in the log, not sent; the dashboard banner stays primary.
@@ -164,8 +168,9 @@ class Settings(BaseSettings):
     # Comma-separated proxy addresses or networks whose X-Forwarded-For/-Proto are believed;
     # empty: none, every client is the address that connected (``leadscalendar serve``).
     forwarded_allow_ips: str = ""
-    # redis://host:port/db: login and hold limits shared by every web process through Redis;
-    # unset, they are shared through the database.
+    # redis://host:port/db: login and hold limits shared by every web process through Redis,
+    # and Google quota pacing shared by every worker process; unset, the limits are shared
+    # through the database and each worker paces alone.
     redis_url: SecretStr = SecretStr("")
     # Failed logins per client address per window, whatever e-mails it tries.
     login_failures_per_address_per_window: int = Field(default=50, ge=0)
@@ -190,12 +195,34 @@ class Settings(BaseSettings):
     calendar_sync_horizon_days: int = Field(default=400, ge=7)
     # Events per events.list page (Google's most is 2500); each page commits on its own.
     calendar_sync_page_size: int = Field(default=2500, ge=1, le=2500)
+    # Outbound webhooks (leadscalendar.webhooks_out). Endpoints resolving to loopback,
+    # private, link-local or metadata addresses are refused unless this allows them;
+    # unset: allowed outside production (the demo's receiver is on loopback).
+    webhooks_allow_private_addresses: bool | None = None
+    webhooks_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhooks_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The receiver's answer is read up to this many bytes (kept as the log's excerpt).
+    webhooks_max_response_bytes: int = Field(default=4096, ge=0)
+    # A delivery failing on timeouts, 5xx or 429 is retried for this long, then given up;
+    # an endpoint without a success for this long is then disabled and the host told.
+    webhooks_retry_hours: float = Field(default=72.0, gt=0)
+    webhooks_disable_after_hours: float = Field(default=72.0, gt=0)
+    # After a secret rotation the previous secret keeps signing this long.
+    webhooks_secret_overlap_hours: float = Field(default=24.0, ge=0)
 
     @field_validator("token_keys", "embed_allowed_origins", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhooks_allow_private_addresses", mode="before")
+    @classmethod
+    def _unset_means_by_environment(cls, value: object) -> object:
+        # "" / "auto" / "none" (what an environment dump of None reads): decide by environment.
+        if isinstance(value, str) and value.strip().lower() in {"", "auto", "none"}:
+            return None
         return value
 
     @field_validator("stripe_api_base", "payments_sandbox_url")
@@ -285,6 +312,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def webhooks_private_addresses_allowed(self) -> bool:
+        if self.webhooks_allow_private_addresses is not None:
+            return self.webhooks_allow_private_addresses
+        return not self.is_production
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,11 +1,13 @@
 """``leadscalendar demo``: the whole product on loopback, offline, in one command.
 
-One process runs five things: the app, a job worker, the Google sandbox, the
-payments sandbox and the mail sandbox (an SMTP sink on port + 4 and its
+One process runs six things: the app, a job worker, the Google sandbox, the
+payments sandbox, the mail sandbox (an SMTP sink on port + 4 and its
 mailbox page on port + 3, so every mail can be read and none leaves the
-machine), with SQLite in a data directory. A demo host is created
-and connected to the sandbox Google account through the real OAuth flow (the
-very requests a browser would make), with a free and a paid booking type.
+machine) and a webhook receiver on port + 5 (its page lists every booking
+event delivered and whether its signature verified), with SQLite in a data
+directory. A demo host is created and connected to the sandbox Google account
+through the real OAuth flow (the very requests a browser would make), with a
+free and a paid booking type, and a webhook endpoint pointing at the receiver.
 """
 
 from __future__ import annotations
@@ -39,8 +41,13 @@ from leadscalendar.runtime import run_worker_process
 from leadscalendar.sandbox.google import SandboxConfig, create_sandbox_app
 from leadscalendar.sandbox.mail import Mailbox, MailSink, create_mailbox_app
 from leadscalendar.sandbox.payments import PaymentsSandboxConfig, create_payments_sandbox_app
+from leadscalendar.sandbox.receiver import ReceiverStore, create_receiver_app
 from leadscalendar.services import Services, build_services
 from leadscalendar.web.app import create_app
+from leadscalendar.webhooks_out import service as webhooks
+from leadscalendar.webhooks_out.models import EventType
+from leadscalendar.webhooks_out.schemas import EndpointIn
+from leadscalendar.webhooks_out.signing import EndpointSecrets
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +77,8 @@ def demo_settings(port: int, data_dir: str) -> Settings:
         smtp_url=f"smtp://127.0.0.1:{port + 4}",
         mail_from="LeadsCalendar <bookings@leadscalendar.demo>",
         jobs_poll_interval_seconds=0.2,
+        # The demo's webhook receiver is on loopback.
+        webhooks_allow_private_addresses=True,
     )
 
 
@@ -131,6 +140,29 @@ def _seed(services: Services) -> None:
         )
 
 
+def _subscribe_receiver(services: Services, receiver_url: str) -> str:
+    """The demo host's endpoint at the local receiver (made once); returns its secret.
+
+    The receiver needs the secret to verify, so the demo reads it back from
+    its encrypted column, something only the process holding the key can do.
+    """
+    url = f"{receiver_url}/hooks/demo"
+    with unit_of_work(services.session_factory) as session:
+        host = accounts_repository.get_host_by_email(session, DEMO_EMAIL)
+        assert host is not None
+        for endpoint in webhooks.list_endpoints(session, host.id):
+            if endpoint.url == url:
+                return EndpointSecrets.decrypt(services.cipher, endpoint.secret_ciphertext).current
+        created = webhooks.create_endpoint(
+            session,
+            services.cipher,
+            services.settings,
+            host.id,
+            EndpointIn(url=url, description="Demo receiver", event_types=list(EventType)),
+        )
+        return created.secret
+
+
 def _is_connected(services: Services) -> bool:
     with services.session_factory() as session:
         host = session.scalar(select(Host).where(Host.email == DEMO_EMAIL))
@@ -188,10 +220,13 @@ def run_demo(port: int, data_dir: str) -> None:
     _seed(services)
     app_url = settings.public_url
     mailbox = Mailbox()
+    receiver_url = f"http://127.0.0.1:{port + 5}"
+    receiver = ReceiverStore(secret=_subscribe_receiver(services, receiver_url))
     sink = MailSink(mailbox, "127.0.0.1", port + 4)
     sink.start()
     servers = [
         _serve_in_thread(create_mailbox_app(mailbox), port + 3),
+        _serve_in_thread(create_receiver_app(receiver), port + 5),
         _serve_in_thread(
             create_sandbox_app(
                 SandboxConfig(
@@ -235,6 +270,7 @@ def run_demo(port: int, data_dir: str) -> None:
         f"  Sandbox calendar:      http://127.0.0.1:{port + 1}/_sandbox/calendar\n"
         f"  Payments sandbox:      {settings.payments_sandbox_url}/_sandbox/sessions\n"
         f"  Mailbox (every mail):  http://127.0.0.1:{port + 3}/\n"
+        f"  Webhook receiver:      {receiver_url}/\n"
         f"  OpenAPI document:      {app_url}/openapi.json\n",
         flush=True,
     )

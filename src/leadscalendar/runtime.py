@@ -5,17 +5,37 @@ from __future__ import annotations
 import logging
 import threading
 
+from leadscalendar.bookings.job_kinds import (
+    EXPIRE_CHECKOUT,
+    REFUND_PAYMENT,
+    REFUND_UNMATCHED_PAYMENT,
+    SEND_REMINDER,
+)
 from leadscalendar.calendar_sync.planning import plan_poll
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.threadlocal import kept_connections
-from leadscalendar.jobs import RateLimiter, RetryPolicy, WorkerStats, run_worker
+from leadscalendar.jobs import RetryPolicy, WorkerStats, run_worker
+from leadscalendar.notifications import SEND_EMAIL
 from leadscalendar.observability.metrics import quota_readings
-from leadscalendar.retention import plan_prune
-from leadscalendar.services import Services
+from leadscalendar.retention import PRUNE_HISTORY, plan_prune
+from leadscalendar.services import Services, build_pacer
 
 logger = logging.getLogger(__name__)
+
+# Kinds that never call Google (mail, Stripe, clean-ups): they wait for no Google quota.
+# Every other kind, including any added later, is paced.
+NO_GOOGLE_CALLS = frozenset(
+    {
+        SEND_EMAIL,
+        SEND_REMINDER,
+        PRUNE_HISTORY,
+        REFUND_PAYMENT,
+        REFUND_UNMATCHED_PAYMENT,
+        EXPIRE_CHECKOUT,
+    }
+)
 
 
 def run_worker_process(
@@ -32,11 +52,12 @@ def run_worker_process(
         plan_prune(session, utcnow())
         # So is the calendar polling clock (it also finds hosts not synced yet).
         plan_poll(session, utcnow(), settings.calendar_poll_seconds)
-    pacer = RateLimiter.from_settings(settings)
+    registry = services.job_registry()
+    pacer = build_pacer(settings)
     with quota_readings(pacer.tokens_in_use, stop_event):
         return run_worker(
             services.session_factory,
-            services.job_registry(),
+            registry,
             concurrency=concurrency,
             poll_interval=settings.jobs_poll_interval_seconds,
             stop_event=stop_event,
@@ -44,5 +65,6 @@ def run_worker_process(
             lease_seconds=settings.jobs_lease_seconds,
             policy=RetryPolicy.from_settings(settings),
             pacer=pacer,
+            paced_kinds=registry.kinds - NO_GOOGLE_CALLS,
             thread_context=kept_connections,
         )

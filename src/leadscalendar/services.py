@@ -30,7 +30,14 @@ from leadscalendar.google.clients import CalendarClients, GoogleCalendarClients
 from leadscalendar.google.credentials import CredentialProvider
 from leadscalendar.google.tasks import REVOKE_GRANT, revoke_grant
 from leadscalendar.google.tokens import TokenCipher, load_token_keys
-from leadscalendar.jobs import JobContext, JobRegistry, Outcome
+from leadscalendar.jobs import (
+    FallbackPacer,
+    JobContext,
+    JobRegistry,
+    Outcome,
+    QuotaPacer,
+    Quotas,
+)
 from leadscalendar.notifications import (
     Mailer,
     build_mailer,
@@ -47,6 +54,8 @@ from leadscalendar.ratelimits import (
     WindowStore,
 )
 from leadscalendar.retention import register_retention_tasks
+from leadscalendar.webhooks_out.sender import WebhookSender
+from leadscalendar.webhooks_out.tasks import WebhookDependencies, register_webhook_tasks
 
 
 @dataclass(frozen=True)
@@ -68,11 +77,16 @@ class Services:
     mailer: Mailer
     # Where the web processes' abuse limits count, shared by all of them.
     window_store: WindowStore
+    # Outbound webhooks' HTTP client (SSRF guard, timeouts), shared by the job threads.
+    webhook_sender: WebhookSender
 
     def job_registry(self) -> JobRegistry:
         registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
         register_reminder_tasks(registry)
         registry.register(REVOKE_GRANT, self._revoke_grant)
+        register_webhook_tasks(
+            registry, WebhookDependencies(self.settings, self.cipher, self.webhook_sender)
+        )
         register_retention_tasks(registry, self.settings)
         register_calendar_sync_tasks(
             registry, SyncDependencies(self.settings, self.calendars, follow_calendar_event)
@@ -133,6 +147,16 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
             settings, booking_token=links.token_for, account_token=account_links.sign
         ),
         window_store=build_window_store(settings, session_factory),
+        webhook_sender=build_webhook_sender(settings),
+    )
+
+
+def build_webhook_sender(settings: Settings) -> WebhookSender:
+    return WebhookSender(
+        allow_private=settings.webhooks_private_addresses_allowed,
+        connect_timeout=settings.webhooks_connect_timeout_seconds,
+        read_timeout=settings.webhooks_read_timeout_seconds,
+        max_response_bytes=settings.webhooks_max_response_bytes,
     )
 
 
@@ -147,3 +171,23 @@ def build_window_store(settings: Settings, session_factory: sessionmaker[Session
     if redis_url:
         return FallbackWindowStore(RedisWindowStore.from_url(redis_url), database)
     return database
+
+
+def build_pacer(settings: Settings) -> QuotaPacer | FallbackPacer:
+    """How a worker paces its Google calls: through Redis when configured, else alone.
+
+    With Redis, every worker process on every machine counts in the same
+    windows; while Redis cannot be reached, each process paces alone with its
+    static share (``jobs_process_count``), so a Redis restart never stops a job.
+    Without Redis, each process takes that share for good.
+    """
+    quotas = Quotas.from_settings(settings)
+    local = QuotaPacer.in_memory(quotas.share(settings.jobs_process_count))
+    redis_url = settings.redis_url.get_secret_value()
+    if not redis_url:
+        return local
+    return FallbackPacer(
+        QuotaPacer.on_redis(redis_url, quotas),
+        local,
+        retry_seconds=settings.jobs_pacing_redis_retry_seconds,
+    )

@@ -80,3 +80,18 @@ def test_webhooks_script_runs_and_pays_every_booking(tmp_path: Path) -> None:
     assert run["not_paid"] == 0
     assert run["database"]["payment_events"] == 20
     assert run["database"]["jobs"] == 20
+
+
+@pytest.mark.timeout(300)
+def test_webhook_fanout_script_delivers_everything_once_in_order(tmp_path: Path) -> None:
+    report = run_script(
+        "webhook_fanout.py",
+        ["--events", "20", "--endpoints", "2", "--floor", "20", "--concurrency", "4"],
+        tmp_path / "fanout.json",
+    )
+    result = report["result"]
+    assert isinstance(result, dict)
+    assert result["deliveries"] == 40 and result["received"] == 40
+    assert result["lost"] == 0 and result["duplicates"] == 0 and result["out_of_order"] == 0
+    for key in ("deliveries_per_second", "cpu_ms_per_delivery", "floor_cpu_ms_per_post"):
+        assert float(result[key]) > 0

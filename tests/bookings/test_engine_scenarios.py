@@ -12,7 +12,7 @@ from leadscalendar.bookings.job_kinds import CREATE_EVENT
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.google.errors import Action, Operation, classify
 from leadscalendar.google.models import ConnectionStatus
-from leadscalendar.jobs import AttemptOutcome, JobStatus, ParkCode
+from leadscalendar.jobs import AttemptOutcome, JobStatus, ParkCode, pacing
 from leadscalendar.sandbox.google import quota
 from tests.support.bookings_env import BookingsEnv, wait_until
 
@@ -81,10 +81,9 @@ def test_pacing_keeps_a_burst_under_googles_per_user_quota(
     """20 bookings at once against a quota a burst would blow: not one rate-limit error.
 
     The sandbox's quota window is shrunk from 60 s to 4 s (and the quota with it) so the
-    test takes seconds: 8 calls per 4 s is a "per minute" quota of 120. The pacer allows
-    a burst of one second's worth of calls, so at most ``rate * (window + 1 s)`` calls
-    fall in one window: at Google's scale (60 s) "just below" the quota is enough; on
-    this shrunken window the app must pace at 90/min to stay under 8 per 4 s.
+    test takes seconds: 8 calls per 4 s is a "per minute" quota of 120. The pacer's
+    "minute" shrinks the same way, its margin of one second kept: at most 8 calls in
+    any 5 s, and 2 in any second.
     """
     env = bookings_env
     monkeypatch.setattr(quota, "WINDOW_SECONDS", 4.0)
@@ -99,7 +98,9 @@ def test_pacing_keeps_a_burst_under_googles_per_user_quota(
     time.sleep(quota.WINDOW_SECONDS + 0.2)  # the quota window passes
     env.sandbox.control("POST", "stats/reset")
 
-    monkeypatch.setattr(env.settings, "google_rate_per_user_per_minute", 90.0)
+    monkeypatch.setattr(pacing, "MINUTE_SECONDS", 4)
+    monkeypatch.setattr(pacing, "QUOTA_WINDOW_SECONDS", 5)
+    monkeypatch.setattr(env.settings, "google_rate_per_user_per_minute", 8.0)
     booking_ids = env.book(20)
     env.drain(concurrency=8, timeout=60)
 

@@ -17,6 +17,9 @@ from playwright.sync_api import Page, expect
 from leadscalendar.bookings.booking_types import BookingTypeIn, create_booking_type
 from leadscalendar.bookings.models import Booking, CalendarChange
 from leadscalendar.db.session import unit_of_work
+from leadscalendar.webhooks_out import service as webhooks
+from leadscalendar.webhooks_out.models import EventType
+from leadscalendar.webhooks_out.schemas import EndpointIn
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.test_host_browser import log_in_through_the_form
@@ -118,14 +121,23 @@ def test_every_signed_out_host_page_passes_axe(booking_env: BookingEnv, page: Pa
 
 def test_every_dashboard_page_passes_axe(booking_env: BookingEnv, page: Page) -> None:
     env = booking_env
+    host_id = host_by_slug(env.services).id
     with unit_of_work(env.services.session_factory) as session:
         create_booking_type(
             session,
-            host_by_slug(env.services).id,
+            host_id,
             BookingTypeIn(
                 slug="vetted", title="Vetted call", duration_minutes=30, requires_approval=True
             ),
         )
+        # The app answers 404 there: the delivery log gets a refused attempt to show.
+        hook = webhooks.create_endpoint(
+            session,
+            env.services.cipher,
+            env.services.settings,
+            host_id,
+            EndpointIn(url=f"{env.url}/no-receiver-here", event_types=list(EventType)),
+        ).endpoint
     booking_id, token, checkout_url = env.confirmed_booking("session")
     env.pay(checkout_url)
     env.wait_status(booking_id, token, "scheduled")
@@ -154,6 +166,8 @@ def test_every_dashboard_page_passes_axe(booking_env: BookingEnv, page: Page) ->
         "/account/delete",
         "/google/calendar",
         "/google/disconnect",
+        "/webhooks",
+        f"/webhooks/{hook.id}",
     ):
         visit(page, base + path)
     page.goto(f"{base}/types")

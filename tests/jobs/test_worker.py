@@ -14,7 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.db.base import utcnow
-from leadscalendar.jobs import Job, JobStatus, RateLimiter, WorkerStats, run_worker, stop_on_signals
+from leadscalendar.jobs import (
+    Job,
+    JobStatus,
+    QuotaPacer,
+    Quotas,
+    Worker,
+    WorkerStats,
+    claim_due,
+    run_worker,
+    stop_on_signals,
+)
 from tests.jobs.support import (
     effect_counts,
     enqueue_many,
@@ -134,16 +144,16 @@ def test_a_job_waiting_on_the_pacer_is_released_on_stop(
         assert job.run_after <= utcnow()
 
 
-def test_the_rate_limiter_paces_a_real_worker(session_factory: sessionmaker[Session]) -> None:
+def test_the_pacer_paces_a_real_worker(session_factory: sessionmaker[Session]) -> None:
     enqueue_many(session_factory, 12)
-    # 5 calls at once, then 10 a second for the project: 12 jobs need ~0.7 s.
-    pacer = RateLimiter(per_user_per_minute=600, per_project_per_minute=600, burst_seconds=0.5)
+    # The project may make 10 calls a second: 12 jobs need more than a second.
+    pacer = QuotaPacer.in_memory(Quotas(per_user_per_minute=600, per_project_per_minute=600))
     started = time.monotonic()
     stop = start_worker(session_factory, threading.Event(), pacer=pacer)
     wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 12})
     elapsed = time.monotonic() - started
     stop()
-    assert elapsed >= 0.6
+    assert elapsed >= 1.0
 
 
 def test_heartbeat_keeps_short_leases_of_slow_jobs(session_factory: sessionmaker[Session]) -> None:
@@ -204,3 +214,97 @@ def test_a_backlog_is_claimed_in_batches_not_one_transaction_per_job(
     assert max(claimed_per_transaction) <= 16
     # Every claim but the last takes at least four (the last may find fewer left).
     assert len(claimed_per_transaction) <= 120 / 4 + 1
+
+
+# -- the parts of a Worker, one at a time ------------------------------------------------
+
+
+def make_worker(session_factory: sessionmaker[Session], **options: Any) -> Worker:
+    kwargs: dict[str, Any] = {"concurrency": 2, "poll_interval": 0.02, "lease_seconds": 30.0}
+    return Worker(session_factory, make_registry(), **(kwargs | options))
+
+
+def test_claim_loop_alone_leases_due_jobs_and_hands_them_over(
+    session_factory: sessionmaker[Session],
+) -> None:
+    ids = enqueue_many(session_factory, 3)
+    worker = make_worker(session_factory, worker_id="claimer-only")
+    claimer = threading.Thread(target=worker.claim_loop)
+    claimer.start()
+    wait_until(lambda: worker.stats.claimed == 3)
+    worker.stop()
+    claimer.join(timeout=5)
+    assert not claimer.is_alive(), "stop() ends the claim loop"
+    handed = [worker.handed_over.get_nowait() for _ in range(3)]
+    assert sorted(claim.id for claim in handed if claim) == sorted(ids)
+    assert worker.handed_over.empty()
+    assert {claim.id for claim in worker.in_flight.snapshot()} == set(ids)
+    with session_factory() as session:
+        jobs = session.scalars(select(Job)).all()
+        assert {job.status for job in jobs} == {JobStatus.RUNNING}
+        assert all((job.lease_owner or "").startswith("claimer-only") for job in jobs)
+
+
+def test_job_loop_alone_runs_what_it_is_handed_until_told_to_end(
+    session_factory: sessionmaker[Session],
+) -> None:
+    ids = enqueue_many(session_factory, 2)
+    worker = make_worker(session_factory)
+    for claim in claim_due(session_factory, worker.worker_id, 2, 30.0):
+        worker.in_flight.add(claim)
+        worker.handed_over.put(claim)
+    worker.handed_over.put(None)
+    worker.job_loop()  # on this thread: returns at the None
+    assert status_counts(session_factory) == {JobStatus.SUCCEEDED: 2}
+    assert effect_counts(session_factory) == {str(job_id): 1 for job_id in ids}
+    assert worker.stats.succeeded == 2
+    assert worker.in_flight.snapshot() == []
+
+
+def test_job_loop_after_stop_releases_instead_of_running(
+    session_factory: sessionmaker[Session],
+) -> None:
+    enqueue_many(session_factory, 1)
+    worker = make_worker(session_factory)
+    (claim,) = claim_due(session_factory, worker.worker_id, 1, 30.0)
+    worker.handed_over.put(claim)
+    worker.handed_over.put(None)
+    worker.stop()
+    worker.job_loop()
+    assert worker.stats.released == 1
+    assert effect_counts(session_factory) == {}
+    with session_factory() as session:
+        job = session.get_one(Job, claim.id)
+        assert (job.status, job.lease_owner) == (JobStatus.QUEUED, None)
+
+
+def test_a_heartbeat_extends_the_leases_of_held_jobs(
+    session_factory: sessionmaker[Session],
+) -> None:
+    enqueue_many(session_factory, 1)
+    worker = make_worker(session_factory, lease_seconds=30.0)
+    (claim,) = claim_due(session_factory, worker.worker_id, 1, 1.0)
+    with session_factory() as session:
+        before = session.get_one(Job, claim.id).lease_expires_at
+    worker.in_flight.add(claim)
+    worker.beat()
+    with session_factory() as session:
+        after = session.get_one(Job, claim.id).lease_expires_at
+    assert before is not None and after is not None
+    assert (after - before).total_seconds() > 20
+    # heartbeat() itself beats until the job threads are done, then returns.
+    worker.threads_done.set()
+    worker.heartbeat()
+
+
+def test_kinds_outside_paced_kinds_wait_for_no_pacer(
+    session_factory: sessionmaker[Session],
+) -> None:
+    enqueue_many(session_factory, 3)
+    pacer = NeverYouMind()
+    stop = start_worker(
+        session_factory, threading.Event(), pacer=pacer, paced_kinds={"create_calendar_event"}
+    )
+    wait_until(lambda: status_counts(session_factory) == {JobStatus.SUCCEEDED: 3})
+    stop()
+    assert not pacer.asked.is_set()

@@ -113,6 +113,11 @@ CONTEXTS = {
         "count": 1,
         "items": [{"what": "Create calendar event", "since": "", "reason": "Read-only."}],
     },
+    MailTemplate.WEBHOOK_ENDPOINT_DISABLED: {
+        "host_name": "Coach",
+        "url": "https://crm.example/hooks",
+        "reason": "Disabled after failing since 2026-11-26 10:00 UTC; the last try said: 503.",
+    },
     MailTemplate.ACCOUNT_VERIFY: {"host_name": "Coach", "account_link": ACCOUNT_LINK},
     MailTemplate.ACCOUNT_EXISTS: {"host_name": ""},
     MailTemplate.PASSWORD_RESET: {

@@ -214,15 +214,25 @@ class BookingsEnv:
         paid: bool = False,
         guests: Sequence[Guest] = (),
         lead_name: str = "Lea Lead",
+        lead_email: str | None = None,
     ) -> list[uuid.UUID]:
-        """``count`` bookings taken to ``paid`` by the service (committed in chunks)."""
+        """``count`` bookings taken to ``paid`` by the service (committed in chunks).
+
+        Each by a lead of their own address, unless ``lead_email`` names one for all.
+        """
         ids = []
         for chunk in range(0, count, BOOKINGS_PER_TRANSACTION):
-            ids += self._book(min(BOOKINGS_PER_TRANSACTION, count - chunk), paid, guests, lead_name)
+            size = min(BOOKINGS_PER_TRANSACTION, count - chunk)
+            ids += self._book(size, paid, guests, lead_name, lead_email)
         return ids
 
     def _book(
-        self, count: int, paid: bool, guests: Sequence[Guest], lead_name: str
+        self,
+        count: int,
+        paid: bool,
+        guests: Sequence[Guest],
+        lead_name: str,
+        lead_email: str | None = None,
     ) -> list[uuid.UUID]:
         ids = []
         with unit_of_work(self.services.session_factory) as session:
@@ -235,7 +245,7 @@ class BookingsEnv:
                     start=self.slot(),
                     lead=LeadDetails(
                         name=lead_name,
-                        email=f"lead{self._next_slot}-{number}@example.com",
+                        email=lead_email or f"lead{self._next_slot}-{number}@example.com",
                         guests=tuple(guests),
                         time_zone="America/New_York",
                         notes="Looking forward to it.",

@@ -106,4 +106,5 @@ def google_app(
     ):
         log_in(client)
         yield ConnectedApp(url=url, client=client, sandbox=google_sandbox, services=services)
+    services.webhook_sender.close()
     services.engine.dispose()

@@ -22,6 +22,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.accounts import service as accounts
@@ -39,6 +40,9 @@ from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
 from leadscalendar.google.tokens import StoredTokens
 from leadscalendar.jobs import enqueue
+from leadscalendar.webhooks_out import service as webhooks
+from leadscalendar.webhooks_out.models import EventType, WebhookDelivery
+from leadscalendar.webhooks_out.schemas import EndpointIn
 from tests.support.db_snapshot import snapshot
 from tests.web.conftest import csrf_from, log_in
 
@@ -49,7 +53,12 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/")
 NOT_CHECKED: dict[tuple[str, str], str] = {}
 
 # Host A's data that must never appear on host B's pages.
-A_MARKERS = ("alice-lead@example.com", "Alice Secret Session", "alice-google@example.com")
+A_MARKERS = (
+    "alice-lead@example.com",
+    "Alice Secret Session",
+    "alice-google@example.com",
+    "alice-hook",
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,22 @@ def host_a(session_factory: sessionmaker[Session], app: FastAPI) -> HostA:
             host_id=host.id,
         )
         api_key = create_api_key(session, host, "Alice's CRM")
+        hook = webhooks.create_endpoint(
+            session,
+            cipher,
+            app.state.services.settings,
+            host.id,
+            EndpointIn(url="http://127.0.0.1:9/alice-hook", event_types=list(EventType)),
+        ).endpoint
+        message = webhooks.emit(
+            session,
+            host_id=host.id,
+            booking_id=booking.id,
+            event_type=EventType.BOOKING_SCHEDULED,
+            data={"id": str(booking.id)},
+        )
+        assert message is not None
+        delivery = session.scalars(select(WebhookDelivery)).one()
         session.flush()
         values = {
             "key_id": str(api_key.key.id),
@@ -123,6 +148,8 @@ def host_a(session_factory: sessionmaker[Session], app: FastAPI) -> HostA:
             "type_slug": booking_type.slug,
             "slug": booking_type.slug,
             "job_id": str(job.id),
+            "endpoint_id": str(hook.id),
+            "delivery_id": str(delivery.id),
             "event_id": "aliceevent0",
             "day": (datetime.now(UTC).date() + timedelta(days=3)).isoformat(),
             "date": (datetime.now(UTC).date() + timedelta(days=3)).isoformat(),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval
-from leadscalendar.bookings import mails, repository
+from leadscalendar.bookings import mails, repository, webhook_events
 from leadscalendar.bookings.errors import BookingStartedError, SlotTakenError
 from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
 from leadscalendar.bookings.models import Booking, CalendarChange
@@ -57,9 +57,10 @@ def approve(session: Session, booking: Booking) -> Booking:
 
 def decline(session: Session, booking: Booking, *, reason: str | None = None) -> Booking:
     """Decline a booking awaiting approval; ``reason`` is the host's message to the lead."""
-    move(session, booking, BookingStatus.DECLINED, "declined by the host")
+    # The reason before the move: its webhook event carries the booking as it is then.
     booking.status_reason = "The host declined this booking; any payment is refunded in full."
     _host_message(session, booking, reason)
+    move(session, booking, BookingStatus.DECLINED, "declined by the host")
     enqueue_refund(session, booking, "declined by the host")
     mails.booking_declined(session, booking)
     return booking
@@ -120,10 +121,10 @@ def cancel(
     had_event = booking.status in EVENT_STATUSES
     booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
     assert booking_type is not None
-    move(session, booking, BookingStatus.CANCELLED, f"cancelled by the {by.value}")
     booking.status_reason = f"Cancelled by the {by.value}."
     _settle_calendar_change(session, booking, by, "cancelled")
     _host_message(session, booking, reason)
+    move(session, booking, BookingStatus.CANCELLED, f"cancelled by the {by.value}")
     if had_event:
         cancel_pending_for_subject(session, str(booking.id), kinds=[CREATE_EVENT, UPDATE_EVENT])
         enqueue_event_deletion(session, booking)
@@ -204,6 +205,7 @@ def move_booking(
     )
     if patch_event and booking.status is BookingStatus.SCHEDULED:
         enqueue_event_update(session, booking)
+    webhook_events.rescheduled(session, booking, old_start)
     # A PAID booking's pending create job reads the new times when it runs.
     mails.booking_rescheduled(session, booking, old_start=old_start, by=by.value)
 

@@ -11,6 +11,7 @@ from leadscalendar.bookings.models import Booking, BookingType
 from leadscalendar.google.events import MAX_DESCRIPTION, Attendee, EventSpec, Reminder
 
 ReminderMethod = Literal["email", "popup"]
+ERASED_DESCRIPTION = "Booked via LeadsCalendar. The lead's details were erased at their request."
 CUT_MARK = "\n… (shortened to fit Google Calendar; the full booking is on LeadsCalendar)"
 
 
@@ -22,6 +23,8 @@ def description_for(booking: Booking, booking_type: BookingType) -> str:
     cannot put a link or markup into the host's calendar. Escaping lengthens
     the text, so the limit is applied to the escaped result.
     """
+    if booking.lead_erased_at is not None:
+        return ERASED_DESCRIPTION
     lines = [f"Booked by {booking.lead_name} <{booking.lead_email}> via LeadsCalendar."]
     if booking_type.answers_in_event and booking.answers:
         lines += ["", "Answers:"]
@@ -46,6 +49,8 @@ def event_spec_for(booking: Booking, booking_type: BookingType, host: Host) -> E
     """The Google event for a booking; its id is derived from the booking's (invariant 1)."""
     attendees = [Attendee(booking.lead_email, booking.lead_name)]
     attendees += [Attendee(guest["email"], guest.get("name") or None) for guest in booking.guests]
+    if booking.lead_erased_at is not None:
+        attendees = []  # a tombstone address is no one to invite
     # events.validate checks the method and the minutes before anything is sent.
     reminders = (
         tuple(

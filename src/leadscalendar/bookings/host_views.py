@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -45,16 +46,10 @@ class BookingPage:
     total: int
 
 
-def list_bookings(
-    session: Session,
-    host_id: uuid.UUID,
-    wanted: BookingFilter,
-    *,
-    now: datetime,
-    limit: int,
-    offset: int,
-) -> BookingPage:
-    """One page of the host's bookings; upcoming soonest first, past most recent first."""
+def booking_conditions(
+    host_id: uuid.UUID, wanted: BookingFilter, *, now: datetime
+) -> list[ColumnElement[bool]]:
+    """The WHERE of the dashboard's list: shared by its pages and its CSV export."""
     conditions = [Booking.host_id == host_id]
     if wanted.status is BookingStatus.REFUNDED:
         # Cancelled and declined bookings are refunded too: their money went back.
@@ -76,10 +71,33 @@ def list_bookings(
         conditions.append(func.lower(Booking.lead_email).like(pattern, escape="\\"))
     if wanted.source:
         conditions.append(source_contains(wanted.source))
-    order = Booking.start_at.desc() if wanted.when is When.PAST else Booking.start_at.asc()
+    return conditions
+
+
+def booking_order(wanted: BookingFilter) -> tuple[ColumnElement[Any], ...]:
+    """Upcoming soonest first, past most recent first; the id breaks ties."""
+    start = Booking.start_at.desc() if wanted.when is When.PAST else Booking.start_at.asc()
+    return (start, Booking.id.asc())
+
+
+def list_bookings(
+    session: Session,
+    host_id: uuid.UUID,
+    wanted: BookingFilter,
+    *,
+    now: datetime,
+    limit: int,
+    offset: int,
+) -> BookingPage:
+    """One page of the host's bookings; upcoming soonest first, past most recent first."""
+    conditions = booking_conditions(host_id, wanted, now=now)
     total = session.scalar(select(func.count()).select_from(Booking).where(*conditions)) or 0
     rows = session.scalars(
-        select(Booking).where(*conditions).order_by(order, Booking.id).limit(limit).offset(offset)
+        select(Booking)
+        .where(*conditions)
+        .order_by(*booking_order(wanted))
+        .limit(limit)
+        .offset(offset)
     ).all()
     return BookingPage(rows, total)
 

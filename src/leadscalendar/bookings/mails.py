@@ -126,7 +126,8 @@ def _to_lead(
     invitation: dict[str, Any] | None = None,
 ) -> None:
     host = session.get(Host, booking.host_id)
-    if host is None or not booking.lead_email:
+    # An erased lead (``leads.service``) is mailed nothing more: their address is a tombstone.
+    if host is None or not booking.lead_email or booking.lead_erased_at is not None:
         return
     # Worded in the language of the page the lead booked on; the renderer reads "language".
     # The callers word their ``extra`` under the same ``i18n.speaking(booking.lead_language)``.
@@ -174,7 +175,7 @@ def _to_host(
         dedupe_key=f"mail:{key}:{booking.id}",
         subject_key=str(booking.id),
         host_id=booking.host_id,
-        reply_to=booking.lead_email,
+        reply_to=booking.lead_email if booking.lead_erased_at is None else "",
     )
 
 

@@ -125,6 +125,9 @@ class Booking(IdMixin, TimestampMixin, Base):
     # Where the lead came from: utm_source, utm_medium, utm_campaign, utm_term,
     # utm_content, ref, referrer (only those given; ``lead_source.format_source``).
     source: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    # When the lead's data was erased on request (``leads.service.erase_lead``): the
+    # lead fields hold tombstones, and no mail, event or export names the lead again.
+    lead_erased_at: Mapped[datetime | None]
     hold_expires_at: Mapped[datetime | None]
     amount_minor: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="eur")

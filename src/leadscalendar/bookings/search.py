@@ -74,6 +74,24 @@ class Position:
             raise InvalidCursorError() from None
 
 
+def filter_conditions(host_id: uuid.UUID, where: BookingFilter) -> list[ColumnElement[bool]]:
+    """The WHERE of the host API's list: shared by its pages and its CSV export."""
+    conditions = [Booking.host_id == host_id]
+    if where.statuses:
+        conditions.append(Booking.status.in_(list(where.statuses)))
+    if where.booking_type_id is not None:
+        conditions.append(Booking.booking_type_id == where.booking_type_id)
+    if where.start_from is not None:
+        conditions.append(Booking.start_at >= where.start_from)
+    if where.start_before is not None:
+        conditions.append(Booking.start_at < where.start_before)
+    if where.lead_email:
+        conditions.append(func.lower(Booking.lead_email) == where.lead_email.lower())
+    if where.source:
+        conditions.append(source_contains(where.source))
+    return conditions
+
+
 def find_bookings(
     session: Session,
     host_id: uuid.UUID,
@@ -83,19 +101,7 @@ def find_bookings(
     after: Position | None = None,
 ) -> tuple[Sequence[Booking], Position | None]:
     """Up to ``limit`` of the host's bookings by start time, and where the next page starts."""
-    statement = select(Booking).where(Booking.host_id == host_id)
-    if where.statuses:
-        statement = statement.where(Booking.status.in_(list(where.statuses)))
-    if where.booking_type_id is not None:
-        statement = statement.where(Booking.booking_type_id == where.booking_type_id)
-    if where.start_from is not None:
-        statement = statement.where(Booking.start_at >= where.start_from)
-    if where.start_before is not None:
-        statement = statement.where(Booking.start_at < where.start_before)
-    if where.lead_email:
-        statement = statement.where(func.lower(Booking.lead_email) == where.lead_email.lower())
-    if where.source:
-        statement = statement.where(source_contains(where.source))
+    statement = select(Booking).where(*filter_conditions(host_id, where))
     if after is not None:
         statement = statement.where(
             or_(

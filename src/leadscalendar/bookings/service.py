@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from leadscalendar import i18n
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval, SlotRejection, SlotUnavailableError
-from leadscalendar.bookings import mails, repository
+from leadscalendar.bookings import mails, repository, webhook_events
 from leadscalendar.bookings.answers import check_answers
 from leadscalendar.bookings.errors import (
     BookingNotFoundError,
@@ -64,10 +64,12 @@ def note(session: Session, booking: Booking, kind: str, detail: str = "") -> Non
 
 
 def move(session: Session, booking: Booking, target: BookingStatus, detail: str = "") -> None:
-    """The only way a booking changes state: checked, and written to its timeline."""
+    """The only way a booking changes state: checked, written to its timeline, and
+    reported to the host's webhook endpoints (in this same transaction)."""
     check_transition(booking.status, target)
     booking.status = target
     note(session, booking, f"status_{target.value}", detail)
+    webhook_events.status_changed(session, booking)
 
 
 def _alternatives(context: SlotContext, after: datetime) -> tuple[datetime, ...]:
@@ -197,8 +199,9 @@ def accept(
     booking.payment_pending_since = None
     booking.status_reason = None
     if booking_type.requires_approval:
-        move(session, booking, BookingStatus.AWAITING_APPROVAL, detail)
+        # The reason first: the move's webhook event carries the booking as it is then.
         booking.status_reason = "Waiting for the host to approve."
+        move(session, booking, BookingStatus.AWAITING_APPROVAL, detail)
         mails.awaiting_approval(session, booking)
         return
     move(session, booking, BookingStatus.PAID, detail)

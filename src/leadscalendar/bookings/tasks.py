@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from leadscalendar.bookings import repository
+from leadscalendar.bookings import repository, webhook_events
 from leadscalendar.bookings.event_content import event_spec_for
+from leadscalendar.bookings.event_patches import patch_of
 from leadscalendar.bookings.google_outcomes import (
     NOT_OURS,
     job_outcome_for,
@@ -161,6 +162,7 @@ def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> E
             session.add(
                 BookingEvent(booking_id=booking.id, kind="calendar_event_created", detail=detail)
             )
+            webhook_events.status_changed(session, booking)
             return
         # Cancelled while Google was creating the event: take the event away again.
         enqueue_event_deletion(session, booking)
@@ -248,24 +250,27 @@ def _adopt_duplicate(
 
 
 def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
-    """Move the event to the booking's current times (rescheduling): events.patch.
+    """Patch the event to match the booking: its new times, or its lead erased.
 
     The patch targets the id stored from Google's answer. An event the host
     deleted in Google (the patch says 404 or 410, or hands back a cancelled
     event) is put back with the new times instead of retried.
     """
     booking_id = uuid.UUID(ctx.job.payload["booking_id"])
+    change = patch_of(ctx.job.payload)
     plan = _plan_event(ctx, deps, booking_id, BookingStatus.SCHEDULED)
     if not isinstance(plan, _EventPlan):
         return plan
     client = _client(deps, plan)
     if isinstance(client, OUTCOME_TYPES):
         return client
-    body = build_event_body(plan.spec)
-    patch = {key: body[key] for key in ("summary", "description", "start", "end")}
+    patch = change.body(build_event_body(plan.spec))
     try:
         event = client.patch_event(
-            plan.calendar_id, plan.event_id, patch, send_updates=plan.spec.send_updates
+            plan.calendar_id,
+            plan.event_id,
+            patch,
+            send_updates=change.send_updates or plan.spec.send_updates,
         )
     except Exception as error:
         if classify(error, operation=Operation.EVENT_PATCH).kind is not Action.EVENT_GONE:
@@ -273,12 +278,10 @@ def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
         return _recreate(client, plan)
     if event.status == "cancelled":
         return _recreate(client, plan)
-    moved = record_on_booking(
-        booking_id, "calendar_event_moved", "event moved to the new time", reason=False
-    )
+    patched = record_on_booking(booking_id, change.note_kind, change.note_detail, reason=False)
     return Succeeded(
-        f"moved event {event.id}",
-        apply=remember_etag(booking_id, event, moved),
+        f"patched event {event.id}: {change.note_detail}",
+        apply=remember_etag(booking_id, event, patched),
         operation="events.patch",
         http_status=200,
     )

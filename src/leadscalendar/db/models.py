@@ -7,8 +7,15 @@ from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
 from leadscalendar.idempotency.models import IdempotencyKey
 from leadscalendar.jobs.models import Job, JobAttempt
+from leadscalendar.leads.models import LeadErasure
 from leadscalendar.payments.models import PaymentEvent
 from leadscalendar.ratelimits.models import RateLimitHit
+from leadscalendar.webhooks_out.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 
 __all__ = [
     "ApiKey",
@@ -24,9 +31,14 @@ __all__ = [
     "IdempotencyKey",
     "Job",
     "JobAttempt",
+    "LeadErasure",
     "OAuthState",
     "PaymentEvent",
     "RateLimitHit",
     "Schedule",
     "WatchChannel",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

@@ -120,3 +120,22 @@ def prune(session: Session, *, created_before: datetime, limit: int) -> int:
     if ids:
         session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids)))
     return len(ids)
+
+
+def forget_answers_about(session: Session, host_id: uuid.UUID, ids: set[str]) -> int:
+    """Forget the host's stored answers that name any of ``ids`` (a lead's erased bookings).
+
+    Answers live for hours (``prune``), so scanning the host's rows is cheap;
+    a client retrying after the erasure simply gets a new request run.
+    """
+    if not ids:
+        return 0
+    rows = session.execute(
+        select(IdempotencyKey.id, IdempotencyKey.response_body).where(
+            IdempotencyKey.host_id == host_id
+        )
+    ).all()
+    doomed = [row_id for row_id, body in rows if any(i in json.dumps(body) for i in ids)]
+    if doomed:
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(doomed)))
+    return len(doomed)

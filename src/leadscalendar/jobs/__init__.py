@@ -8,7 +8,7 @@ from leadscalendar.jobs.backoff import RetryPolicy
 from leadscalendar.jobs.lifecycle import claim_due, extend_leases, release
 from leadscalendar.jobs.models import AttemptOutcome, Job, JobAttempt, JobStatus, ParkCode
 from leadscalendar.jobs.outcomes import ClaimedJob, Effect, Outcome, Park, Retry, Succeeded
-from leadscalendar.jobs.pacing import Pacer, RateLimiter
+from leadscalendar.jobs.pacing import FallbackPacer, Pacer, QuotaPacer, Quotas
 from leadscalendar.jobs.registry import Handler, JobContext, JobRegistry
 from leadscalendar.jobs.service import (
     JobHistory,
@@ -20,12 +20,14 @@ from leadscalendar.jobs.service import (
     resume_parked,
     retry_job,
 )
-from leadscalendar.jobs.worker import WorkerStats, run_worker, stop_on_signals
+from leadscalendar.jobs.worker import Worker, run_worker, stop_on_signals
+from leadscalendar.jobs.worker_state import WorkerStats
 
 __all__ = [
     "AttemptOutcome",
     "ClaimedJob",
     "Effect",
+    "FallbackPacer",
     "Handler",
     "Job",
     "JobAttempt",
@@ -37,10 +39,12 @@ __all__ = [
     "Pacer",
     "Park",
     "ParkCode",
-    "RateLimiter",
+    "QuotaPacer",
+    "Quotas",
     "Retry",
     "RetryPolicy",
     "Succeeded",
+    "Worker",
     "WorkerStats",
     "cancel_job",
     "cancel_pending_for_subject",

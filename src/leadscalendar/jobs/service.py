@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -126,14 +126,21 @@ def cancel_job(session: Session, job_id: uuid.UUID) -> Job:
 
 
 def cancel_pending_for_subject(
-    session: Session, subject_key: str, *, kinds: Collection[str] | None = None
+    session: Session,
+    subject_key: str,
+    *,
+    kinds: Collection[str] | None = None,
+    only: Callable[[Job], bool] | None = None,
 ) -> int:
     """Cancel a subject's queued and parked jobs (e.g. a cancelled booking's); return how many.
 
-    A running job is left alone: its handler must re-read the subject before
-    writing, which is why handlers apply their writes in a fresh transaction.
+    ``only`` narrows by payload (say, the mails to one recipient). A running
+    job is left alone: its handler must re-read the subject before writing,
+    which is why handlers apply their writes in a fresh transaction.
     """
     jobs = repository.lock_pending_for_subject(session, subject_key, kinds)
+    if only is not None:
+        jobs = [job for job in jobs if only(job)]
     now = utcnow()
     for job in jobs:
         _cancel(job, now)

@@ -10,6 +10,9 @@ claimed jobs alive, which lets the lease be short (a crashed process's jobs
 come back quickly) while a slow job keeps its lease. Stopping: in-flight jobs
 finish and are recorded; a job claimed but not started (handed over, or
 waiting on the pacer) is released for another worker at once.
+
+``Worker`` holds the parts (``claim_loop``, ``job_loop``, ``heartbeat``,
+``stop``), each usable on its own in a test; ``run`` starts them on threads.
 """
 
 from __future__ import annotations
@@ -20,10 +23,8 @@ import queue
 import signal
 import socket
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field
 from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,85 +36,210 @@ from leadscalendar.jobs.outcomes import ClaimedJob
 from leadscalendar.jobs.pacing import Pacer
 from leadscalendar.jobs.registry import JobRegistry
 from leadscalendar.jobs.runner import run_claimed
+from leadscalendar.jobs.worker_state import InFlight, Slots, WorkerStats
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LEASE_SECONDS = 120.0
 
-
-@dataclass
-class WorkerStats:
-    """What one ``run_worker`` call did; safe to update from several threads."""
-
-    claimed: int = 0
-    succeeded: int = 0
-    retried: int = 0
-    parked: int = 0
-    lease_lost: int = 0
-    released: int = 0
-    loop_errors: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def add(self, name: str, count: int = 1) -> None:
-        with self._lock:
-            setattr(self, name, getattr(self, name) + count)
-
-
-class _InFlight:
-    """The claims this process holds, for the heartbeat."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._claims: dict[uuid.UUID, ClaimedJob] = {}
-
-    def add(self, claim: ClaimedJob) -> None:
-        with self._lock:
-            self._claims[claim.id] = claim
-
-    def discard(self, claim: ClaimedJob) -> None:
-        with self._lock:
-            self._claims.pop(claim.id, None)
-
-    def snapshot(self) -> list[ClaimedJob]:
-        with self._lock:
-            return list(self._claims.values())
-
-    def holds(self, claim: ClaimedJob) -> bool:
-        with self._lock:
-            return self._claims.get(claim.id) is claim
-
-
-class _Slots:
-    """Claimed jobs this process may hold: one running per thread plus as many ready.
-
-    The claimer reserves free slots before claiming. It waits until half the
-    threads' worth is free, so under a backlog each claim transaction takes
-    a batch of jobs instead of the one that a thread just finished; the ready
-    half keeps threads from idling while it does. Held jobs are leased and
-    heartbeated, and handed back on stop.
-    """
-
-    def __init__(self, concurrency: int) -> None:
-        self._free = 2 * concurrency
-        self._batch = max(1, concurrency // 2)
-        self._changed = threading.Condition()
-
-    def reserve(self, timeout: float) -> int:
-        """Wait up to ``timeout`` for a batch of free slots; reserve all free ones, say how many."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: self._free >= self._batch, timeout):
-                return 0
-            reserved, self._free = self._free, 0
-            return reserved
-
-    def give_back(self, count: int = 1) -> None:
-        with self._changed:
-            self._free += count
-            self._changed.notify()
+_STAT_FOR_STATUS: dict[JobStatus | None, str] = {
+    JobStatus.SUCCEEDED: "succeeded",
+    JobStatus.QUEUED: "retried",
+    JobStatus.PARKED: "parked",
+    None: "lease_lost",
+}
 
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    """Runs jobs on ``concurrency`` threads until ``stop()``; ``stats`` says what was done.
+
+    With every job thread idle, the claimer looks for due jobs every
+    ``poll_interval / concurrency`` (waking at once on stop). Errors of the
+    loops themselves (the database going away) are logged and retried after
+    ``poll_interval``; a job they interrupted comes back when its lease expires.
+    Each job thread runs inside ``thread_context()`` (per-thread resources
+    such as kept-alive connections to Google, closed when the thread ends).
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        registry: JobRegistry,
+        *,
+        concurrency: int,
+        poll_interval: float,
+        stop_event: threading.Event | None = None,
+        worker_id: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        policy: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        paced_kinds: Collection[str] | None = None,
+        thread_context: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.session_factory = session_factory
+        self.registry = registry
+        self.concurrency = concurrency
+        self.poll_interval = poll_interval
+        self.stop_event = stop_event or threading.Event()
+        self.worker_id = worker_id or default_worker_id()
+        self.lease_seconds = lease_seconds
+        self.policy = policy or RetryPolicy()
+        self.pacer = pacer
+        # The kinds that spend the quota the pacer guards (None: every kind).
+        self.paced_kinds = None if paced_kinds is None else frozenset(paced_kinds)
+        self.thread_context = thread_context
+        self.stats = WorkerStats()
+        self.in_flight = InFlight()
+        # Claims on their way to a job thread; None tells one thread to end.
+        self.handed_over: queue.SimpleQueue[ClaimedJob | None] = queue.SimpleQueue()
+        self.slots = Slots(concurrency)
+        # Set once every job thread has returned; beating continues until then, so
+        # jobs still finishing after a stop request keep their leases.
+        self.threads_done = threading.Event()
+
+    def stop(self) -> None:
+        """Ask every loop to finish: running jobs end and are recorded, waiting ones released."""
+        self.stop_event.set()
+
+    def run(self) -> WorkerStats:
+        """Start the claimer, the job threads and the heartbeat; block until stopped."""
+        logger.info(
+            "worker.start worker_id=%s concurrency=%d kinds=%s",
+            self.worker_id,
+            self.concurrency,
+            ",".join(sorted(self.registry.kinds)),
+        )
+        threads = [
+            threading.Thread(target=self.job_loop, name=f"job-worker-{index}", daemon=True)
+            for index in range(self.concurrency)
+        ]
+        claimer = threading.Thread(target=self.claim_loop, name="job-claimer", daemon=True)
+        beater = threading.Thread(target=self.heartbeat, name="job-heartbeat", daemon=True)
+        for thread in (*threads, claimer, beater):
+            thread.start()
+        claimer.join()
+        for _ in threads:  # after the claimer: nothing is handed over behind these
+            self.handed_over.put(None)
+        for thread in threads:
+            thread.join()
+        self.threads_done.set()
+        beater.join()
+        logger.info("worker.stop worker_id=%s stats=%s", self.worker_id, self.stats)
+        return self.stats
+
+    # -- the claimer ----------------------------------------------------------------
+
+    def claim_loop(self) -> None:
+        """Lease due jobs in batches and hand them over, until stopped."""
+        # Idle, the process looks for due jobs as often as `concurrency` threads
+        # polling every `poll_interval` each would, so pickup latency is unchanged.
+        idle_poll = self.poll_interval / self.concurrency
+        while not self.stop_event.is_set():
+            free = self.slots.reserve(timeout=self.poll_interval)
+            if not free or self.stop_event.is_set():
+                self.slots.give_back(free)
+                continue
+            claimed = self.claim_batch(free)
+            if claimed is None:
+                self.stop_event.wait(self.poll_interval)
+            elif claimed < free:  # nothing more is due for now
+                self.stop_event.wait(idle_poll)
+
+    def claim_batch(self, free: int) -> int | None:
+        """Claim up to ``free`` due jobs and hand them over; None if the claim failed."""
+        try:
+            claims = lifecycle.claim_due(
+                self.session_factory,
+                self.worker_id,
+                free,
+                self.lease_seconds,
+                kinds=self.registry.kinds,
+            )
+        except Exception:
+            self.slots.give_back(free)
+            self.stats.add("loop_errors")
+            logger.exception("worker.claim_failed worker_id=%s", self.worker_id)
+            return None
+        self.slots.give_back(free - len(claims))
+        for claim in claims:
+            self.stats.add("claimed")
+            self.in_flight.add(claim)
+            self.handed_over.put(claim)
+        return len(claims)
+
+    # -- the job threads ------------------------------------------------------------
+
+    def job_loop(self) -> None:
+        """Run handed-over jobs one at a time until handed None."""
+        with self.thread_context():
+            while (claim := self.handed_over.get()) is not None:
+                try:
+                    if self.stop_event.is_set():
+                        self.release(claim)
+                    else:
+                        self.run_one(claim)
+                except Exception:
+                    self.stats.add("loop_errors")
+                    logger.exception("worker.run_failed job_id=%s", claim.id)
+                finally:
+                    self.in_flight.discard(claim)
+                    self.slots.give_back()
+
+    def run_one(self, claim: ClaimedJob) -> None:
+        """Wait for the pacer, run the job, record the outcome (or release it on stop)."""
+        if self.paced(claim) and not self.wait_for_permit(claim):
+            self.release(claim)
+            return
+        status = run_claimed(
+            claim,
+            self.registry,
+            self.session_factory,
+            policy=self.policy,
+            lease_seconds=self.lease_seconds,
+        )
+        self.stats.add(_STAT_FOR_STATUS.get(status, "lease_lost"))
+
+    def paced(self, claim: ClaimedJob) -> bool:
+        if self.pacer is None:
+            return False
+        return self.paced_kinds is None or claim.kind in self.paced_kinds
+
+    def wait_for_permit(self, claim: ClaimedJob) -> bool:
+        """Block until the pacer grants a call for the job's host; False if asked to stop first."""
+        assert self.pacer is not None
+        while (wait := self.pacer.acquire(claim.host_id)) > 0:
+            if self.stop_event.wait(wait):
+                return False
+        return not self.stop_event.is_set()
+
+    def release(self, claim: ClaimedJob) -> None:
+        if lifecycle.release(self.session_factory, claim):
+            self.stats.add("released")
+
+    # -- the heartbeat --------------------------------------------------------------
+
+    def heartbeat(self) -> None:
+        """Extend the leases of held jobs every third of a lease, until the job threads end."""
+        while not self.threads_done.wait(self.lease_seconds / 3):
+            self.beat()
+
+    def beat(self) -> None:
+        claims = self.in_flight.snapshot()
+        try:
+            owned = lifecycle.extend_leases(self.session_factory, claims, self.lease_seconds)
+        except Exception:
+            logger.exception("worker.heartbeat_failed worker_id=%s", self.worker_id)
+            return
+        for claim in claims:
+            # A job that finished since the snapshot is no longer running: not a lost lease.
+            if claim.id not in owned and self.in_flight.holds(claim):
+                logger.warning("worker.lease_lost job_id=%s", claim.id)
 
 
 def run_worker(
@@ -127,141 +253,23 @@ def run_worker(
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     policy: RetryPolicy | None = None,
     pacer: Pacer | None = None,
+    paced_kinds: Collection[str] | None = None,
     thread_context: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> WorkerStats:
-    """Run jobs on ``concurrency`` threads until ``stop_event`` is set; return what was done.
-
-    Blocks. With every job thread idle, the claimer looks for due jobs every
-    ``poll_interval / concurrency`` (waking at once on stop). Errors of the
-    loops themselves (the database going away) are logged and retried after
-    ``poll_interval``; a job they interrupted comes back when its lease expires.
-    Each job thread runs inside ``thread_context()`` (per-thread resources
-    such as kept-alive connections to Google, closed when the thread ends).
-    """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    worker_id = worker_id or default_worker_id()
-    policy = policy or RetryPolicy()
-    stats = WorkerStats()
-    in_flight = _InFlight()
-    logger.info(
-        "worker.start worker_id=%s concurrency=%d kinds=%s",
-        worker_id,
-        concurrency,
-        ",".join(sorted(registry.kinds)),
-    )
-
-    handed_over: queue.SimpleQueue[ClaimedJob | None] = queue.SimpleQueue()
-    slots = _Slots(concurrency)
-    # Idle, the process looks for due jobs as often as `concurrency` threads
-    # polling every `poll_interval` each would, so pickup latency is unchanged.
-    idle_poll = poll_interval / concurrency
-
-    def claim_loop() -> None:
-        while not stop_event.is_set():
-            free = slots.reserve(timeout=poll_interval)
-            if not free or stop_event.is_set():
-                slots.give_back(free)
-                continue
-            try:
-                claims = lifecycle.claim_due(
-                    session_factory, worker_id, free, lease_seconds, kinds=registry.kinds
-                )
-            except Exception:
-                slots.give_back(free)
-                stats.add("loop_errors")
-                logger.exception("worker.claim_failed worker_id=%s", worker_id)
-                stop_event.wait(poll_interval)
-                continue
-            slots.give_back(free - len(claims))
-            for claim in claims:
-                stats.add("claimed")
-                in_flight.add(claim)
-                handed_over.put(claim)
-            if len(claims) < free:  # nothing more is due for now
-                stop_event.wait(idle_poll)
-
-    def job_loop() -> None:
-        with thread_context():
-            while (claim := handed_over.get()) is not None:
-                try:
-                    if stop_event.is_set():
-                        _release(claim)
-                    else:
-                        _run_one(claim)
-                except Exception:
-                    stats.add("loop_errors")
-                    logger.exception("worker.run_failed job_id=%s", claim.id)
-                finally:
-                    in_flight.discard(claim)
-                    slots.give_back()
-
-    def _release(claim: ClaimedJob) -> None:
-        if lifecycle.release(session_factory, claim):
-            stats.add("released")
-
-    def _run_one(claim: ClaimedJob) -> None:
-        if pacer is not None and not _wait_for_permit(pacer, claim, stop_event):
-            _release(claim)
-            return
-        status = run_claimed(
-            claim, registry, session_factory, policy=policy, lease_seconds=lease_seconds
-        )
-        stats.add(_STAT_FOR_STATUS.get(status, "lease_lost"))
-
-    # Set once every job thread has returned; beating continues until then, so
-    # jobs still finishing after a stop request keep their leases.
-    threads_done = threading.Event()
-
-    def heartbeat() -> None:
-        while not threads_done.wait(lease_seconds / 3):
-            _beat()
-
-    def _beat() -> None:
-        claims = in_flight.snapshot()
-        try:
-            owned = lifecycle.extend_leases(session_factory, claims, lease_seconds)
-        except Exception:
-            logger.exception("worker.heartbeat_failed worker_id=%s", worker_id)
-            return
-        for claim in claims:
-            # A job that finished since the snapshot is no longer running: not a lost lease.
-            if claim.id not in owned and in_flight.holds(claim):
-                logger.warning("worker.lease_lost job_id=%s", claim.id)
-
-    threads = [
-        threading.Thread(target=job_loop, name=f"job-worker-{index}", daemon=True)
-        for index in range(concurrency)
-    ]
-    claimer = threading.Thread(target=claim_loop, name="job-claimer", daemon=True)
-    beater = threading.Thread(target=heartbeat, name="job-heartbeat", daemon=True)
-    for thread in (*threads, claimer, beater):
-        thread.start()
-    claimer.join()
-    for _ in threads:  # after the claimer: nothing is handed over behind these
-        handed_over.put(None)
-    for thread in threads:
-        thread.join()
-    threads_done.set()
-    beater.join()
-    logger.info("worker.stop worker_id=%s stats=%s", worker_id, stats)
-    return stats
-
-
-_STAT_FOR_STATUS: dict[JobStatus | None, str] = {
-    JobStatus.SUCCEEDED: "succeeded",
-    JobStatus.QUEUED: "retried",
-    JobStatus.PARKED: "parked",
-    None: "lease_lost",
-}
-
-
-def _wait_for_permit(pacer: Pacer, claim: ClaimedJob, stop_event: threading.Event) -> bool:
-    """Block until the pacer grants a call for the job's host; False if asked to stop first."""
-    while (wait := pacer.acquire(claim.host_id)) > 0:
-        if stop_event.wait(wait):
-            return False
-    return not stop_event.is_set()
+    """Run jobs until ``stop_event`` is set; return what was done (see ``Worker``). Blocks."""
+    return Worker(
+        session_factory,
+        registry,
+        concurrency=concurrency,
+        poll_interval=poll_interval,
+        stop_event=stop_event,
+        worker_id=worker_id,
+        lease_seconds=lease_seconds,
+        policy=policy,
+        pacer=pacer,
+        paced_kinds=paced_kinds,
+        thread_context=thread_context,
+    ).run()
 
 
 @contextmanager

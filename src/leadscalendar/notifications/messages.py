@@ -56,6 +56,8 @@ class MailTemplate(enum.StrEnum):
     HOST_DIGEST = "host_digest"
     # The host moved or deleted a booking's event in Google, or the lead declined it.
     HOST_CALENDAR_CHANGE = "host_calendar_change"
+    # An outbound webhook endpoint kept failing for days and was turned off.
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
     # Account mails (sign-up, reset, e-mail change).
     ACCOUNT_VERIFY = "account_verify"
     ACCOUNT_EXISTS = "account_exists"

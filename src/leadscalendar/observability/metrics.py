@@ -66,12 +66,13 @@ GOOGLE_CALL_SECONDS = Histogram(
     ["method"],
     buckets=_FAST_BUCKETS,
 )
-# Summed over live processes: each process paces with its own buckets today.
+# The largest over live processes: with Redis (LEADSCALENDAR_REDIS_URL) every process
+# reads the same shared count, so a sum would count each call once per process.
 GOOGLE_QUOTA_TOKENS_IN_USE = Gauge(
     f"{PREFIX}_google_quota_tokens_in_use",
-    "Tokens of the project-wide Google quota bucket taken and not yet refilled.",
+    "Google calls counted in the project's quota window (the last minute) by the pacer.",
     ["scope"],
-    multiprocess_mode="livesum",
+    multiprocess_mode="livemax",
 )
 WEBHOOK_INTAKE_SECONDS = Histogram(
     f"{PREFIX}_webhook_intake_seconds",

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import re
+import uuid
+from collections.abc import Collection
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.payments import repository
+from leadscalendar.payments.models import PaymentEvent
 from leadscalendar.payments.webhooks import PaymentEventHandler, VerifiedPaymentEvent
 
 logger = logging.getLogger(__name__)
@@ -61,3 +66,25 @@ def record_webhook_event(
     logger.info("payment event %s (%s) recorded as %s", event.event_id, event.type, event.kind)
     handler(session, event)
     return RecordOutcome.NEW
+
+
+def redact_events_of(session: Session, booking_ids: Collection[uuid.UUID]) -> int:
+    """Keep of these bookings' payment events only what the law asks us to keep.
+
+    The one sanctioned change to the append-only log (a lead's erasure): the
+    provider's full payload (``raw``, which may hold the payer's name, e-mail and
+    address) becomes a stub naming the event; the amount, currency, dates and
+    provider ids stay in their columns. A Core UPDATE, so the ORM's append-only
+    guard (``models._refuse_update``), there for accidental changes, is not involved.
+    """
+    if not booking_ids:
+        return 0
+    rows = session.execute(
+        select(PaymentEvent.id, PaymentEvent.external_id, PaymentEvent.type).where(
+            PaymentEvent.booking_id.in_(list(booking_ids))
+        )
+    ).all()
+    for event_id, external_id, kind in rows:
+        stub = json.dumps({"id": external_id, "type": kind, "redacted": "personal data erased"})
+        session.execute(update(PaymentEvent).where(PaymentEvent.id == event_id).values(raw=stub))
+    return len(rows)

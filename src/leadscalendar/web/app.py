@@ -32,6 +32,9 @@ from leadscalendar.web.routes import (
     health,
     host_api,
     host_api_bookings,
+    host_api_exports,
+    host_api_leads,
+    host_api_webhooks,
     host_pages,
     metrics,
     password_reset,
@@ -41,16 +44,18 @@ from leadscalendar.web.routes import (
     webhooks,
 )
 from leadscalendar.web.security_headers import SecurityHeadersMiddleware, SecurityPolicy
+from leadscalendar.web.webhook_docs import document_webhooks
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_DESCRIPTION = (
     "Paid bookings that land on the host's Google Calendar exactly once.\n\n"
-    "**Host API** (`/api/v1`, tag *host*): authenticate with an API key from the "
-    "dashboard, `Authorization: Bearer lc_...`. Creating requests accept an "
+    "**Host API** (`/api/v1`, tags *host* and *host webhooks*): authenticate with an "
+    "API key from the dashboard, `Authorization: Bearer lc_...`. Creating requests accept an "
     "`Idempotency-Key` header. **Public API** (`/api/v1/public`): the lead's booking "
     "journey, authorised by the booking's signed token; holds accept an "
     "`Idempotency-Key` too, in a key space of their own. Every error has the body "
-    '`{"error": {"code": ..., "message": ...}}`.'
+    '`{"error": {"code": ..., "message": ...}}`. **Outbound webhooks** (*Webhooks* '
+    "below): the booking events a host's endpoints receive, signed per Standard Webhooks."
 )
 
 
@@ -63,6 +68,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        services.webhook_sender.close()
         services.engine.dispose()
 
     # FastAPI's own /docs loads Swagger UI from a CDN; routes/api_docs.py serves it locally.
@@ -103,6 +109,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     install_error_handlers(app)
     install_openapi(app)
+    document_webhooks(app)
     for module in (
         health,
         metrics,
@@ -118,7 +125,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(module.router)
     for router in DASHBOARD_ROUTERS:
         app.include_router(router)
-    for api_module in (host_api, host_api_bookings, api_keys):
+    for api_module in (
+        host_api,
+        host_api_exports,
+        host_api_bookings,
+        host_api_leads,
+        host_api_webhooks,
+        api_keys,
+    ):
         app.include_router(api_module.router)
     # Last: "/{host}" and "/{host}/{type}" would otherwise shadow the paths above.
     app.include_router(booking_pages.router)

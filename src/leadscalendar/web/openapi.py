@@ -5,7 +5,8 @@ our handler answers invalid input with 400 and the one error body instead
 (``web/errors.py``), so that entry is replaced by ours.
 
 The document describes the machine interface only: the JSON API under
-``/api/`` and the webhook intake under ``/webhooks/``. The HTML pages are for
+``/api/``, the webhook intake under ``/webhooks/`` and the outbound webhooks
+(``webhooks``, see ``web/webhook_docs.py``). The HTML pages are for
 people, change with the design, and would bury the API among forms; they are
 left out by path here, so a new page router cannot leak into the reference.
 """
@@ -46,7 +47,7 @@ def _keep_machine_interface(document: dict[str, Any]) -> None:
     for path in [p for p in paths if not p.startswith(DOCUMENTED_PREFIXES)]:
         del paths[path]
     schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
-    used, todo = set(), _refs(paths)
+    used, todo = set(), _refs(paths) | _refs(document.get("webhooks", {}))
     while todo:
         name = todo.pop()
         if name not in used and name in schemas:
@@ -84,11 +85,16 @@ def install_openapi(app: FastAPI) -> None:
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
+                webhooks=app.webhooks.routes,
             )
             _keep_machine_interface(document)
             for path, path_item in document.get("paths", {}).items():
                 for operation in path_item.values():
                     _fix_operation(operation, json_errors=path.startswith("/api/"))
+            for path_item in document.get("webhooks", {}).values():
+                for operation in path_item.values():
+                    # The receiver validates, not us: no error body of ours applies there.
+                    operation.get("responses", {}).pop("422", None)
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             if "ErrorBody" not in schemas:
                 error_schema = ErrorBody.model_json_schema(ref_template=_REF)

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import formatdate
 from typing import Any
 
@@ -122,8 +122,7 @@ class PushDelivery:
         self._record(notification, outcome)
         if retry and notification.attempt < self.policy.max_attempts:
             delay = self.policy.first_delay_seconds * 2 ** (notification.attempt - 1)
-            again = Notification(**{**notification.__dict__, "attempt": notification.attempt + 1})
-            self.submit(again, delay)
+            self.submit(replace(notification, attempt=notification.attempt + 1), delay)
 
     def _record(self, notification: Notification, outcome: str) -> None:
         with self._cond:

@@ -9,11 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Form as FormField
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
-from leadscalendar.bookings import calendar_decisions, changes, host_views
+from leadscalendar.bookings import calendar_decisions, changes, export, host_views
 from leadscalendar.bookings.answers import format_answers
 from leadscalendar.bookings.errors import BookingNotFoundError
 from leadscalendar.bookings.lead_source import format_source
@@ -31,6 +31,7 @@ from leadscalendar.web.dashboard.confirmations import Confirmation
 from leadscalendar.web.dashboard.display import datetime_local_value, parse_datetime_local
 from leadscalendar.web.dashboard.forms import FormValues
 from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
+from leadscalendar.web.downloads import csv_response
 from leadscalendar.web.routes.dashboard import flash
 
 router = APIRouter(prefix="/dashboard/bookings", tags=["dashboard"])
@@ -109,6 +110,26 @@ def list_bookings(
             "money": format_money,
         },
     )
+
+
+@router.get("/export.csv")
+def export_bookings(
+    session: DbSession,
+    services: ServicesDep,
+    host: CurrentHost,
+    status: str = "",
+    when: str = "upcoming",
+    type: str = "",
+    q: str = "",
+    source: str = "",
+) -> StreamingResponse:
+    """The bookings the list shows with these filters, every page of them, as CSV."""
+    wanted = _filter(status, when, type, q, source)
+    now = utcnow()
+    statement = export.export_statement(
+        host_views.booking_conditions(host.id, wanted, now=now), host_views.booking_order(wanted)
+    )
+    return csv_response(services, statement, host.timezone, now)
 
 
 @router.get("/{booking_id}")

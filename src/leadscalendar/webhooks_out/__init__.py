@@ -1,0 +1,1 @@
+"""Outbound webhooks: booking events signed per Standard Webhooks, delivered through jobs."""
