@@ -25,7 +25,7 @@ from leadscalendar.calendar_sync.planning import register_calendar_sync_tasks
 from leadscalendar.calendar_sync.tasks import SyncDependencies
 from leadscalendar.config import Settings
 from leadscalendar.db.engine import build_engine
-from leadscalendar.db.session import build_session_factory
+from leadscalendar.db.session import build_read_session_factory, build_session_factory
 from leadscalendar.google.clients import CalendarClients, GoogleCalendarClients
 from leadscalendar.google.credentials import CredentialProvider
 from leadscalendar.google.tasks import REVOKE_GRANT, revoke_grant
@@ -63,6 +63,8 @@ class Services:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    # Sessions for paths that only read: no write lock on SQLite (db.session).
+    read_session_factory: sessionmaker[Session]
     cipher: TokenCipher
     credentials: CredentialProvider
     calendars: CalendarClients
@@ -113,9 +115,14 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
     engine_options = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     engine = build_engine(settings.resolved_database_url, **engine_options)
     session_factory = build_session_factory(engine)
+    read_session_factory = build_read_session_factory(engine)
     cipher = TokenCipher(load_token_keys(settings))
     credentials = CredentialProvider(
-        settings, cipher, session_factory, on_needs_reauth=notify_needs_reauth
+        settings,
+        cipher,
+        session_factory,
+        on_needs_reauth=notify_needs_reauth,
+        read_session_factory=read_session_factory,
     )
     calendars = GoogleCalendarClients(settings, credentials)
     links = BookingLinks(settings.secret_key)
@@ -124,6 +131,7 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         settings=settings,
         engine=engine,
         session_factory=session_factory,
+        read_session_factory=read_session_factory,
         cipher=cipher,
         credentials=credentials,
         calendars=calendars,
@@ -131,7 +139,7 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
         payment_event_handler=BookingPaymentHandler(),
         busy=BusyTimes(
             calendars,
-            mirror=MirrorReader(session_factory, settings.calendar_fresh_seconds),
+            mirror=MirrorReader(read_session_factory, settings.calendar_fresh_seconds),
         ),
         links=links,
         account_links=account_links,

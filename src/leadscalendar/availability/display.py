@@ -49,11 +49,12 @@ def format_local_time(value: datetime, clock: Clock = "24h") -> str:
     On the night clocks go back, "01:30" happens twice; without the
     abbreviation (``01:30 EDT`` / ``01:30 EST``) two slots would read the same.
     """
+    # Integer formatting, not strftime: a month page labels hundreds of slots.
     if clock == "24h":
-        text = f"{value:%H:%M}"
+        text = f"{value.hour:02d}:{value.minute:02d}"
     else:
         hour = value.hour % 12 or 12
-        text = f"{hour}:{value:%M} {'AM' if value.hour < 12 else 'PM'}"
+        text = f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
     if _is_ambiguous(value):
         text = f"{text} {value.tzname()}"
     return text

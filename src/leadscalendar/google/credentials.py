@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
-from leadscalendar.db.session import unit_of_work
+from leadscalendar.db.session import read_only, unit_of_work
 from leadscalendar.google import repository
 from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
@@ -73,16 +73,20 @@ class CredentialProvider:
         session_factory: sessionmaker[Session],
         *,
         on_needs_reauth: NeedsReauthHook | None = None,
+        read_session_factory: sessionmaker[Session] | None = None,
     ) -> None:
         self._settings = settings
         self._on_needs_reauth = on_needs_reauth
         self._cipher = cipher
         self._session_factory = session_factory
+        # Reading a grant takes no write lock (a lead's slot page asks free/busy);
+        # only a refresh, which stores the new token, writes.
+        self._read_session_factory = read_session_factory or session_factory
         self._margin = timedelta(seconds=settings.token_refresh_margin_seconds)
 
     def for_host(self, host_id: uuid.UUID) -> Credentials:
         """Credentials that are valid now (refreshed first if they are about to expire)."""
-        with unit_of_work(self._session_factory) as session:
+        with read_only(self._read_session_factory) as session:
             grant = self.grant_of(repository.get_connection(session, host_id))
         return self.for_grant(grant)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import BookingStatus
-from leadscalendar.db.session import unit_of_work
+from leadscalendar.db.session import read_only
 from leadscalendar.jobs.models import Job, JobStatus
 from leadscalendar.observability.metrics import PREFIX
 
@@ -34,7 +34,7 @@ class DatabaseCollector(Collector):
         self._session_factory = session_factory
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with unit_of_work(self._session_factory) as session:
+        with read_only(self._session_factory) as session:
             jobs = _jobs_by_kind_and_status(session)
             oldest_due = _oldest_due_run_after(session)
             bookings = _bookings_by_status(session)

@@ -2,7 +2,9 @@
 
 This is a boundary: it decides where transactions end, so that no network
 call (Google free/busy, the payment provider) runs while a transaction (and,
-on SQLite, the database's write lock) is held.
+on SQLite, the database's write lock) is held. ``list_slots`` runs in phases
+of its own (read, call out, read) on read-only sessions and never touches a
+caller's session.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from leadscalendar.bookings.schemas import BookingOut, DayOut, HoldRequest, Slot
 from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import read_only
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.payments.errors import PaymentRejectedError
 from leadscalendar.payments.provider import CheckoutSession
@@ -43,6 +46,13 @@ def find_booking_type(session: Session, host_slug: str, type_slug: str) -> tuple
     return host, booking_type
 
 
+def _calendars(
+    services: Services, session: Session, host: Host, booking_type: BookingType
+) -> list[str]:
+    extra = [booking_type.calendar_id] if booking_type.calendar_id else []
+    return services.busy.calendars_to_check(session, host.id, extra)
+
+
 def _busy(
     services: Services,
     session: Session,
@@ -51,8 +61,7 @@ def _busy(
     start: datetime,
     end: datetime,
 ) -> tuple[BusyInterval, ...]:
-    extra = [booking_type.calendar_id] if booking_type.calendar_id else []
-    calendars = services.busy.calendars_to_check(session, host.id, extra)
+    calendars = _calendars(services, session, host, booking_type)
     # End the read transaction before talking to Google.
     session.commit()
     return services.busy.fetch(host.id, calendars, start, end)
@@ -60,7 +69,6 @@ def _busy(
 
 def list_slots(
     services: Services,
-    session: Session,
     *,
     host_slug: str,
     type_slug: str,
@@ -74,25 +82,31 @@ def list_slots(
 
     ``exclude`` leaves one booking out of the taken times, as ``reschedule``
     does for the booking it moves, so its page offers what it would accept.
+    Three phases, none holding a transaction across the next: read the host
+    and type, ask Google (no transaction open), read the taken times.
     """
     if not 1 <= days <= MAX_DAYS_PER_REQUEST:
         raise LeadsCalendarError(f"Ask for 1 to {MAX_DAYS_PER_REQUEST} days at a time.")
-    host, booking_type = find_booking_type(session, host_slug, type_slug)
     now = utcnow()
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo) - timedelta(days=1)
     end = start + timedelta(days=days + 2)
-    busy = _busy(services, session, host, booking_type, start, end)
-    context = SlotContext(
-        session,
-        host,
-        booking_type,
-        busy=busy,
-        now=now,
-        window_start=start,
-        window_end=end,
-        exclude=exclude,
-    )
-    grouped = group_by_day(context.slots(start, end), time_zone, clock)
+    with read_only(services.read_session_factory) as session:
+        host, booking_type = find_booking_type(session, host_slug, type_slug)
+        calendars = _calendars(services, session, host, booking_type)
+    busy = services.busy.fetch(host.id, calendars, start, end)
+    with read_only(services.read_session_factory) as session:
+        context = SlotContext(
+            session,
+            host,
+            booking_type,
+            busy=busy,
+            now=now,
+            window_start=start,
+            window_end=end,
+            exclude=exclude,
+        )
+        found = context.slots(start, end)
+    grouped = group_by_day(found, time_zone, clock)
     last_day = first_day + timedelta(days=days)
     return SlotsOut(
         time_zone=time_zone,

@@ -48,7 +48,21 @@ def get_db(services: Annotated[Services, Depends(get_services)]) -> Iterator[Ses
         session.close()
 
 
+def get_read_db(services: Annotated[Services, Depends(get_services)]) -> Iterator[Session]:
+    """A read-only session for routes that only read: no write lock taken, none to commit.
+
+    On SQLite a page view no longer queues behind other page views or behind a
+    webhook's write; a write through it raises (``db.session.ReadOnlySessionError``).
+    """
+    session = services.read_session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+ReadDbSession = Annotated[Session, Depends(get_read_db, scope="function")]
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 

@@ -15,8 +15,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy.orm import Session
-
 from leadscalendar import i18n
 from leadscalendar.availability.display import Clock
 from leadscalendar.availability.zones import load_zone
@@ -169,7 +167,6 @@ class MonthQuery:
 
 def load(
     services: Services,
-    session: Session,
     *,
     host_slug: str,
     booking_type: BookingType,
@@ -195,7 +192,6 @@ def load(
     try:
         slots = booking_flow.list_slots(
             services,
-            session,
             host_slug=host_slug,
             type_slug=booking_type.slug,
             first_day=shown.first_day,

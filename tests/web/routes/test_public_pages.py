@@ -264,6 +264,35 @@ def test_lead_reschedules_through_the_pages(booking_env: BookingEnv) -> None:
     assert datetime.fromisoformat(booking["start"]) == datetime.fromisoformat(chosen["start"])
 
 
+def test_a_refused_move_shows_the_reschedule_page_again_with_the_reason(
+    booking_env: BookingEnv,
+) -> None:
+    client = booking_env.lead
+    held = hold_through_pages(client, "intro")
+    confirm(client, held)
+    booking_env.wait_status(str(held.booking_id), held.token, "scheduled")
+    page = client.get(f"/bookings/{held.booking_id}/reschedule", params={"token": held.token})
+    forms = re.findall(
+        r'<form method="post" action="/bookings/[^"]+/reschedule">.*?</form>', page.text, re.S
+    )
+    chosen = hidden_fields(forms[-1])
+    path = f"/bookings/{held.booking_id}/reschedule"
+
+    invalid = client.post(path, data={**chosen, "start": "not a time"})
+    assert invalid.status_code == 400
+    assert "That time is not valid" in invalid.text and "Traceback" not in invalid.text
+
+    # Another lead takes the time between the page and the click.
+    assert booking_env.hold("intro", chosen["start"]).status_code == 201
+    taken = client.post(path, data=chosen)
+    assert taken.status_code == 409
+    assert "That time was just taken" in taken.text
+    assert re.search(r'<form method="post" action="/bookings/[^"]+/reschedule">', taken.text)
+    booking = booking_env.booking(str(held.booking_id), held.token)
+    assert booking["status"] == "scheduled"
+    assert datetime.fromisoformat(booking["start"]) != datetime.fromisoformat(chosen["start"])
+
+
 def test_a_form_sent_again_with_other_details_is_refused_not_given_the_first_booking(
     booking_env: BookingEnv,
 ) -> None:

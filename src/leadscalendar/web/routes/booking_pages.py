@@ -26,13 +26,15 @@ from leadscalendar.bookings.errors import (
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import read_only
 from leadscalendar.errors import ConflictError, NotFoundError
 from leadscalendar.google.events import event_id_for
 from leadscalendar.inputs import BookableDate, bounded_moment
 from leadscalendar.notifications.ics import IcsEvent, event_uid, render_ics
+from leadscalendar.services import Services
 from leadscalendar.web import booking_flow, lead_views, month_view
 from leadscalendar.web.csrf import require_csrf
-from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.deps import DbSession, ReadDbSession, ServicesDep
 from leadscalendar.web.lead_context import (
     HOLD_EXPIRED,
     POLLED_STATUSES,
@@ -63,7 +65,7 @@ def _load(services: ServicesDep, session: DbSession, booking_id: uuid.UUID, toke
 @router.get("/{booking_id}")
 def status_page(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
     booking_id: uuid.UUID,
     token: Token,
@@ -98,7 +100,7 @@ def status_page(
 
 @router.get("/{booking_id}/event.ics")
 def event_ics(
-    session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
+    session: ReadDbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
 ) -> Response:
     """The booking as an iCalendar file, with the host's Google event id as its UID."""
     booking = _load(services, session, booking_id, token)
@@ -138,7 +140,7 @@ def event_ics(
 @router.get("/{booking_id}/cancel")
 def cancel_page(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
     booking_id: uuid.UUID,
     token: Token,
@@ -193,7 +195,6 @@ def _reschedule_page(
     base = f"/bookings/{booking.id}/reschedule"
     view = month_view.load(
         services,
-        session,
         host_slug=host.slug,
         booking_type=booking_type,
         asked=asked,
@@ -228,7 +229,7 @@ def _reschedule_page(
 @router.get("/{booking_id}/reschedule")
 def reschedule_page(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
     booking_id: uuid.UUID,
     token: Token,
@@ -264,13 +265,13 @@ def reschedule(
     try:
         new_start = bounded_moment(datetime.fromisoformat(start))
     except ValueError:
-        return _reschedule_page(
+        session.rollback()  # the write phase ends unused; the page is read afresh
+        return _refused_page(
             request,
-            session,
             services,
-            booking,
+            booking_id,
             token,
-            asked=asked,
+            asked,
             message="That time is not valid. Please pick one from the list.",
             status_code=400,
         )
@@ -280,6 +281,37 @@ def reschedule(
         )
     except SlotTakenError as exc:
         session.rollback()
+        again = month_view.MonthQuery(
+            time_zone, asked.clock, day=new_start.astimezone(load_zone(time_zone)).date()
+        )
+        return _refused_page(
+            request,
+            services,
+            booking_id,
+            token,
+            again,
+            message=f"That time was just taken. {exc.message}",
+            status_code=409,
+        )
+    return RedirectResponse(status_url(booking.id, token, rescheduled="1"), status_code=303)
+
+
+def _refused_page(
+    request: Request,
+    services: Services,
+    booking_id: uuid.UUID,
+    token: str,
+    asked: month_view.MonthQuery,
+    *,
+    message: str,
+    status_code: int,
+) -> Response:
+    """The page again after a refused move, read on a read-only session of its own.
+
+    The route's write phase has ended (rolled back) before this: no write lock
+    is held while the month view asks Google for free/busy.
+    """
+    with read_only(services.read_session_factory) as session:
         booking = booking_service.get_booking(session, booking_id)
         return _reschedule_page(
             request,
@@ -287,10 +319,7 @@ def reschedule(
             services,
             booking,
             token,
-            asked=month_view.MonthQuery(
-                time_zone, asked.clock, day=new_start.astimezone(load_zone(time_zone)).date()
-            ),
-            message=f"That time was just taken. {exc.message}",
-            status_code=409,
+            asked=asked,
+            message=message,
+            status_code=status_code,
         )
-    return RedirectResponse(status_url(booking.id, token, rescheduled="1"), status_code=303)

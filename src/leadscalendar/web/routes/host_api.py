@@ -122,10 +122,12 @@ def list_slots(
 ) -> SlotsOut:
     """Free slots of an active booking type, grouped by day in ``tz``."""
     booking_type = owned_booking_type(session, host, booking_type_id)
+    # Phase one ends here (the key's last use is saved): the slots are read on
+    # read-only sessions of their own, around a free/busy call that holds no lock.
+    session.commit()
     first_day = start or utcnow().date()
     return booking_flow.list_slots(
         services,
-        session,
         host_slug=host.slug,
         type_slug=booking_type.slug,
         first_day=first_day,

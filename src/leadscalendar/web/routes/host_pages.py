@@ -28,7 +28,7 @@ from leadscalendar.web import (
     host_slugs,  # noqa: F401  (registers the ``host_slug`` path convertor)
     lead_views,
 )
-from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.deps import ReadDbSession, ServicesDep
 from leadscalendar.web.lead_context import TzParam
 from leadscalendar.web.lead_form import link_source
 from leadscalendar.web.routes import public_pages
@@ -45,7 +45,7 @@ class HostPageNotFoundError(NotFoundError):
         super().__init__("There is no booking page at this address. Please check the link.")
 
 
-def _host_context(session: DbSession, host_slug: str, source: str = "") -> dict[str, Any]:
+def _host_context(session: ReadDbSession, host_slug: str, source: str = "") -> dict[str, Any]:
     host: Host | None = accounts_repository.get_host_by_slug(session, host_slug)
     # An unconfirmed sign-up publishes nothing yet (its booking pages 404 as well).
     if host is None or not host.is_verified:
@@ -69,7 +69,7 @@ def _host_context(session: DbSession, host_slug: str, source: str = "") -> dict[
 
 
 @router.get("/embed/{host_slug:host_slug}")
-def embedded_host_page(request: Request, session: DbSession, host_slug: str) -> Response:
+def embedded_host_page(request: Request, session: ReadDbSession, host_slug: str) -> Response:
     """The host page, to frame on the host's site: every booking type opens at the top."""
     setattr(request.state, EMBED_STATE_KEY, True)
     return host_page(request, session, host_slug)
@@ -78,7 +78,7 @@ def embedded_host_page(request: Request, session: DbSession, host_slug: str) -> 
 @router.get("/embed/{host_slug:host_slug}/{type_slug}")
 def embedded_booking_page(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
     host_slug: str,
     type_slug: str,
@@ -93,7 +93,7 @@ def embedded_booking_page(
 
 
 @router.get("/{host_slug:host_slug}")
-def host_page(request: Request, session: DbSession, host_slug: str) -> Response:
+def host_page(request: Request, session: ReadDbSession, host_slug: str) -> Response:
     """The host's booking types, each a link to its booking page."""
     context = _host_context(session, host_slug, urlencode(carried(link_source(request))))
     return templates.TemplateResponse(request, "public/host.html", context)

@@ -35,7 +35,9 @@ def metrics(request: Request, services: ServicesDep) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    registry = exposition.build_registry(services.session_factory, exposition.multiprocess_dir())
+    registry = exposition.build_registry(
+        services.read_session_factory, exposition.multiprocess_dir()
+    )
     body, content_type = exposition.render(registry, request.headers.get("accept"))
     return Response(body, headers={"Content-Type": content_type})
 

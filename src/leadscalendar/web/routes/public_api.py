@@ -7,10 +7,12 @@ held (the same token the lead's e-mailed links carry).
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import service as booking_service
@@ -23,7 +25,7 @@ from leadscalendar.inputs import BookableDate, IanaTimeZone
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
 from leadscalendar.web.api_schemas import error_responses
-from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.deps import DbSession, ReadDbSession, ServicesDep
 from leadscalendar.web.idempotency import (
     IdempotencyKeyHeader,
     answer_once,
@@ -54,9 +56,8 @@ def _answer(
     return out
 
 
-@router.get("/hosts/{host_slug}/types/{type_slug}/slots")
-def slots(
-    session: DbSession,
+@router.get("/hosts/{host_slug}/types/{type_slug}/slots", response_model=SlotsOut)
+async def slots(
     services: ServicesDep,
     host_slug: str,
     type_slug: str,
@@ -65,19 +66,28 @@ def slots(
     tz: Annotated[
         IanaTimeZone, Query(max_length=64, description="The lead's IANA time zone.")
     ] = "UTC",
-) -> SlotsOut:
-    """Free slots, grouped by day in the lead's time zone."""
-    slots = booking_flow.list_slots(
-        services,
-        session,
-        host_slug=host_slug,
-        type_slug=type_slug,
-        first_day=start or utcnow().date(),
-        days=days,
-        time_zone=tz,
+) -> Response:
+    """Free slots, grouped by day in the lead's time zone.
+
+    The page a lead's browser asks most: async, with all of its work (read,
+    free/busy, read, render) in one worker-thread call on read-only sessions,
+    as the webhook intake does. A sync route with session dependencies costs
+    four thread hops per request (session open, route, response validation,
+    session close), and threads fighting over the GIL serve requests out of
+    arrival order when the process is saturated.
+    """
+    found = await anyio.to_thread.run_sync(
+        partial(
+            booking_flow.list_slots,
+            services,
+            host_slug=host_slug,
+            type_slug=type_slug,
+            first_day=start or utcnow().date(),
+            days=days,
+            time_zone=tz,
+        )
     )
-    session.commit()  # before FastAPI serialises: see _answer
-    return slots
+    return Response(found.model_dump_json(), media_type="application/json")
 
 
 @router.post(
@@ -121,7 +131,7 @@ def create_hold(
 
 @router.get("/bookings/{booking_id}")
 def get_booking(
-    session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
+    session: ReadDbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
 ) -> BookingOut:
     services.links.verify(booking_id, token)
     booking = booking_service.get_booking(session, booking_id)

@@ -43,7 +43,7 @@ from leadscalendar.web import (
 )
 from leadscalendar.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from leadscalendar.web.csrf import require_csrf
-from leadscalendar.web.deps import DbSession, ServicesDep
+from leadscalendar.web.deps import DbSession, ReadDbSession, ServicesDep
 from leadscalendar.web.idempotency import answer_once, keyed_request
 from leadscalendar.web.lead_context import (
     HOLD_EXPIRED,
@@ -88,7 +88,7 @@ def _type_context(
 @router.get("/{host_slug:host_slug}/{type_slug}")
 def booking_page(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
     host_slug: str,
     type_slug: str,
@@ -114,7 +114,6 @@ def booking_page(
     source = carried(lead_form.link_source(request))
     view = month_view.load(
         services,
-        session,
         host_slug=host_slug,
         booking_type=booking_type,
         asked=asked,
@@ -185,7 +184,7 @@ def _details_page(
 @router.get("/{host_slug:host_slug}/{type_slug}/book")
 def details_form(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     host_slug: str,
     type_slug: str,
     start: Annotated[str, Query(max_length=64)],
@@ -369,7 +368,7 @@ def _review_page(
 @router.get("/bookings/{booking_id}/review")
 def review(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
     booking_id: uuid.UUID,
     token: Token,
