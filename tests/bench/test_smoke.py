@@ -38,6 +38,7 @@ def test_pipeline_script_runs_and_loses_nothing(tmp_path: Path) -> None:
         [
             "--bookings", "20", "--hosts", "2", "--latency-ms", "5", "--db", "sqlite",
             "--concurrency", "4", "--baseline-events", "5", "--stream-count", "5",
+            "--phases", "off1,on1,on1h", "--one-host-bookings", "10",
         ],
         tmp_path / "pipeline.json",
     )  # fmt: skip
@@ -45,7 +46,11 @@ def test_pipeline_script_runs_and_loses_nothing(tmp_path: Path) -> None:
     assert isinstance(baseline, dict) and baseline["events_per_second"] > 0
     phases = report["phases"]
     assert isinstance(phases, list)
-    assert [phase["label"] for phase in phases] == ["quotas off, 1 process", "quotas on, 1 process"]
+    assert [phase["label"] for phase in phases] == [
+        "quotas off, 1 process",
+        "quotas on, 1 process",
+        "quotas on, 1 process, one host",
+    ]
     for phase in phases:
         for key in (
             "events_per_second",
