@@ -38,7 +38,7 @@ def test_pipeline_script_runs_and_loses_nothing(tmp_path: Path) -> None:
         [
             "--bookings", "20", "--hosts", "2", "--latency-ms", "5", "--db", "sqlite",
             "--concurrency", "4", "--baseline-events", "5", "--stream-count", "5",
-            "--phases", "off1,on1,on1h", "--one-host-bookings", "10",
+            "--phases", "off1,on1,on1h", "--one-host-bookings", "20",
         ],
         tmp_path / "pipeline.json",
     )  # fmt: skip
