@@ -9,12 +9,12 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from leadscalendar.config import Settings
-from leadscalendar.sandbox.receiver import ReceiverStore, ScriptedAnswer, create_receiver_app
+from leadscalendar.sandbox.receiver import ScriptedAnswer
 from tests.support.api_env import api_client, create_key
 from tests.support.app_env import HOST_EMAIL, csrf_from
 from tests.support.bookings_env import BookingsEnv, engine_settings, wait_until
 from tests.support.google_sandbox import GoogleSandbox
-from tests.support.live_server import live_server
+from tests.support.webhook_receiver import RunningReceiver
 
 ALL_EVENTS = ["booking.paid", "booking.scheduled"]
 
@@ -37,12 +37,11 @@ def _cheap_password_hashing(cheap_password_hashing: None) -> None:
     """The app fixture logs a host in."""
 
 
-def test_endpoints_crud_rotation_log_and_resend_over_the_api(bookings_env: BookingsEnv) -> None:
-    store = ReceiverStore()
-    with (
-        live_server(create_receiver_app(store)) as receiver_url,
-        api_client(bookings_env.app.url, create_key(bookings_env.services, HOST_EMAIL)) as api,
-    ):
+def test_endpoints_crud_rotation_log_and_resend_over_the_api(
+    bookings_env: BookingsEnv, webhook_receiver: RunningReceiver
+) -> None:
+    store, receiver_url = webhook_receiver.store, webhook_receiver.url
+    with api_client(bookings_env.app.url, create_key(bookings_env.services, HOST_EMAIL)) as api:
         created = api.post(
             "/webhook-endpoints",
             json={"url": f"{receiver_url}/hooks/crm", "event_types": ALL_EVENTS},
@@ -102,65 +101,62 @@ def test_bad_endpoints_are_refused_with_a_sentence(bookings_env: BookingsEnv) ->
 
 
 def test_the_dashboard_adds_an_endpoint_shows_its_secret_once_and_sends_again(
-    bookings_env: BookingsEnv,
+    bookings_env: BookingsEnv, webhook_receiver: RunningReceiver
 ) -> None:
-    store = ReceiverStore()
+    store, receiver_url = webhook_receiver.store, webhook_receiver.url
     client = bookings_env.app.client
-    with live_server(create_receiver_app(store)) as receiver_url:
-        page = client.get("/dashboard/webhooks")
-        assert page.status_code == 200 and "No endpoint yet" in page.text
-        created = client.post(
-            "/dashboard/webhooks",
-            data={
-                "csrf_token": csrf_from(page.text),
-                "url": f"{receiver_url}/hooks/dash",
-                "description": "Spreadsheet",
-                "event:booking.paid": "on",
-            },
-        )
-        assert created.status_code == 201, created.text
-        secret = re.search(r'id="webhook-secret">(whsec_[^<]+)<', created.text)
-        assert secret is not None
-        store.secret = secret.group(1)
-        bookings_env.book(1)
-        bookings_env.drain()
-        assert [item.verified for item in store.all()] == [True]
+    page = client.get("/dashboard/webhooks")
+    assert page.status_code == 200 and "No endpoint yet" in page.text
+    created = client.post(
+        "/dashboard/webhooks",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "url": f"{receiver_url}/hooks/dash",
+            "description": "Spreadsheet",
+            "event:booking.paid": "on",
+        },
+    )
+    assert created.status_code == 201, created.text
+    secret = re.search(r'id="webhook-secret">(whsec_[^<]+)<', created.text)
+    assert secret is not None
+    store.secret = secret.group(1)
+    bookings_env.book(1)
+    bookings_env.drain()
+    assert [item.verified for item in store.all()] == [True]
 
-        listing = client.get("/dashboard/webhooks")
-        assert secret.group(1) not in listing.text
-        detail_url = re.search(r'href="(/dashboard/webhooks/[0-9a-f-]{36})"', listing.text)
-        assert detail_url is not None
-        detail = client.get(detail_url.group(1))
-        assert "booking.paid" in detail.text and "delivered" in detail.text
-        assert secret.group(1) not in detail.text
-        resend = re.search(r'action="([^"]+/resend)"', detail.text)
-        assert resend is not None
-        store.answer_always(ScriptedAnswer(500, "boom"))
-        client.post(resend.group(1), data={"csrf_token": csrf_from(detail.text)})
-        with bookings_env.worker():
-            wait_until(lambda: len(store.all()) >= 2, what="the resend")
-        store.answer_always(ScriptedAnswer())
-        detail = client.get(detail_url.group(1))
-        assert "500" in detail.text and "boom" in detail.text
+    listing = client.get("/dashboard/webhooks")
+    assert secret.group(1) not in listing.text
+    detail_url = re.search(r'href="(/dashboard/webhooks/[0-9a-f-]{36})"', listing.text)
+    assert detail_url is not None
+    detail = client.get(detail_url.group(1))
+    assert "booking.paid" in detail.text and "delivered" in detail.text
+    assert secret.group(1) not in detail.text
+    resend = re.search(r'action="([^"]+/resend)"', detail.text)
+    assert resend is not None
+    store.answer_always(ScriptedAnswer(500, "boom"))
+    client.post(resend.group(1), data={"csrf_token": csrf_from(detail.text)})
+    with bookings_env.worker():
+        wait_until(lambda: len(store.all()) >= 2, what="the resend")
+    store.answer_always(ScriptedAnswer())
+    detail = client.get(detail_url.group(1))
+    assert "500" in detail.text and "boom" in detail.text
 
-        refused = client.post(
-            "/dashboard/webhooks",
-            data={"csrf_token": csrf_from(detail.text), "url": "not a url"},
-        )
-        assert refused.status_code == 400
-        assert "Choose at least one event." in refused.text or "URL" in refused.text
+    refused = client.post(
+        "/dashboard/webhooks",
+        data={"csrf_token": csrf_from(detail.text), "url": "not a url"},
+    )
+    assert refused.status_code == 400
+    assert "Choose at least one event." in refused.text or "URL" in refused.text
 
-        # Deleting asks first, on a page of its own, and says what goes with it.
-        ask = client.get(f"{detail_url.group(1)}/delete")
-        assert ask.status_code == 200
-        assert f"Delete the webhook endpoint {receiver_url}/hooks/dash?" in ask.text
-        assert "This cannot be undone" in ask.text
-        assert client.get(detail_url.group(1)).status_code == 200, "asking deleted it"
-        deleted = client.post(
-            f"{detail_url.group(1)}/delete", data={"csrf_token": csrf_from(ask.text)}
-        )
-        assert deleted.status_code == 200 and "No endpoint yet" in deleted.text
-        assert client.get(detail_url.group(1)).status_code == 404
+    # Deleting asks first, on a page of its own, and says what goes with it.
+    ask = client.get(f"{detail_url.group(1)}/delete")
+    assert ask.status_code == 200
+    assert f"Delete the webhook endpoint {receiver_url}/hooks/dash?" in ask.text
+    assert "This cannot be undone" in ask.text
+    assert client.get(detail_url.group(1)).status_code == 200, "asking deleted it"
+    deleted = client.post(f"{detail_url.group(1)}/delete", data={"csrf_token": csrf_from(ask.text)})
+    assert deleted.status_code == 200 and "No endpoint yet" in deleted.text
+    assert client.get(detail_url.group(1)).status_code == 404
 
 
 def test_the_served_schema_documents_every_event_payload(bookings_env: BookingsEnv) -> None:
