@@ -49,7 +49,7 @@ def account(
         {
             "section": "account",
             "sessions": host_sessions.list_sessions(session, host),
-            "current_id": current.id,
+            "current_id": current.session_id,
         },
     )
 
@@ -58,7 +58,7 @@ def account(
 def end_other_sessions(
     request: Request, session: DbSession, host: CurrentHost, current: CurrentSession
 ) -> Response:
-    ended = host_sessions.end_other_sessions(session, host.id, keep=current.id)
+    ended = host_sessions.end_other_sessions(session, host.id, keep=current.session_id)
     flash(request, f"Logged out {_ended(ended)}. This browser stays logged in.")
     return RedirectResponse(ACCOUNT_PAGE, status_code=303)
 
@@ -81,7 +81,7 @@ def change_password(
             host,
             current_password=form.get("current_password", ""),
             new_password=new_password,
-            keep_session_id=current.id,
+            keep_session_id=current.session_id,
         )
     except LeadsCalendarError as error:
         flash(request, error.message, "error")
