@@ -135,6 +135,8 @@ CurrentHost = Annotated[Host, Depends(get_current_host)]
 ReadHost = Annotated[Host, Depends(get_read_host)]
 # The login itself, e.g. to keep this browser's session when ending the others.
 CurrentSession = LoggedIn
+
+
 def session_nonce(request: Request) -> str:
     """A random value fixed for this login session; OAuth states are bound to it."""
     nonce = request.session.get(NONCE_KEY)
