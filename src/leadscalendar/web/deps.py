@@ -113,12 +113,20 @@ def get_login(request: Request, services: ServicesDep) -> Login:
 LoggedIn = Annotated[Login, Depends(get_login)]
 
 
-def _host(request: Request, session: Session, login: Login) -> Host:
+def login_host(session: Session, login: Login) -> Host:
+    """The logged-in host in ``session`` (a route's own unit of work); gone: log in again."""
     host = accounts_repository.get_host(session, login.host_id)
     if host is None:
-        request.session.clear()
         raise LoginRequiredError()
     return host
+
+
+def _host(request: Request, session: Session, login: Login) -> Host:
+    try:
+        return login_host(session, login)
+    except LoginRequiredError:
+        request.session.clear()
+        raise
 
 
 def get_current_host(request: Request, login: LoggedIn, session: DbSession) -> Host:
