@@ -24,6 +24,8 @@ from leadscalendar.web.deps import (
     CurrentSession,
     DbSession,
     LoggedIn,
+    ReadDbSession,
+    ReadHost,
     ServicesDep,
     login_host,
 )
@@ -48,7 +50,7 @@ def _ended(count: int) -> str:
 
 @router.get("")
 def account(
-    request: Request, session: DbSession, host: CurrentHost, current: CurrentSession
+    request: Request, session: ReadDbSession, host: ReadHost, current: CurrentSession
 ) -> Response:
     return render(
         request,
@@ -140,7 +142,7 @@ def change_email(
 
 
 @router.get("/delete")
-def delete_page(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def delete_page(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     """What deleting the account does, and what stands in its way."""
     return render(
         request,

@@ -81,8 +81,8 @@ def _filter(
 @router.get("")
 def list_bookings(
     request: Request,
-    session: DbSession,
-    host: CurrentHost,
+    session: ReadDbSession,
+    host: ReadHost,
     status: str = "",
     when: str = "upcoming",
     type: str = "",
@@ -123,9 +123,9 @@ def list_bookings(
 
 @router.get("/export.csv")
 def export_bookings(
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
-    host: CurrentHost,
+    host: ReadHost,
     status: str = "",
     when: str = "upcoming",
     type: str = "",
@@ -143,7 +143,7 @@ def export_bookings(
 
 @router.get("/{booking_id}")
 def booking_detail(
-    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+    request: Request, session: ReadDbSession, host: ReadHost, booking_id: uuid.UUID
 ) -> Response:
     booking = host_views.get_booking(session, host.id, booking_id)
     if booking is None:

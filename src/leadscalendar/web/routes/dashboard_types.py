@@ -33,7 +33,13 @@ from leadscalendar.web.dashboard.forms import (
     FormInvalidError,
     FormValues,
 )
-from leadscalendar.web.deps import CurrentHost, DbSession, LoggedIn, ServicesDep, login_host
+from leadscalendar.web.deps import (
+    LoggedIn,
+    ReadDbSession,
+    ReadHost,
+    ServicesDep,
+    login_host,
+)
 from leadscalendar.web.routes.dashboard import flash
 
 router = APIRouter(prefix="/dashboard/types", tags=["dashboard"])
@@ -92,7 +98,7 @@ def _validated(values: FormValues, choices: CalendarChoices) -> BookingTypeIn:
 
 @router.get("")
 def list_types(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+    request: Request, session: ReadDbSession, services: ServicesDep, host: ReadHost
 ) -> Response:
     """The host's booking types, each with its link and embeds to copy."""
     types = repository.list_booking_types(session, host.id)

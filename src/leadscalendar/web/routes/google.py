@@ -31,6 +31,8 @@ from leadscalendar.web.deps import (
     CurrentHost,
     DbSession,
     LoggedIn,
+    ReadDbSession,
+    ReadHost,
     ServicesDep,
     login_host,
     session_nonce,
@@ -154,7 +156,7 @@ def switched_message(old: str | None, new: str | None, moving: int) -> str:
 
 
 @router.get("/dashboard/google/reconnect")
-def confirm_reconnect(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def confirm_reconnect(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     """Before Google's page: which account is connected, and what choosing another does."""
     connection = google.get_connection(session, host_id=host.id)
     upcoming = account_moves.count_to_move(session, host.id, utcnow())
@@ -167,7 +169,7 @@ def confirm_reconnect(request: Request, session: DbSession, host: CurrentHost) -
 
 
 @router.get(MOVES_PATH)
-def moves(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def moves(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     """What the last account switch moved, is still moving, or left behind."""
     retired = google_repository.latest_retired_grant(session, host.id)
     lines = account_moves.moves_of(session, retired.id) if retired else []
@@ -180,7 +182,7 @@ def moves(request: Request, session: DbSession, host: CurrentHost) -> Response:
 
 
 @router.get("/dashboard/google/disconnect")
-def confirm_disconnect(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def confirm_disconnect(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     """Ask first: who loses what, and how many upcoming bookings are affected."""
     connection = google.get_connection(session, host_id=host.id)
     upcoming = host_views.count_upcoming_active(session, host.id, now=utcnow())
