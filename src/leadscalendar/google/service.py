@@ -190,6 +190,25 @@ def store_grant(
     return connection
 
 
+def finish_connect(
+    session: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+    *,
+    host: Host,
+    code: str,
+    code_verifier: str,
+) -> GoogleConnection:
+    """Exchange the code, then store the grant: for scripts (the benchmarks' seeding).
+
+    Routes run the two phases apart (``exchange_code`` with no transaction
+    open, then ``store_grant`` in a unit of work); the exchange here comes
+    before ``session`` is used, but the caller's unit may already be open.
+    """
+    grant = exchange_code(settings, code=code, code_verifier=code_verifier)
+    return store_grant(session, cipher, host_id=host.id, grant=grant)
+
+
 def revocable_token(session: Session, cipher: TokenCipher, *, host_id: uuid.UUID) -> str:
     """The token to revoke at Google when disconnecting (``NotConnectedError`` if none)."""
     connection = get_connection(session, host_id=host_id)
