@@ -101,6 +101,9 @@ class Settings(BaseSettings):
 
     oauth_state_ttl_seconds: int = 600
     session_max_age_seconds: int = 14 * 24 * 3600
+    # A logged-in host's visits are written down at most this often (``last_seen_at``),
+    # in a short transaction of their own: page views stay reads.
+    session_seen_interval_seconds: int = Field(default=300, ge=0)
     # Refresh access tokens this long before Google says they expire.
     token_refresh_margin_seconds: int = 120
 

@@ -40,21 +40,35 @@ def test_a_session_idle_for_longer_than_the_lifetime_is_ended(session: Session, 
     started = host_sessions.start_session(session, host, user_agent="", now=NOW, max_idle=IDLE)
     later = NOW + IDLE - timedelta(minutes=1)
     assert host_sessions.resolve_session(session, started.token, now=later, max_idle=IDLE)
+    host_sessions.record_seen(session, started.row.id, now=later)
+    session.expire_all()
     assert started.row.last_seen_at == later, "use keeps a session alive"
     much_later = later + IDLE + timedelta(seconds=1)
     assert (
         host_sessions.resolve_session(session, started.token, now=much_later, max_idle=IDLE) is None
     )
-    session.flush()
+    host_sessions.end_idle_session(session, started.row.id, idle_since=much_later - IDLE)
     assert session.scalar(select(HostSession)) is None
 
 
-def test_last_seen_is_written_at_most_once_a_minute(session: Session, host: Host) -> None:
+def test_resolving_reads_only_and_a_visit_is_due_once_per_interval(
+    session: Session, host: Host
+) -> None:
     started = host_sessions.start_session(session, host, user_agent="", now=NOW, max_idle=IDLE)
-    host_sessions.resolve_session(
-        session, started.token, now=NOW + timedelta(seconds=59), max_idle=IDLE
-    )
-    assert started.row.last_seen_at == NOW
+    every = timedelta(minutes=5)
+    soon = NOW + every - timedelta(seconds=1)
+    row = host_sessions.resolve_session(session, started.token, now=soon, max_idle=IDLE)
+    assert row is not None and not session.dirty
+    assert not host_sessions.seen_is_due(row, now=soon, every=every)
+    assert host_sessions.seen_is_due(row, now=NOW + every, every=every)
+
+
+def test_recording_a_visit_never_moves_last_seen_backwards(session: Session, host: Host) -> None:
+    started = host_sessions.start_session(session, host, user_agent="", now=NOW, max_idle=IDLE)
+    host_sessions.record_seen(session, started.row.id, now=NOW + timedelta(minutes=9))
+    host_sessions.record_seen(session, started.row.id, now=NOW + timedelta(minutes=6))
+    session.expire_all()
+    assert started.row.last_seen_at == NOW + timedelta(minutes=9)
 
 
 def test_ending_other_sessions_keeps_the_one_named(session: Session, host: Host) -> None:

@@ -85,14 +85,30 @@ def revoke_api_key(session: Session, host: Host, key_id: uuid.UUID, now: datetim
 
 def authenticate(session: Session, secret: str, now: datetime) -> Host:
     """The host a bearer key belongs to, or ``InvalidApiKeyError`` (missing, wrong, revoked)."""
+    key = find_key(session, secret)
+    host = repository.get_host(session, key.host_id)
+    if host is None:
+        raise InvalidApiKeyError()
+    if use_is_due(key, now):
+        key.last_used_at = now
+    return host
+
+
+def find_key(session: Session, secret: str) -> ApiKey:
+    """The live key ``secret`` names, or ``InvalidApiKeyError``; reads only."""
     if not secret.startswith(KEY_PREFIX):
         raise InvalidApiKeyError()
     key = repository.get_api_key_by_hash(session, hash_key(secret))
     if key is None or key.revoked_at is not None:
         raise InvalidApiKeyError()
-    host = repository.get_host(session, key.host_id)
-    if host is None:
-        raise InvalidApiKeyError()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
-    return host
+    return key
+
+
+def use_is_due(key: ApiKey, now: datetime) -> bool:
+    """Whether this use should be written down (at most once per ``LAST_USED_RESOLUTION``)."""
+    return key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
+
+
+def record_use(session: Session, key_id: uuid.UUID, now: datetime) -> None:
+    """Write down a use of the key, in the caller's transaction."""
+    repository.touch_api_key(session, key_id, now)

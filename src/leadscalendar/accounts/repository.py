@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import ApiKey, Host, HostSession
@@ -70,6 +70,38 @@ def delete_sessions(
         statement = statement.where(HostSession.last_seen_at < idle_since)
     result = session.execute(statement.execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def touch_session(session: Session, session_id: uuid.UUID, now: datetime) -> None:
+    """Move ``last_seen_at`` forward to ``now`` (never backwards, whoever wrote last)."""
+    session.execute(
+        update(HostSession)
+        .where(HostSession.id == session_id, HostSession.last_seen_at < now)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete_idle_session(session: Session, session_id: uuid.UUID, idle_since: datetime) -> None:
+    """Delete one session if it is still idle (a concurrent request may just have used it)."""
+    session.execute(
+        delete(HostSession)
+        .where(HostSession.id == session_id, HostSession.last_seen_at < idle_since)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def touch_api_key(session: Session, key_id: uuid.UUID, now: datetime) -> None:
+    """Set the key's ``last_used_at`` to ``now`` unless a later use already did."""
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def delete_session_by_hash(session: Session, token_hash: str) -> None:

@@ -21,8 +21,6 @@ from leadscalendar.accounts import repository
 from leadscalendar.accounts.models import Host, HostSession
 
 TOKEN_BYTES = 32
-# Recording every request would make each page view a write; once a minute is enough.
-LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 MAX_USER_AGENT_SUMMARY = 100
 
 # Checked in order: Edge and Opera also say "Chrome", Chrome also says "Safari".
@@ -87,16 +85,39 @@ def start_session(
 def resolve_session(
     session: Session, token: str, *, now: datetime, max_idle: timedelta
 ) -> HostSession | None:
-    """The live session a cookie's token names, or None (unknown, ended or idle too long)."""
+    """The live session a cookie's token names, or None (unknown, ended or idle too long).
+
+    Only reads, so a page view can resolve its login on a read-only session;
+    recording the visit is ``record_seen``'s job, in a transaction of its own.
+    """
     row = repository.get_session_by_hash(session, hash_token(token))
-    if row is None:
+    if row is None or is_idle(row, now=now, max_idle=max_idle):
         return None
-    if row.last_seen_at < now - max_idle:
-        session.delete(row)
-        return None
-    if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
-        row.last_seen_at = now
     return row
+
+
+def is_idle(row: HostSession, *, now: datetime, max_idle: timedelta) -> bool:
+    """Unused for longer than the lifetime: logged out, whether or not its row is gone yet."""
+    return row.last_seen_at < now - max_idle
+
+
+def seen_is_due(row: HostSession, *, now: datetime, every: timedelta) -> bool:
+    """Whether this visit should be written down: at most once per ``every``.
+
+    Recording every request would make each page view a write; the lifetime is
+    days, so minutes of imprecision in ``last_seen_at`` change nothing.
+    """
+    return now - row.last_seen_at >= every
+
+
+def record_seen(session: Session, session_id: uuid.UUID, *, now: datetime) -> None:
+    """Keep a session alive (see ``seen_is_due`` for how often)."""
+    repository.touch_session(session, session_id, now)
+
+
+def end_idle_session(session: Session, session_id: uuid.UUID, *, idle_since: datetime) -> None:
+    """Delete a session found idle, unless a concurrent request has just kept it alive."""
+    repository.delete_idle_session(session, session_id, idle_since)
 
 
 def end_session(session: Session, token: str) -> None:

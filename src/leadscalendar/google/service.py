@@ -70,8 +70,8 @@ def consume_state(
 ) -> str:
     """Mark the callback's state used and return its PKCE verifier, or refuse it.
 
-    The caller commits right after, so a state is spent even when the code
-    exchange that follows fails: every state works at most once.
+    The caller's unit of work ends right after, so a state is spent even when
+    the code exchange that follows fails: every state works at most once.
     """
     if not state:
         raise OAuthStateError(
@@ -138,16 +138,16 @@ def retire_grant(
     return retired
 
 
-def finish_connect(
-    session: Session,
-    settings: Settings,
-    cipher: TokenCipher,
-    *,
-    host: Host,
-    code: str,
-    code_verifier: str,
-) -> GoogleConnection:
-    """Exchange the code and store the (possibly partial) grant, encrypted."""
+@dataclass(frozen=True)
+class Grant:
+    """What Google gave for a consent: the tokens and the account's address (not stored yet)."""
+
+    tokens: oauth.ExchangedTokens
+    email: str | None
+
+
+def exchange_code(settings: Settings, *, code: str, code_verifier: str) -> Grant:
+    """Exchange the callback's code at Google; call it with no transaction open."""
     try:
         tokens = oauth.exchange_code(settings, code, code_verifier)
     except OAuth2Error as error:
@@ -160,11 +160,18 @@ def finish_connect(
             "Google could not be reached to finish the connection. Please try again.",
             status_code=502,
         ) from None
-    email = oauth.fetch_account_email(settings, tokens.access_token)
-    connection = repository.get_connection(session, host.id)
+    return Grant(tokens, oauth.fetch_account_email(settings, tokens.access_token))
+
+
+def store_grant(
+    session: Session, cipher: TokenCipher, *, host_id: uuid.UUID, grant: Grant
+) -> GoogleConnection:
+    """Store the (possibly partial) grant, encrypted, as the host's connection."""
+    tokens, email = grant.tokens, grant.email
+    connection = repository.get_connection(session, host_id)
     previous_refresh = None
     if connection is None:
-        connection = GoogleConnection(host_id=host.id, calendar_id="primary", token_version=0)
+        connection = GoogleConnection(host_id=host_id, calendar_id="primary", token_version=0)
         session.add(connection)
     elif not is_other_account(Identity(email, b""), connection):
         # Google may omit the refresh token on a re-consent of the same account; another
@@ -183,18 +190,43 @@ def finish_connect(
     return connection
 
 
-def disconnect(
-    session: Session, settings: Settings, cipher: TokenCipher, *, host_id: uuid.UUID
-) -> DisconnectResult:
-    """Revoke the grant at Google and forget the tokens, even when Google is unreachable."""
-    connection = repository.get_connection(session, host_id)
-    if connection is None:
-        raise NotConnectedError()
+def finish_connect(
+    session: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+    *,
+    host: Host,
+    code: str,
+    code_verifier: str,
+) -> GoogleConnection:
+    """Exchange the code, then store the grant: for scripts (the benchmarks' seeding).
+
+    Routes run the two phases apart (``exchange_code`` with no transaction
+    open, then ``store_grant`` in a unit of work); the exchange here comes
+    before ``session`` is used, but the caller's unit may already be open.
+    """
+    grant = exchange_code(settings, code=code, code_verifier=code_verifier)
+    return store_grant(session, cipher, host_id=host.id, grant=grant)
+
+
+def revocable_token(session: Session, cipher: TokenCipher, *, host_id: uuid.UUID) -> str:
+    """The token to revoke at Google when disconnecting (``NotConnectedError`` if none)."""
+    connection = get_connection(session, host_id=host_id)
     tokens = cipher.decrypt_tokens(connection.token_ciphertext)
-    revoked = oauth.revoke(settings, tokens.refresh_token or tokens.access_token)
-    session.delete(connection)
-    session.flush()
-    return DisconnectResult(revoked_at_google=revoked)
+    return tokens.refresh_token or tokens.access_token
+
+
+def revoke_at_google(settings: Settings, token: str) -> DisconnectResult:
+    """Revoke the grant; call it with no transaction open. Unreachable Google is no failure."""
+    return DisconnectResult(revoked_at_google=oauth.revoke(settings, token))
+
+
+def forget_connection(session: Session, *, host_id: uuid.UUID) -> None:
+    """Delete the host's connection and its tokens (whatever Google answered to the revoke)."""
+    connection = repository.get_connection(session, host_id)
+    if connection is not None:
+        session.delete(connection)
+        session.flush()
 
 
 def get_connection(session: Session, *, host_id: uuid.UUID) -> GoogleConnection:

@@ -2,15 +2,21 @@
 
 This is a boundary: it decides where transactions end, so that no network
 call (Google free/busy, the payment provider) runs while a transaction (and,
-on SQLite, the database's write lock) is held. ``list_slots`` runs in phases
-of its own (read, call out, read) on read-only sessions and never touches a
-caller's session.
+on SQLite, the database's write lock) is held. Every journey step that calls
+out runs in phases, each its own unit (read, call out, write), and never
+commits a caller's session: ``list_slots`` (read, call out, read),
+``plan_hold`` then ``hold`` (the write phase, in the caller's unit),
+``confirm`` and ``reschedule``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -26,13 +32,16 @@ from leadscalendar.bookings.schemas import BookingOut, DayOut, HoldRequest, Slot
 from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
-from leadscalendar.db.session import read_only
+from leadscalendar.db.session import read_only, unit_of_work
 from leadscalendar.errors import LeadsCalendarError
+from leadscalendar.idempotency.service import IdempotentRequest
 from leadscalendar.payments.errors import PaymentRejectedError
 from leadscalendar.payments.provider import CheckoutSession
 from leadscalendar.services import Services
+from leadscalendar.web.idempotency import Answer, answer_once
 
 MAX_DAYS_PER_REQUEST = 31
+T = TypeVar("T")
 
 
 def find_booking_type(session: Session, host_slug: str, type_slug: str) -> tuple[Host, BookingType]:
@@ -51,20 +60,6 @@ def _calendars(
 ) -> list[str]:
     extra = [booking_type.calendar_id] if booking_type.calendar_id else []
     return services.busy.calendars_to_check(session, host.id, extra)
-
-
-def _busy(
-    services: Services,
-    session: Session,
-    host: Host,
-    booking_type: BookingType,
-    start: datetime,
-    end: datetime,
-) -> tuple[BusyInterval, ...]:
-    calendars = _calendars(services, session, host, booking_type)
-    # End the read transaction before talking to Google.
-    session.commit()
-    return services.busy.fetch(host.id, calendars, start, end)
 
 
 def list_slots(
@@ -123,64 +118,97 @@ def list_slots(
     )
 
 
-def hold(
-    services: Services,
-    session: Session,
-    *,
-    host_slug: str,
-    type_slug: str,
-    request: HoldRequest,
-) -> Booking:
-    host, booking_type = find_booking_type(session, host_slug, type_slug)
-    start = request.start
-    end = start + timedelta(minutes=booking_type.duration_minutes)
-    busy = _busy(
-        services, session, host, booking_type, start - timedelta(days=1), end + timedelta(days=1)
+@dataclass(frozen=True)
+class HoldPlan:
+    """What a hold's write phase needs: the request and Google's busy times, fetched before."""
+
+    host_slug: str
+    type_slug: str
+    request: HoldRequest
+    busy: tuple[BusyInterval, ...]
+
+
+def host_id_of(services: Services, host_slug: str, type_slug: str) -> uuid.UUID:
+    """The id of the host whose bookable type this is (404 otherwise), on a read of its own."""
+    with read_only(services.read_session_factory) as session:
+        host, _booking_type = find_booking_type(session, host_slug, type_slug)
+        return host.id
+
+
+def _fetch_busy(
+    services: Services, host_id: uuid.UUID, calendars: list[str], start: datetime, end: datetime
+) -> tuple[BusyInterval, ...]:
+    """Google's busy times a day either side of ``start``..``end``: no transaction is open."""
+    return services.busy.fetch(
+        host_id, calendars, start - timedelta(days=1), end + timedelta(days=1)
     )
-    host, booking_type = find_booking_type(session, host_slug, type_slug)
+
+
+def plan_hold(
+    services: Services, *, host_slug: str, type_slug: str, request: HoldRequest
+) -> HoldPlan:
+    """A hold's first phases: read the type (a read-only session), then ask Google (none)."""
+    with read_only(services.read_session_factory) as session:
+        host, booking_type = find_booking_type(session, host_slug, type_slug)
+        calendars = _calendars(services, session, host, booking_type)
+    end = request.start + timedelta(minutes=booking_type.duration_minutes)
+    busy = _fetch_busy(services, host.id, calendars, request.start, end)
+    return HoldPlan(host_slug, type_slug, request, busy)
+
+
+def hold(services: Services, session: Session, plan: HoldPlan) -> Booking:
+    """A hold's write phase, in the caller's unit of work: the slot is checked under the lock."""
+    host, booking_type = find_booking_type(session, plan.host_slug, plan.type_slug)
     return service.create_hold(
         session,
         host=host,
         booking_type=booking_type,
-        request=request,
-        busy=busy,
+        request=plan.request,
+        busy=plan.busy,
         now=utcnow(),
         max_active_holds_per_email=services.settings.active_holds_per_email,
     )
 
 
-def confirm(services: Services, session: Session, booking_id: uuid.UUID) -> Booking:
-    """Free: paid at once. Paid: a checkout session, created outside any transaction."""
-    booking = service.get_booking(session, booking_id)
-    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
-    assert booking_type is not None
-    now = utcnow()
-    if booking.status is not BookingStatus.HELD:
-        return booking
-    if booking.hold_expires_at is not None and booking.hold_expires_at <= now:
-        raise LeadsCalendarError(
-            "Your hold on this time has expired. Please pick a time again.", 409
-        )
-    # The price was fixed when the slot was held; the type's price may have changed since.
-    if booking.amount_minor == 0:
+def confirm(
+    services: Services, booking_id: uuid.UUID, present: Callable[[Session, Booking], T]
+) -> T:
+    """Free: paid at once. Paid: a checkout session, created between two units of work.
+
+    ``present`` turns the booking into the answer inside the last unit, so the
+    answer is read from the state that unit committed.
+    """
+    with unit_of_work(services.session_factory) as session:
         booking = service.get_booking(session, booking_id, for_update=True)
-        return service.confirm_free(session, booking, booking_type, now)
-    booking = service.get_booking(session, booking_id, for_update=True)
-    service.choose_checkout_expiry(booking, now)
-    # Stored before the call: a retry after a lost answer must send the same request.
-    session.commit()
-    checkout = _start_checkout(services, session, booking, booking_type)
-    booking = service.get_booking(session, booking_id, for_update=True)
-    return service.record_checkout(session, booking, checkout, now)
+        booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+        assert booking_type is not None
+        now = utcnow()
+        if booking.status is not BookingStatus.HELD:
+            return present(session, booking)
+        if booking.hold_expires_at is not None and booking.hold_expires_at <= now:
+            raise LeadsCalendarError(
+                "Your hold on this time has expired. Please pick a time again.", 409
+            )
+        # The price was fixed when the slot was held; the type's price may have changed since.
+        if booking.amount_minor == 0:
+            return present(session, service.confirm_free(session, booking, booking_type, now))
+        # Stored (this unit commits) before the call: a retry after a lost answer must
+        # send the same request.
+        service.choose_checkout_expiry(booking, now)
+    checkout = _start_checkout(services, booking, booking_type)
+    with unit_of_work(services.session_factory) as session:
+        booking = service.get_booking(session, booking_id, for_update=True)
+        return present(session, service.record_checkout(session, booking, checkout, now))
 
 
 def _start_checkout(
-    services: Services, session: Session, booking: Booking, booking_type: BookingType
+    services: Services, booking: Booking, booking_type: BookingType
 ) -> CheckoutSession:
     """The provider call, holding no transaction; once more if the stored expiry is too close.
 
     That refusal means the first attempt never reached the provider (it would
     have answered with that session), so nothing exists under the key yet.
+    ``booking`` and ``booking_type`` are detached copies (their unit has ended).
     """
     base = services.settings.public_url.rstrip("/")
     token = services.links.token_for(booking.id)
@@ -193,9 +221,9 @@ def _start_checkout(
     except PaymentRejectedError as error:
         if error.param != "expires_at":
             raise
-    booking = service.get_booking(session, booking.id, for_update=True)
-    service.choose_checkout_expiry(booking, utcnow(), again=True)
-    session.commit()
+    with unit_of_work(services.session_factory) as session:
+        booking = service.get_booking(session, booking.id, for_update=True)
+        service.choose_checkout_expiry(booking, utcnow(), again=True)
     return start_checkout(services.payment_provider, booking, booking_type, **urls)
 
 
@@ -206,26 +234,25 @@ def cancel(session: Session, booking_id: uuid.UUID, by: changes.CancelledBy) -> 
 
 def reschedule(
     services: Services,
-    session: Session,
     booking_id: uuid.UUID,
     new_start: datetime,
     by: changes.Actor,
-) -> Booking:
-    booking = service.get_booking(session, booking_id)
-    host, booking_type = repository.host_and_type_of(session, booking)
+    present: Callable[[Session, Booking], T],
+) -> T:
+    """Move a booking: read it, ask Google (no transaction open), move it in a unit of work."""
+    with read_only(services.read_session_factory) as session:
+        booking = service.get_booking(session, booking_id)
+        host, booking_type = repository.host_and_type_of(session, booking)
+        calendars = _calendars(services, session, host, booking_type)
     end = new_start + timedelta(minutes=booking_type.duration_minutes)
-    busy = _busy(
-        services,
-        session,
-        host,
-        booking_type,
-        new_start - timedelta(days=1),
-        end + timedelta(days=1),
-    )
-    booking = service.get_booking(session, booking_id, for_update=True)
-    return changes.reschedule(
-        session, booking, host=host, new_start=new_start, busy=busy, now=utcnow(), by=by
-    )
+    busy = _fetch_busy(services, host.id, calendars, new_start, end)
+    with unit_of_work(services.session_factory) as session:
+        booking = service.get_booking(session, booking_id, for_update=True)
+        host, _booking_type = repository.host_and_type_of(session, booking)
+        moved = changes.reschedule(
+            session, booking, host=host, new_start=new_start, busy=busy, now=utcnow(), by=by
+        )
+        return present(session, moved)
 
 
 def booking_out(
@@ -255,4 +282,33 @@ def booking_out(
         else None,
         meet_link=booking.meet_link,
         token=services.links.token_for(booking.id) if with_token else None,
+    )
+
+
+def hold_once(
+    services: Services,
+    host_id: uuid.UUID,
+    keyed: IdempotentRequest | None,
+    *,
+    host_slug: str,
+    type_slug: str,
+    request: HoldRequest,
+    status_code: int,
+) -> Answer:
+    """A lead's hold, once per key (the public API's and the pages'), answered as the lead sees it.
+
+    Phases: the key's look-up, the type and Google's busy times (``plan_hold``),
+    then one unit of work holding the slot and storing the answer.
+    """
+    return answer_once(
+        services,
+        host_id,
+        keyed,
+        status_code=status_code,
+        prepare=partial(
+            plan_hold, services, host_slug=host_slug, type_slug=type_slug, request=request
+        ),
+        write=lambda session, plan: booking_out(
+            services, session, hold(services, session, plan), with_token=False
+        ),
     )

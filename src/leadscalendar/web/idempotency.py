@@ -12,14 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.bookings import repository as bookings_repository
+from leadscalendar.db.session import read_only, unit_of_work
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.idempotency import service
 from leadscalendar.idempotency.models import Surface
@@ -39,6 +40,7 @@ IdempotencyKeyHeader = Annotated[
     ),
 ]
 REPLAYED_HEADER = "Idempotent-Replayed"
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -71,65 +73,101 @@ def keyed_request(
     )
 
 
+class SessionFactories(Protocol):
+    """Where units of work come from (``Services`` is one): writes, and reads without a lock."""
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]: ...
+
+    @property
+    def read_session_factory(self) -> sessionmaker[Session]: ...
+
+
+class _AnsweredByTwin(Exception):  # noqa: N818 - a signal, not a failure
+    """Raised inside the write unit so that it rolls back: a twin's answer stands instead."""
+
+    def __init__(self, stored: service.StoredResponse) -> None:
+        super().__init__("answered by a twin request")
+        self.stored = stored
+
+
 def _replayed(stored: service.StoredResponse) -> Answer:
     return Answer(stored.status_code, stored.body, replayed=True)
 
 
+def _look_up(
+    units: SessionFactories, host_id: uuid.UUID, request: IdempotentRequest
+) -> service.StoredResponse | None:
+    with read_only(units.read_session_factory) as session:
+        return service.replay(session, host_id, request)
+
+
+def _record(
+    session: Session, host_id: uuid.UUID, request: IdempotentRequest, result: service.StoredResponse
+) -> None:
+    """Store the answer in the write unit, under the host's lock; a twin's first answer wins."""
+    bookings_repository.lock_host(session, host_id)
+    recorded = service.record(session, host_id, request, result)
+    if recorded is not result:
+        raise _AnsweredByTwin(recorded)
+
+
 def answer_once(
-    session: Session,
+    units: SessionFactories,
     host_id: uuid.UUID,
     request: IdempotentRequest | None,
     *,
     status_code: int,
-    produce: Callable[[], BaseModel],
+    prepare: Callable[[], P],
+    write: Callable[[Session, P], BaseModel],
 ) -> Answer:
-    """Run ``produce`` once per key and store its answer; replay it to identical retries.
+    """Do the work once per key, in phases, and store its answer with the work itself.
 
-    ``produce`` may end transactions (a hold fetches Google free/busy between
-    two), so two first attempts with one key can both get past the first
-    look-up. Whichever records second, under the host's lock, drops its own
-    work and answers with the first one's response; if it failed instead
-    (the twin took its slot first), the twin's response is its answer too.
+    Phases, none holding a transaction across the next: look the key up (a
+    read), ``prepare`` (its own reads and calls out, e.g. Google free/busy),
+    then one unit of work in which ``write`` does the work and the answer is
+    recorded. Two first attempts with one key can both get past the look-up;
+    whichever records second, under the host's lock, rolls its unit back and
+    answers with the first one's response. If it failed instead (the twin
+    took its slot first), the twin's response is its answer too.
     """
-    if request is None:
-        return Answer(status_code, produce().model_dump(mode="json"), replayed=False)
-    stored = service.replay(session, host_id, request)
-    if stored is not None:
+    if request is not None and (stored := _look_up(units, host_id, request)) is not None:
         return _replayed(stored)
     try:
-        result = service.StoredResponse(status_code, produce().model_dump(mode="json"))
+        plan = prepare()
+        with unit_of_work(units.session_factory) as session:
+            result = service.StoredResponse(
+                status_code, write(session, plan).model_dump(mode="json")
+            )
+            if request is not None:
+                _record(session, host_id, request, result)
+    except _AnsweredByTwin as answered:
+        return _replayed(answered.stored)
+    except IdempotencyKeyReusedError:
+        raise
     except LeadsCalendarError:
-        session.rollback()
-        twin = service.replay(session, host_id, request)
+        twin = _look_up(units, host_id, request) if request is not None else None
         if twin is None:
             raise
         return _replayed(twin)
-    bookings_repository.lock_host(session, host_id)
-    try:
-        recorded = service.record(session, host_id, request, result)
-    except IdempotencyKeyReusedError:
-        session.rollback()  # a twin with another body recorded first: undo this one's work
-        raise
-    if recorded is not result:
-        session.rollback()  # this work duplicates the twin's: keep only the first
-        return _replayed(recorded)
     return Answer(result.status_code, result.body, replayed=False)
 
 
 def run_idempotent(
-    session: Session,
+    units: SessionFactories,
     host_id: uuid.UUID,
     request: IdempotentRequest | None,
     *,
     status_code: int,
-    produce: Callable[[], BaseModel],
+    write: Callable[[Session], BaseModel],
 ) -> JSONResponse:
-    """``answer_once`` as a JSON response, marked ``Idempotent-Replayed`` when replayed."""
-    answer = answer_once(session, host_id, request, status_code=status_code, produce=produce)
-    return respond(session, answer)
-
-
-def respond(session: Session, answer: Answer) -> JSONResponse:
-    """End the unit of work, then answer (see ``public_api._answer`` for why in this order)."""
-    session.commit()
+    """One-phase work as a JSON response, marked ``Idempotent-Replayed`` when replayed."""
+    answer = answer_once(
+        units,
+        host_id,
+        request,
+        status_code=status_code,
+        prepare=lambda: None,
+        write=lambda session, _nothing: write(session),
+    )
     return answer.json()

@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
 from leadscalendar.google.calendar import CalendarInfo
@@ -70,13 +69,13 @@ class CalendarChoices:
         return frozenset(calendar.id for calendar in self.calendars or ())
 
 
-def writable_calendars(services: Services, session: Session, host_id: uuid.UUID) -> CalendarChoices:
+def writable_calendars(services: Services, host_id: uuid.UUID) -> CalendarChoices:
     """Ask Google for the calendar list; never fail the page because Google cannot answer.
 
-    The request's transaction is ended first: a token refresh writes from
-    another session, and on SQLite that would wait for this one's lock.
+    Call it with no transaction open (a route's call-out phase): a token
+    refresh writes from a session of its own, and on SQLite that would wait
+    for an open transaction's lock.
     """
-    session.commit()
     try:
         listed = services.calendars.for_host(host_id).list_calendars()
     except NotConnectedError:

@@ -15,7 +15,7 @@ from leadscalendar.inputs import SingleLineText
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import confirmations
 from leadscalendar.web.dashboard.common import render
-from leadscalendar.web.deps import CurrentHost, DbSession
+from leadscalendar.web.deps import CurrentHost, DbSession, ReadDbSession, ReadHost
 from leadscalendar.web.routes.dashboard import flash
 from leadscalendar.web.templating import templates
 
@@ -43,7 +43,7 @@ def create(
 
 @router.get("/dashboard/api-keys/{key_id}/revoke")
 def confirm_revoke(
-    request: Request, session: DbSession, host: CurrentHost, key_id: uuid.UUID
+    request: Request, session: ReadDbSession, host: ReadHost, key_id: uuid.UUID
 ) -> Response:
     """Ask first: programs using the key are refused from now on."""
     key = accounts_repository.get_api_key(session, host.id, key_id)

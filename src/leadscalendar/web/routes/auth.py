@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts import service as accounts
 from leadscalendar.accounts import sessions as host_sessions
 from leadscalendar.accounts.errors import InvalidCredentialsError
 from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import read_only, unit_of_work
 from leadscalendar.ratelimits import Decision
+from leadscalendar.services import Services
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import onboarding
 from leadscalendar.web.deps import NONCE_KEY, SESSION_TOKEN_KEY, DbSession, ServicesDep
@@ -56,13 +61,17 @@ def _refused(request: Request, email: str, next: str, message: str, decision: De
 @router.post("/login", dependencies=[Depends(require_csrf)])
 def login(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=1024)],
     limits: Annotated[RateLimits, Depends(get_rate_limits)],
     next: Annotated[str, Form()] = "/dashboard",
 ) -> Response:
+    """Limits, then the password (a read), then the limits again, then the session (a write).
+
+    The limits write in transactions of their own; no transaction of this
+    request is open while they do (on SQLite it would hold the one write lock).
+    """
     # Every attempt takes its place in the windows before the password is checked,
     # atomically and in a store all processes share: thirty guesses sent at once are
     # ten tries. Per address and e-mail (a guesser is stopped without locking the host
@@ -77,7 +86,8 @@ def login(
         limits.failed_logins.release(pair_key, pair)
         return _refused(request, email, next, TOO_MANY_FROM_NETWORK, network)
     try:
-        host = accounts.authenticate(session, email=email, password=password)
+        with read_only(services.read_session_factory) as session:
+            host_id = accounts.authenticate(session, email=email, password=password).id
     except InvalidCredentialsError as error:
         return templates.TemplateResponse(
             request,
@@ -85,13 +95,22 @@ def login(
             {"error": error.message, "email": email, "next": _safe_next(next)},
             status_code=error.status_code,
         )
-    # The limits write in their own transactions; on SQLite this one holds the only
-    # write lock until it ends, so it ends first (it has read, not written).
-    session.commit()
     # A success is no failure: it clears this e-mail's count and gives back its place
     # in the network's (not all of it: one account of one's own must not reset it).
     limits.failed_logins.reset(pair_key)
     limits.failed_logins_per_address.release(address, network)
+    with unit_of_work(services.session_factory) as session:
+        target = _start(request, session, services, host_id, next)
+    return RedirectResponse(target, status_code=303)
+
+
+def _start(
+    request: Request, session: Session, services: Services, host_id: uuid.UUID, next: str
+) -> str:
+    """Start the server-side session and the cookie's; where the host goes next."""
+    host = accounts_repository.get_host(session, host_id)
+    if host is None:
+        raise InvalidCredentialsError()
     started = host_sessions.start_session(
         session,
         host,
@@ -106,7 +125,7 @@ def login(
     target = _safe_next(next)
     if target == "/dashboard" and onboarding.lands_on_setup(session, host):
         target = onboarding.SETUP_PATH
-    return RedirectResponse(target, status_code=303)
+    return target
 
 
 @router.post("/logout", dependencies=[Depends(require_csrf)])

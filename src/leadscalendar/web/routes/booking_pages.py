@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from leadscalendar.availability.zones import load_zone
 from leadscalendar.bookings import repository as bookings_repository
@@ -57,7 +58,7 @@ Flag = Annotated[int, Query(ge=0, le=1)]
 CALENDAR_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
 
 
-def _load(services: ServicesDep, session: DbSession, booking_id: uuid.UUID, token: str) -> Booking:
+def _load(services: ServicesDep, session: Session, booking_id: uuid.UUID, token: str) -> Booking:
     services.links.verify(booking_id, token)
     return booking_service.get_booking(session, booking_id)
 
@@ -172,7 +173,7 @@ def cancel(
 
 def _reschedule_page(
     request: Request,
-    session: DbSession,
+    session: Session,
     services: ServicesDep,
     booking: Booking,
     token: str,
@@ -251,7 +252,6 @@ def reschedule_page(
 @router.post("/{booking_id}/reschedule", dependencies=[Depends(require_csrf)])
 def reschedule(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
     booking_id: uuid.UUID,
     token: FormStr = "",
@@ -259,13 +259,14 @@ def reschedule(
     tz: FormStr = "",
     clock: FormStr = "",
 ) -> Response:
-    booking = _load(services, session, booking_id, token)
-    time_zone = lead_views.resolve_zone(tz, booking.lead_time_zone)
+    """Move the booking: read it, ask Google (no transaction open), move it in a unit of work."""
+    with read_only(services.read_session_factory) as session:
+        lead_zone = _load(services, session, booking_id, token).lead_time_zone
+    time_zone = lead_views.resolve_zone(tz, lead_zone)
     asked = month_view.MonthQuery(time_zone, lead_clock(request, clock))
     try:
         new_start = bounded_moment(datetime.fromisoformat(start))
     except ValueError:
-        session.rollback()  # the write phase ends unused; the page is read afresh
         return _refused_page(
             request,
             services,
@@ -276,11 +277,10 @@ def reschedule(
             status_code=400,
         )
     try:
-        booking = booking_flow.reschedule(
-            services, session, booking_id, new_start, CancelledBy.LEAD
+        booking_flow.reschedule(
+            services, booking_id, new_start, CancelledBy.LEAD, lambda _session, _moved: None
         )
     except SlotTakenError as exc:
-        session.rollback()
         again = month_view.MonthQuery(
             time_zone, asked.clock, day=new_start.astimezone(load_zone(time_zone)).date()
         )
@@ -293,7 +293,7 @@ def reschedule(
             message=f"That time was just taken. {exc.message}",
             status_code=409,
         )
-    return RedirectResponse(status_url(booking.id, token, rescheduled="1"), status_code=303)
+    return RedirectResponse(status_url(booking_id, token, rescheduled="1"), status_code=303)
 
 
 def _refused_page(
@@ -308,8 +308,8 @@ def _refused_page(
 ) -> Response:
     """The page again after a refused move, read on a read-only session of its own.
 
-    The route's write phase has ended (rolled back) before this: no write lock
-    is held while the month view asks Google for free/busy.
+    The route's write phase has ended (rolled back) before this: no transaction
+    of the route is open while the month view asks Google for free/busy.
     """
     with read_only(services.read_session_factory) as session:
         booking = booking_service.get_booking(session, booking_id)

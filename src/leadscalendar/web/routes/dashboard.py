@@ -13,7 +13,7 @@ from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.google.scopes import SCOPE_PURPOSES
 from leadscalendar.web.dashboard import onboarding
-from leadscalendar.web.deps import CurrentHost, DbSession
+from leadscalendar.web.deps import ReadDbSession, ReadHost
 from leadscalendar.web.templating import templates
 
 router = APIRouter()
@@ -31,7 +31,7 @@ def home() -> Response:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def dashboard(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     connection = google_repository.get_connection(session, host.id)
     missing = connection.missing_scopes if connection else ()
     return templates.TemplateResponse(

@@ -13,12 +13,22 @@ from leadscalendar.accounts import service as accounts
 from leadscalendar.accounts import sessions as host_sessions
 from leadscalendar.bookings.account_deletion import blocking_bookings, delete_account
 from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import read_only, unit_of_work
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.notifications.account_mails import mail_email_change
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard.common import form_values, render
 from leadscalendar.web.dashboard.forms import FormValues
-from leadscalendar.web.deps import CurrentHost, CurrentSession, DbSession
+from leadscalendar.web.deps import (
+    CurrentHost,
+    CurrentSession,
+    DbSession,
+    LoggedIn,
+    ReadDbSession,
+    ReadHost,
+    ServicesDep,
+    login_host,
+)
 from leadscalendar.web.rate_limit import (
     ACCOUNT_MAIL_LIMIT_MESSAGE,
     RateLimits,
@@ -40,7 +50,7 @@ def _ended(count: int) -> str:
 
 @router.get("")
 def account(
-    request: Request, session: DbSession, host: CurrentHost, current: CurrentSession
+    request: Request, session: ReadDbSession, host: ReadHost, current: CurrentSession
 ) -> Response:
     return render(
         request,
@@ -49,7 +59,7 @@ def account(
         {
             "section": "account",
             "sessions": host_sessions.list_sessions(session, host),
-            "current_id": current.id,
+            "current_id": current.session_id,
         },
     )
 
@@ -58,7 +68,7 @@ def account(
 def end_other_sessions(
     request: Request, session: DbSession, host: CurrentHost, current: CurrentSession
 ) -> Response:
-    ended = host_sessions.end_other_sessions(session, host.id, keep=current.id)
+    ended = host_sessions.end_other_sessions(session, host.id, keep=current.session_id)
     flash(request, f"Logged out {_ended(ended)}. This browser stays logged in.")
     return RedirectResponse(ACCOUNT_PAGE, status_code=303)
 
@@ -81,7 +91,7 @@ def change_password(
             host,
             current_password=form.get("current_password", ""),
             new_password=new_password,
-            keep_session_id=current.id,
+            keep_session_id=current.session_id,
         )
     except LeadsCalendarError as error:
         flash(request, error.message, "error")
@@ -93,39 +103,46 @@ def change_password(
 @router.post("/email", dependencies=[Depends(require_csrf)])
 def change_email(
     request: Request,
-    session: DbSession,
-    host: CurrentHost,
+    services: ServicesDep,
+    login: LoggedIn,
     form: Form,
     limits: Annotated[RateLimits, Depends(get_rate_limits)],
 ) -> Response:
-    """Send a link to the new address and tell the current one; nothing changes yet."""
+    """Send a link to the new address and tell the current one; nothing changes yet.
+
+    Phases: check the request (a read), count the mail (the limits' own
+    transactions, none of ours open), send it (a unit of work: mails are jobs).
+    """
     try:
-        change = registration.request_email_change(
-            session,
-            host,
-            password=form.get("current_password", ""),
-            new_email=form.get("new_email", ""),
-        )
+        with read_only(services.read_session_factory) as session:
+            host = login_host(session, login)
+            change = registration.request_email_change(
+                session,
+                host,
+                password=form.get("current_password", ""),
+                new_email=form.get("new_email", ""),
+            )
     except LeadsCalendarError as error:
         flash(request, error.message, "error")
         return RedirectResponse(ACCOUNT_PAGE, status_code=303)
-    # The limits write in their own transactions; on SQLite ours must end first.
-    session.commit()
     decision = allow_account_mail(limits, request, change.new_email)
     if not decision.allowed:
         flash(request, ACCOUNT_MAIL_LIMIT_MESSAGE, "error")
         return RedirectResponse(ACCOUNT_PAGE, status_code=303)
-    mail_email_change(session, host, change.new_email, taken=change.taken)
+    with unit_of_work(services.session_factory) as session:
+        host = login_host(session, login)
+        mail_email_change(session, host, change.new_email, taken=change.taken)
+        current_email = host.email
     flash(
         request,
         f"We sent a confirmation link to {change.new_email}. Your address changes when you "
-        f"follow it; until then you log in with {host.email}.",
+        f"follow it; until then you log in with {current_email}.",
     )
     return RedirectResponse(ACCOUNT_PAGE, status_code=303)
 
 
 @router.get("/delete")
-def delete_page(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def delete_page(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     """What deleting the account does, and what stands in its way."""
     return render(
         request,

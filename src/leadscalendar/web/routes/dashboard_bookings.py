@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,6 +12,7 @@ from fastapi import Form as FormField
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
+from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import calendar_decisions, changes, export, host_views
 from leadscalendar.bookings.answers import format_answers
@@ -20,6 +21,7 @@ from leadscalendar.bookings.lead_source import format_source
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import read_only
 from leadscalendar.errors import LeadsCalendarError, NotFoundError
 from leadscalendar.inputs import MultiLineText
 from leadscalendar.payments.money import format_money
@@ -30,7 +32,14 @@ from leadscalendar.web.dashboard.common import form_values, parse_uuid, render
 from leadscalendar.web.dashboard.confirmations import Confirmation
 from leadscalendar.web.dashboard.display import datetime_local_value, parse_datetime_local
 from leadscalendar.web.dashboard.forms import FormValues
-from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
+from leadscalendar.web.deps import (
+    CurrentHost,
+    DbSession,
+    LoggedIn,
+    ReadDbSession,
+    ReadHost,
+    ServicesDep,
+)
 from leadscalendar.web.downloads import csv_response
 from leadscalendar.web.routes.dashboard import flash
 
@@ -72,8 +81,8 @@ def _filter(
 @router.get("")
 def list_bookings(
     request: Request,
-    session: DbSession,
-    host: CurrentHost,
+    session: ReadDbSession,
+    host: ReadHost,
     status: str = "",
     when: str = "upcoming",
     type: str = "",
@@ -114,9 +123,9 @@ def list_bookings(
 
 @router.get("/export.csv")
 def export_bookings(
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
-    host: CurrentHost,
+    host: ReadHost,
     status: str = "",
     when: str = "upcoming",
     type: str = "",
@@ -134,7 +143,7 @@ def export_bookings(
 
 @router.get("/{booking_id}")
 def booking_detail(
-    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+    request: Request, session: ReadDbSession, host: ReadHost, booking_id: uuid.UUID
 ) -> Response:
     booking = host_views.get_booking(session, host.id, booking_id)
     if booking is None:
@@ -163,15 +172,20 @@ def booking_detail(
 
 
 def _act(
-    request: Request, session: Session, booking_id: uuid.UUID, action: Callable[[], str]
+    request: Request, session: Session | None, booking_id: uuid.UUID, action: Callable[[], str]
 ) -> Response:
-    """Run a host action; a refusal (say, already cancelled) is shown on the booking page."""
+    """Run a host action; a refusal (say, already cancelled) is shown on the booking page.
+
+    ``session`` is the request's unit of work, rolled back on a refusal; None
+    when the action runs units of its own.
+    """
     try:
         done = action()
     except NotFoundError:
         raise
     except LeadsCalendarError as error:
-        session.rollback()
+        if session is not None:
+            session.rollback()
         flash(request, error.message, "error")
     else:
         flash(request, done)
@@ -204,17 +218,30 @@ def _confirm_page(request: Request, host: Host, confirmation: Confirmation) -> R
     )
 
 
-@router.get("/{booking_id}/decline")
-def confirm_decline(
-    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+def _ask_first(
+    request: Request,
+    session: Session,
+    host: Host,
+    booking_id: uuid.UUID,
+    allowed: Container[BookingStatus],
+    confirmation: Callable[[Booking], Confirmation],
 ) -> Response:
-    """Ask first: what declining refunds, and a message for the lead."""
+    """The confirmation page of an action, or back to the booking when it no longer applies."""
     booking = host_views.get_booking(session, host.id, booking_id)
     if booking is None:
         raise BookingNotFoundError()
-    if booking.status is not BookingStatus.AWAITING_APPROVAL:
+    if booking.status not in allowed:
         return RedirectResponse(f"/dashboard/bookings/{booking_id}", status_code=303)
-    return _confirm_page(request, host, confirmations.decline(booking))
+    return _confirm_page(request, host, confirmation(booking))
+
+
+@router.get("/{booking_id}/decline")
+def confirm_decline(
+    request: Request, session: ReadDbSession, host: ReadHost, booking_id: uuid.UUID
+) -> Response:
+    """Ask first: what declining refunds, and a message for the lead."""
+    awaiting = {BookingStatus.AWAITING_APPROVAL}
+    return _ask_first(request, session, host, booking_id, awaiting, confirmations.decline)
 
 
 @router.post("/{booking_id}/decline", dependencies=[Depends(require_csrf)])
@@ -236,16 +263,14 @@ def decline(
 
 @router.get("/{booking_id}/cancel")
 def confirm_cancel(
-    request: Request, session: DbSession, host: CurrentHost, booking_id: uuid.UUID
+    request: Request, session: ReadDbSession, host: ReadHost, booking_id: uuid.UUID
 ) -> Response:
     """Ask first: the refund in money, the calendar event, and a message for the lead."""
-    booking = host_views.get_booking(session, host.id, booking_id)
-    if booking is None:
-        raise BookingNotFoundError()
-    if booking.status not in ACTIVE_STATUSES:
-        return RedirectResponse(f"/dashboard/bookings/{booking_id}", status_code=303)
-    started = changes.has_started(booking, utcnow())
-    return _confirm_page(request, host, confirmations.cancel(booking, started=started))
+
+    def confirmation(booking: Booking) -> Confirmation:
+        return confirmations.cancel(booking, started=changes.has_started(booking, utcnow()))
+
+    return _ask_first(request, session, host, booking_id, ACTIVE_STATUSES, confirmation)
 
 
 @router.post("/{booking_id}/cancel", dependencies=[Depends(require_csrf)])
@@ -278,24 +303,30 @@ def cancel(
 @router.post("/{booking_id}/reschedule", dependencies=[Depends(require_csrf)])
 def reschedule(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
-    host: CurrentHost,
+    login: LoggedIn,
     booking_id: uuid.UUID,
     form: Form,
 ) -> Response:
-    _own_booking(session, host, booking_id)
-    zone = host.timezone
+    """Move a booking: read, ask Google (no transaction open), then move it in a unit of work."""
+    with read_only(services.read_session_factory) as session:
+        if host_views.get_booking(session, login.host_id, booking_id) is None:
+            raise BookingNotFoundError()
+        host = accounts_repository.get_host(session, login.host_id)
+        assert host is not None, "the logged-in host"
+        zone = host.timezone
 
     def run() -> str:
         try:
             new_start = parse_datetime_local(form.get("start", ""), zone)
         except ValueError as error:
             raise LeadsCalendarError(f"New time: {error}.") from None
-        booking_flow.reschedule(services, session, booking_id, new_start, changes.Actor.HOST)
+        booking_flow.reschedule(
+            services, booking_id, new_start, changes.Actor.HOST, lambda _session, _moved: None
+        )
         return "Booking moved to the new time."
 
-    return _act(request, session, booking_id, run)
+    return _act(request, None, booking_id, run)
 
 
 @router.post("/{booking_id}/calendar-change", dependencies=[Depends(require_csrf)])

@@ -15,7 +15,7 @@ from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import hours_form, onboarding
 from leadscalendar.web.dashboard.common import form_values, render
 from leadscalendar.web.dashboard.forms import FieldErrors, FormInvalidError, FormValues
-from leadscalendar.web.deps import CurrentHost, DbSession
+from leadscalendar.web.deps import CurrentHost, DbSession, ReadDbSession, ReadHost
 from leadscalendar.web.routes.dashboard import flash
 
 router = APIRouter(prefix="/dashboard/hours", tags=["dashboard"])
@@ -53,7 +53,7 @@ def _page(
 
 @router.get("")
 def hours(
-    request: Request, session: DbSession, host: CurrentHost, next: str | None = None
+    request: Request, session: ReadDbSession, host: ReadHost, next: str | None = None
 ) -> Response:
     schedule = repository.get_schedule(session, host.id)
     form = hours_form.from_schedule(schedule, host.timezone)

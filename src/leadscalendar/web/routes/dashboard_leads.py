@@ -18,7 +18,7 @@ from leadscalendar.leads import repository, service
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard.common import form_values, render
 from leadscalendar.web.dashboard.forms import FormValues
-from leadscalendar.web.deps import CurrentHost, DbSession
+from leadscalendar.web.deps import CurrentHost, DbSession, ReadDbSession, ReadHost
 from leadscalendar.web.downloads import json_attachment
 from leadscalendar.web.routes.dashboard import flash
 
@@ -43,7 +43,7 @@ def _page(request: Request, session: DbSession, host: Host, status_code: int = 2
 
 
 @router.get("")
-def leads_page(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def leads_page(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     return _page(request, session, host)
 
 

@@ -14,7 +14,7 @@ from leadscalendar.jobs import ATTEMPTS_EXHAUSTED, JobStatus, retry_job
 from leadscalendar.jobs.errors import JobNotFoundError, JobStateError
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard.common import parse_uuid, render
-from leadscalendar.web.deps import CurrentHost, DbSession
+from leadscalendar.web.deps import CurrentHost, DbSession, ReadDbSession, ReadHost
 from leadscalendar.web.routes.dashboard import flash
 
 router = APIRouter(prefix="/dashboard/operations", tags=["dashboard"])
@@ -37,7 +37,7 @@ ADVICE = {
 
 
 @router.get("")
-def operations(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def operations(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     jobs = host_views.jobs_needing_attention(session, host.id)
     booking_ids = [bid for job in jobs if (bid := parse_uuid(job.subject_key)) is not None]
     bookings = host_views.bookings_by_id(session, host.id, booking_ids)

@@ -28,7 +28,7 @@ from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import question_form
 from leadscalendar.web.dashboard.common import form_values, render
 from leadscalendar.web.dashboard.forms import FieldErrors, FormInvalidError, FormValues
-from leadscalendar.web.deps import CurrentHost, DbSession
+from leadscalendar.web.deps import CurrentHost, DbSession, ReadDbSession, ReadHost
 from leadscalendar.web.routes.dashboard import flash
 from leadscalendar.web.routes.dashboard_types import own_type
 
@@ -87,7 +87,7 @@ def _form_page(
 
 @router.get("/new")
 def new_question(
-    request: Request, session: DbSession, host: CurrentHost, type_id: uuid.UUID
+    request: Request, session: ReadDbSession, host: ReadHost, type_id: uuid.UUID
 ) -> Response:
     booking_type = own_type(session, host, type_id)
     values = question_form.initial_values(None)
@@ -124,8 +124,8 @@ def add_question(
 @router.get("/{question_id}")
 def edit_question(
     request: Request,
-    session: DbSession,
-    host: CurrentHost,
+    session: ReadDbSession,
+    host: ReadHost,
     type_id: uuid.UUID,
     question_id: str,
 ) -> Response:

@@ -12,7 +12,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import onboarding, sharing
 from leadscalendar.web.dashboard.common import render
-from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
+from leadscalendar.web.deps import CurrentHost, DbSession, ReadDbSession, ReadHost, ServicesDep
 from leadscalendar.web.routes.dashboard import flash
 
 router = APIRouter(prefix=onboarding.SETUP_PATH, tags=["dashboard"])
@@ -22,7 +22,7 @@ UNKNOWN_ZONE = "Pick your time zone from the list."
 
 @router.get("")
 def setup(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+    request: Request, session: ReadDbSession, services: ServicesDep, host: ReadHost
 ) -> Response:
     progress = onboarding.progress(session, host)
     return render(

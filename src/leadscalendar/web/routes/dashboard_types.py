@@ -16,6 +16,7 @@ from leadscalendar.bookings.errors import BookingTypeNotFoundError
 from leadscalendar.bookings.models import BookingType
 from leadscalendar.bookings.park_codes import RESUMED_ON_CALENDAR
 from leadscalendar.bookings.questions import MAX_QUESTIONS, TYPE_LABELS, stored_questions
+from leadscalendar.db.session import read_only, unit_of_work
 from leadscalendar.errors import ConflictError
 from leadscalendar.jobs import resume_parked
 from leadscalendar.payments.money import format_money
@@ -32,7 +33,13 @@ from leadscalendar.web.dashboard.forms import (
     FormInvalidError,
     FormValues,
 )
-from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
+from leadscalendar.web.deps import (
+    LoggedIn,
+    ReadDbSession,
+    ReadHost,
+    ServicesDep,
+    login_host,
+)
 from leadscalendar.web.routes.dashboard import flash
 
 router = APIRouter(prefix="/dashboard/types", tags=["dashboard"])
@@ -91,7 +98,7 @@ def _validated(values: FormValues, choices: CalendarChoices) -> BookingTypeIn:
 
 @router.get("")
 def list_types(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
+    request: Request, session: ReadDbSession, services: ServicesDep, host: ReadHost
 ) -> Response:
     """The host's booking types, each with its link and embeds to copy."""
     types = repository.list_booking_types(session, host.id)
@@ -112,100 +119,105 @@ def list_types(
     )
 
 
+# The form routes ask Google for the host's calendars first, with no transaction
+# open, then read or write in a unit of work of their own (no ``CurrentHost``: its
+# session would already be in a transaction during the call).
+
+
 @router.get("/new")
 def new_type(
-    request: Request,
-    session: DbSession,
-    services: ServicesDep,
-    host: CurrentHost,
-    next: str | None = None,
+    request: Request, services: ServicesDep, login: LoggedIn, next: str | None = None
 ) -> Response:
-    choices = writable_calendars(services, session, host.id)
-    values = type_form.initial_values(None)
-    return _form_page(
-        request,
-        host,
-        values=values,
-        choices=choices,
-        booking_type=None,
-        next_url=onboarding.next_url(next),
-    )
+    choices = writable_calendars(services, login.host_id)
+    with read_only(services.read_session_factory) as session:
+        return _form_page(
+            request,
+            login_host(session, login),
+            values=type_form.initial_values(None),
+            choices=choices,
+            booking_type=None,
+            next_url=onboarding.next_url(next),
+        )
 
 
 @router.post("", dependencies=[Depends(require_csrf)])
-def create_type(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost, form: Form
-) -> Response:
-    choices = writable_calendars(services, session, host.id)
-    try:
-        data = _validated(form, choices)
-        created = booking_types.create_booking_type(session, host.id, data)
-    except (FormInvalidError, ConflictError) as refused:
-        errors = (
-            refused.errors if isinstance(refused, FormInvalidError) else {"slug": refused.message}
-        )
-        return _form_page(
-            request,
-            host,
-            values=form,
-            choices=choices,
-            booking_type=None,
-            errors=errors,
-            status_code=400,
-            next_url=onboarding.next_url(form.get("next")),
-        )
-    flash(request, f"Booking type “{created.title}” created.")
-    after = onboarding.return_to(form.get("next"), f"/dashboard/types/{created.id}")
+def create_type(request: Request, services: ServicesDep, login: LoggedIn, form: Form) -> Response:
+    choices = writable_calendars(services, login.host_id)
+    with unit_of_work(services.session_factory) as session:
+        host = login_host(session, login)
+        try:
+            data = _validated(form, choices)
+            created = booking_types.create_booking_type(session, host.id, data)
+        except (FormInvalidError, ConflictError) as refused:
+            errors = (
+                refused.errors
+                if isinstance(refused, FormInvalidError)
+                else {"slug": refused.message}
+            )
+            return _form_page(
+                request,
+                host,
+                values=form,
+                choices=choices,
+                booking_type=None,
+                errors=errors,
+                status_code=400,
+                next_url=onboarding.next_url(form.get("next")),
+            )
+        flash(request, f"Booking type “{created.title}” created.")
+        after = onboarding.return_to(form.get("next"), f"/dashboard/types/{created.id}")
     return RedirectResponse(after, status_code=303)
 
 
 @router.get("/{type_id}")
 def edit_type(
-    request: Request,
-    session: DbSession,
-    services: ServicesDep,
-    host: CurrentHost,
-    type_id: uuid.UUID,
+    request: Request, services: ServicesDep, login: LoggedIn, type_id: uuid.UUID
 ) -> Response:
-    booking_type = own_type(session, host, type_id)
-    values = type_form.initial_values(booking_type)
-    choices = writable_calendars(services, session, host.id)
-    return _form_page(request, host, values=values, choices=choices, booking_type=booking_type)
+    choices = writable_calendars(services, login.host_id)
+    with read_only(services.read_session_factory) as session:
+        host = login_host(session, login)
+        booking_type = own_type(session, host, type_id)
+        values = type_form.initial_values(booking_type)
+        return _form_page(request, host, values=values, choices=choices, booking_type=booking_type)
 
 
 @router.post("/{type_id}", dependencies=[Depends(require_csrf)])
 def update_type(
-    request: Request,
-    session: DbSession,
-    services: ServicesDep,
-    host: CurrentHost,
-    type_id: uuid.UUID,
-    form: Form,
+    request: Request, services: ServicesDep, login: LoggedIn, type_id: uuid.UUID, form: Form
 ) -> Response:
-    own_type(session, host, type_id)
-    choices = writable_calendars(services, session, host.id)
-    booking_type = own_type(session, host, type_id)
+    choices = writable_calendars(services, login.host_id)
+    with unit_of_work(services.session_factory) as session:
+        host = login_host(session, login)
+        booking_type = own_type(session, host, type_id)
+        errors = _update(session, booking_type, form, choices)
+        if errors is None:
+            flash(request, f"Booking type “{booking_type.title}” saved.")
+            return RedirectResponse(f"/dashboard/types/{booking_type.id}", status_code=303)
+        return _form_page(
+            request,
+            host,
+            values=form,
+            choices=choices,
+            booking_type=booking_type,
+            errors=errors,
+            status_code=400,
+        )
+
+
+def _update(
+    session: Session, booking_type: BookingType, form: FormValues, choices: CalendarChoices
+) -> FieldErrors | None:
+    """Apply the form to the type; the form's errors, or None when it was saved."""
     previous_calendar = booking_type.calendar_id
     try:
         data = _validated(form, choices)
         booking_types.update_booking_type(session, booking_type, data)
         session.flush()
-        if booking_type.calendar_id != previous_calendar:
-            # Bookings parked because the old calendar was gone or read-only retry there.
-            resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CALENDAR)
     except FormInvalidError as invalid:
-        errors = invalid.errors
+        return invalid.errors
     except ConflictError as conflict:
-        errors = {"slug": conflict.message}
-    else:
-        flash(request, f"Booking type “{booking_type.title}” saved.")
-        return RedirectResponse(f"/dashboard/types/{booking_type.id}", status_code=303)
-    return _form_page(
-        request,
-        host,
-        values=form,
-        choices=choices,
-        booking_type=booking_type,
-        errors=errors,
-        status_code=400,
-    )
+        return {"slug": conflict.message}
+    if booking_type.calendar_id != previous_calendar:
+        # Bookings parked because the old calendar was gone or read-only retry there.
+        resume_parked(session, host_id=booking_type.host_id, park_codes=RESUMED_ON_CALENDAR)
+    return None

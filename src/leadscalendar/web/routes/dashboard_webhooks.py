@@ -20,7 +20,7 @@ from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import confirmations
 from leadscalendar.web.dashboard.common import form_values, render
 from leadscalendar.web.dashboard.forms import FormValues
-from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
+from leadscalendar.web.deps import CurrentHost, DbSession, ReadDbSession, ReadHost, ServicesDep
 from leadscalendar.web.routes.dashboard import flash
 from leadscalendar.webhooks_out import service
 from leadscalendar.webhooks_out.models import EventType, WebhookEndpoint
@@ -85,7 +85,7 @@ def _list_page(
 
 
 @router.get("")
-def endpoints(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def endpoints(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     return _list_page(request, session, host)
 
 
@@ -130,7 +130,7 @@ def _detail(
 
 @router.get("/{endpoint_id}")
 def endpoint(
-    request: Request, session: DbSession, host: CurrentHost, endpoint_id: uuid.UUID
+    request: Request, session: ReadDbSession, host: ReadHost, endpoint_id: uuid.UUID
 ) -> Response:
     return _detail(request, session, host, service.get_endpoint(session, host.id, endpoint_id))
 
@@ -176,7 +176,7 @@ def rotate(
 
 @router.get("/{endpoint_id}/delete")
 def confirm_delete(
-    request: Request, session: DbSession, host: CurrentHost, endpoint_id: uuid.UUID
+    request: Request, session: ReadDbSession, host: ReadHost, endpoint_id: uuid.UUID
 ) -> Response:
     """Ask first: the endpoint, its log and its secret go for good."""
     found = service.get_endpoint(session, host.id, endpoint_id)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import account_moves, host_views
 from leadscalendar.bookings.park_codes import RESUMED_ON_CALENDAR, RESUMED_ON_CONNECT
 from leadscalendar.calendar_sync import service as calendar_sync
 from leadscalendar.calendar_sync.channels import stop_host_channels
 from leadscalendar.db.base import utcnow
+from leadscalendar.db.session import read_only, unit_of_work
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google import service as google
 from leadscalendar.google.calendar import CalendarInfo
@@ -26,7 +27,16 @@ from leadscalendar.services import Services
 from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import confirmations, onboarding
 from leadscalendar.web.dashboard.common import render
-from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep, session_nonce
+from leadscalendar.web.deps import (
+    CurrentHost,
+    DbSession,
+    LoggedIn,
+    ReadDbSession,
+    ReadHost,
+    ServicesDep,
+    login_host,
+    session_nonce,
+)
 from leadscalendar.web.routes.dashboard import NOTICE_KEY, flash
 from leadscalendar.web.templating import templates
 
@@ -69,18 +79,22 @@ def connect(
 @router.get("/oauth/google/callback")
 def callback(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
-    host: CurrentHost,
+    login: LoggedIn,
     state: str | None = None,
     code: str | None = None,
     error: str | None = None,
 ) -> Response:
-    verifier = google.consume_state(
-        session, services.cipher, host=host, session_nonce=session_nonce(request), state=state
-    )
-    # Spend the state now, whatever happens next: a state works at most once.
-    session.commit()
+    """Spend the state (a unit), exchange the code at Google (none open), store (a unit)."""
+    with unit_of_work(services.session_factory) as session:
+        # Spent when this unit ends, whatever happens next: a state works at most once.
+        verifier = google.consume_state(
+            session,
+            services.cipher,
+            host=login_host(session, login),
+            session_nonce=session_nonce(request),
+            state=state,
+        )
     after = onboarding.return_to(request.session.pop(RETURN_KEY, None), "/dashboard")
     if error is not None or not code:
         if error == "access_denied":
@@ -88,22 +102,9 @@ def callback(
         else:
             flash(request, f"Google did not connect the calendar ({error or 'no code'}).", "error")
         return RedirectResponse(after, status_code=303)
-    before = google.identity_of(session, host_id=host.id)
-    connection = google.finish_connect(
-        session,
-        services.settings,
-        services.cipher,
-        host=host,
-        code=code,
-        code_verifier=verifier,
-    )
-    switched = before is not None and google.is_other_account(before, connection)
-    if switched and before is not None:
-        _move_to_new_account(request, session, before, connection)
-    resumed = resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CONNECT)
-    calendar_sync.plan_host(session, host.id)
-    if resumed:
-        logger.info("google.connect resumed %d parked jobs", resumed)
+    grant = google.exchange_code(services.settings, code=code, code_verifier=verifier)
+    with unit_of_work(services.session_factory) as session:
+        connection, switched = _store_grant(request, session, services, login.host_id, grant)
     if switched:
         return RedirectResponse(MOVES_PATH, status_code=303)
     if connection.missing_scopes:
@@ -111,6 +112,26 @@ def callback(
     else:
         flash(request, f"Google Calendar connected as {connection.google_email or 'your account'}.")
     return RedirectResponse(after, status_code=303)
+
+
+def _store_grant(
+    request: Request,
+    session: Session,
+    services: Services,
+    host_id: uuid.UUID,
+    grant: google.Grant,
+) -> tuple[GoogleConnection, bool]:
+    """The write phase of a connection: the grant, any account switch, resumed jobs."""
+    before = google.identity_of(session, host_id=host_id)
+    connection = google.store_grant(session, services.cipher, host_id=host_id, grant=grant)
+    switched = before is not None and google.is_other_account(before, connection)
+    if switched and before is not None:
+        _move_to_new_account(request, session, before, connection)
+    resumed = resume_parked(session, host_id=host_id, park_codes=RESUMED_ON_CONNECT)
+    calendar_sync.plan_host(session, host_id)
+    if resumed:
+        logger.info("google.connect resumed %d parked jobs", resumed)
+    return connection, switched
 
 
 def _move_to_new_account(
@@ -135,7 +156,7 @@ def switched_message(old: str | None, new: str | None, moving: int) -> str:
 
 
 @router.get("/dashboard/google/reconnect")
-def confirm_reconnect(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def confirm_reconnect(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     """Before Google's page: which account is connected, and what choosing another does."""
     connection = google.get_connection(session, host_id=host.id)
     upcoming = account_moves.count_to_move(session, host.id, utcnow())
@@ -148,7 +169,7 @@ def confirm_reconnect(request: Request, session: DbSession, host: CurrentHost) -
 
 
 @router.get(MOVES_PATH)
-def moves(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def moves(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     """What the last account switch moved, is still moving, or left behind."""
     retired = google_repository.latest_retired_grant(session, host.id)
     lines = account_moves.moves_of(session, retired.id) if retired else []
@@ -161,7 +182,7 @@ def moves(request: Request, session: DbSession, host: CurrentHost) -> Response:
 
 
 @router.get("/dashboard/google/disconnect")
-def confirm_disconnect(request: Request, session: DbSession, host: CurrentHost) -> Response:
+def confirm_disconnect(request: Request, session: ReadDbSession, host: ReadHost) -> Response:
     """Ask first: who loses what, and how many upcoming bookings are affected."""
     connection = google.get_connection(session, host_id=host.id)
     upcoming = host_views.count_upcoming_active(session, host.id, now=utcnow())
@@ -174,14 +195,18 @@ def confirm_disconnect(request: Request, session: DbSession, host: CurrentHost) 
 
 
 @router.post("/dashboard/google/disconnect", dependencies=[Depends(require_csrf)])
-def disconnect(
-    request: Request, session: DbSession, services: ServicesDep, host: CurrentHost
-) -> Response:
-    # Stop the push channels while the grant still works (Google calls, so with no
-    # transaction open); the connection's deletion then cascades to the sync rows.
-    session.commit()
-    stop_host_channels(services.session_factory, services.calendars, host.id)
-    result = google.disconnect(session, services.settings, services.cipher, host_id=host.id)
+def disconnect(request: Request, services: ServicesDep, login: LoggedIn) -> Response:
+    """Stop the push channels and revoke at Google (no transaction open), then forget.
+
+    The channels are stopped while the grant still works; the connection's
+    deletion then cascades to the sync rows.
+    """
+    with read_only(services.read_session_factory) as session:
+        token = google.revocable_token(session, services.cipher, host_id=login.host_id)
+    stop_host_channels(services.session_factory, services.calendars, login.host_id)
+    result = google.revoke_at_google(services.settings, token)
+    with unit_of_work(services.session_factory) as session:
+        google.forget_connection(session, host_id=login.host_id)
     if result.revoked_at_google:
         flash(request, "Google Calendar disconnected and LeadsCalendar's access revoked.")
     else:
@@ -194,18 +219,14 @@ def disconnect(
     return RedirectResponse("/dashboard", status_code=303)
 
 
-def _writable_calendars(session: Session, services: Services, host: Host) -> list[CalendarInfo]:
-    """The host's calendars LeadsCalendar may write to, fresh from Google."""
-    return [calendar for calendar in _calendars(session, services, host) if calendar.writable]
+def _calendars(services: Services, host_id: uuid.UUID) -> list[CalendarInfo]:
+    """Every calendar of the host's calendar list, fresh from Google: call with none open.
 
-
-def _calendars(session: Session, services: Services, host: Host) -> list[CalendarInfo]:
-    """Every calendar of the host's calendar list, fresh from Google."""
-    # Credentials write (a refreshed token) in their own transaction; on SQLite the
-    # request's open transaction would block them, so end it before calling Google.
-    session.commit()
+    Credentials write (a refreshed token) in their own transaction; on SQLite an
+    open transaction of the request would block them.
+    """
     try:
-        calendars = services.calendars.for_host(host.id).list_calendars()
+        calendars = services.calendars.for_host(host_id).list_calendars()
     except ReauthorizationRequiredError:
         raise
     except Exception as error:
@@ -216,43 +237,43 @@ def _calendars(session: Session, services: Services, host: Host) -> list[Calenda
 @router.get("/dashboard/google/calendar")
 def calendar_picker(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
-    host: CurrentHost,
+    login: LoggedIn,
     next: str | None = None,
 ) -> Response:
     """The calendars bookings may go to, to choose one, and the ones that count as busy."""
-    listed = _calendars(session, services, host)
+    listed = _calendars(services, login.host_id)
     calendars = [calendar for calendar in listed if calendar.writable]
-    connection = google.get_connection(session, host_id=host.id)
-    return templates.TemplateResponse(
-        request,
-        "google_calendar.html",
-        {
-            "host": host,
-            "calendars": calendars,
-            "current": connection.calendar_id,
-            # The primary always counts as busy; the others are the host's choice.
-            "busy_choices": [calendar for calendar in listed if not calendar.primary],
-            "busy": set(connection.busy_calendar_ids or []),
-            "next_url": onboarding.next_url(next),
-            "notice": request.session.pop(NOTICE_KEY, None),
-        },
-    )
+    with read_only(services.read_session_factory) as session:
+        host = login_host(session, login)
+        connection = google.get_connection(session, host_id=host.id)
+        return templates.TemplateResponse(
+            request,
+            "google_calendar.html",
+            {
+                "host": host,
+                "calendars": calendars,
+                "current": connection.calendar_id,
+                # The primary always counts as busy; the others are the host's choice.
+                "busy_choices": [calendar for calendar in listed if not calendar.primary],
+                "busy": set(connection.busy_calendar_ids or []),
+                "next_url": onboarding.next_url(next),
+                "notice": request.session.pop(NOTICE_KEY, None),
+            },
+        )
 
 
 @router.post("/dashboard/google/calendar", dependencies=[Depends(require_csrf)])
 def choose_calendar(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
-    host: CurrentHost,
+    login: LoggedIn,
     calendar_id: str = Form(""),
     next: str = Form(""),
     busy: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Send bookings to another calendar, and retry the ones the old one refused."""
-    listed = _calendars(session, services, host)
+    listed = _calendars(services, login.host_id)
     calendars = {calendar.id: calendar for calendar in listed if calendar.writable}
     chosen = calendars.get(calendar_id)
     if chosen is None:
@@ -262,14 +283,15 @@ def choose_calendar(
         )
         return RedirectResponse(picker, status_code=303)
     known = {calendar.id for calendar in listed}
-    google.choose_calendar(
-        session,
-        host_id=host.id,
-        calendar_id=chosen.id,
-        busy_calendar_ids=[calendar_id for calendar_id in busy or [] if calendar_id in known],
-    )
-    resume_parked(session, host_id=host.id, park_codes=RESUMED_ON_CALENDAR)
-    # Watch the calendars now chosen, stop watching the ones dropped.
-    calendar_sync.plan_host(session, host.id)
+    with unit_of_work(services.session_factory) as session:
+        google.choose_calendar(
+            session,
+            host_id=login.host_id,
+            calendar_id=chosen.id,
+            busy_calendar_ids=[calendar_id for calendar_id in busy or [] if calendar_id in known],
+        )
+        resume_parked(session, host_id=login.host_id, park_codes=RESUMED_ON_CALENDAR)
+        # Watch the calendars now chosen, stop watching the ones dropped.
+        calendar_sync.plan_host(session, login.host_id)
     flash(request, f"New bookings go to the calendar {chosen.summary}.")
     return RedirectResponse(onboarding.return_to(next, "/dashboard"), status_code=303)

@@ -8,25 +8,28 @@ difference is who is asking: the booking must belong to the key's host.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from leadscalendar.accounts.models import Host
+from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.bookings import changes, service
 from leadscalendar.bookings.errors import BookingNotFoundError
 from leadscalendar.bookings.lead_source import LeadSource
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import Guest, HoldRequest
-from leadscalendar.bookings.search import BookingFilter, Position, find_bookings
+from leadscalendar.bookings.search import Position, find_bookings
 from leadscalendar.bookings.states import BookingStatus, InvalidTransitionError
+from leadscalendar.db.session import read_only
 from leadscalendar.idempotency.models import Surface
-from leadscalendar.inputs import BoundedDatetime, SingleLineText
+from leadscalendar.inputs import SingleLineText
 from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
-from leadscalendar.web.api_auth import ApiHost
+from leadscalendar.web.api_auth import ApiHost, ApiHostId
+from leadscalendar.web.api_filters import BookingFilterQuery
 from leadscalendar.web.api_schemas import (
     AnswerOut,
     BookingPage,
@@ -36,12 +39,7 @@ from leadscalendar.web.api_schemas import (
     error_responses,
 )
 from leadscalendar.web.deps import DbSession, ServicesDep
-from leadscalendar.web.idempotency import (
-    IdempotencyKeyHeader,
-    answer_once,
-    keyed_request,
-    respond,
-)
+from leadscalendar.web.idempotency import IdempotencyKeyHeader, answer_once, keyed_request
 from leadscalendar.web.routes.host_api import owned_booking_type
 
 router = APIRouter(
@@ -55,13 +53,18 @@ CHANGE_ERRORS = error_responses(404, 409)
 
 
 def owned_booking(
-    session: Session, host: Host, booking_id: uuid.UUID, *, for_update: bool = False
+    session: Session, host_id: uuid.UUID, booking_id: uuid.UUID, *, for_update: bool = False
 ) -> Booking:
     """The host's booking, or 404: another host's booking is indistinguishable from none."""
     booking = service.get_booking(session, booking_id, for_update=for_update)
-    if booking.host_id != host.id:
+    if booking.host_id != host_id:
         raise BookingNotFoundError()
     return booking
+
+
+def _answer(services: Services, session: Session, booking: Booking) -> JSONResponse:
+    """Serialised inside the unit of work that produced it (see ``public_api._answer``)."""
+    return JSONResponse(host_booking_out(services, session, booking).model_dump(mode="json"))
 
 
 def host_booking_out(services: Services, session: Session, booking: Booking) -> HostBookingOut:
@@ -82,18 +85,7 @@ def list_bookings(
     session: DbSession,
     services: ServicesDep,
     host: ApiHost,
-    status: Annotated[list[BookingStatus] | None, Query(description="Any of these.")] = None,
-    booking_type_id: uuid.UUID | None = None,
-    start_from: Annotated[BoundedDatetime | None, Query(description="Starts at or after.")] = None,
-    start_before: Annotated[BoundedDatetime | None, Query(description="Starts before.")] = None,
-    lead_email: Annotated[SingleLineText | None, Query(max_length=320)] = None,
-    source: Annotated[
-        SingleLineText | None,
-        Query(
-            max_length=200,
-            description="Part of the lead source: utm_source, utm_medium, utm_campaign or ref.",
-        ),
-    ] = None,
+    where: BookingFilterQuery,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[
         SingleLineText | None,
@@ -101,14 +93,6 @@ def list_bookings(
     ] = None,
 ) -> BookingPage:
     """The host's bookings by start time, ``limit`` at a time; follow ``next`` for more."""
-    where = BookingFilter(
-        statuses=tuple(status or ()),
-        booking_type_id=booking_type_id,
-        start_from=start_from,
-        start_before=start_before,
-        lead_email=lead_email,
-        source=source,
-    )
     after = Position.decode(cursor) if cursor else None
     page, next_position = find_bookings(session, host.id, where, limit=limit, after=after)
     return BookingPage(
@@ -125,49 +109,52 @@ def list_bookings(
 )
 def create_hold(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
-    host: ApiHost,
+    host_id: ApiHostId,
     body: HostHoldRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Hold a slot on behalf of a lead; confirm it next (free: booked; paid: a checkout URL)."""
 
-    def hold() -> HostBookingOut:
-        booking_type = owned_booking_type(session, host, body.booking_type_id)
-        booking = booking_flow.hold(
-            services,
-            session,
-            host_slug=host.slug,
-            type_slug=booking_type.slug,
-            request=HoldRequest(
-                start=body.start, lead=body.lead, answers=body.answers, source=body.source
-            ),
+    def plan() -> booking_flow.HoldPlan:
+        with read_only(services.read_session_factory) as session:
+            type_slug = owned_booking_type(session, host_id, body.booking_type_id).slug
+            host = accounts_repository.get_host(session, host_id)
+            assert host is not None, "the key's host (its key was just checked)"
+            host_slug = host.slug
+        hold_request = HoldRequest(
+            start=body.start, lead=body.lead, answers=body.answers, source=body.source
         )
+        return booking_flow.plan_hold(
+            services, host_slug=host_slug, type_slug=type_slug, request=hold_request
+        )
+
+    def write(session: Session, planned: booking_flow.HoldPlan) -> HostBookingOut:
+        booking = booking_flow.hold(services, session, planned)
         return host_booking_out(services, session, booking).model_copy(update={"token": None})
 
     keyed = keyed_request(Surface.HOST_API, idempotency_key, request, body)
-    answer = answer_once(session, host.id, keyed, status_code=201, produce=hold)
+    answer = answer_once(services, host_id, keyed, status_code=201, prepare=plan, write=write)
     # The token is signed again for every answer, never stored with it.
     token = services.links.token_for(uuid.UUID(answer.body["id"]))
-    return respond(session, answer.with_fields(token=token))
+    return answer.with_fields(token=token).json()
 
 
 @router.get("/{booking_id}", responses=error_responses(404))
 def get_booking(
     session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
 ) -> HostBookingOut:
-    return host_booking_out(services, session, owned_booking(session, host, booking_id))
+    return host_booking_out(services, session, owned_booking(session, host.id, booking_id))
 
 
-@router.post("/{booking_id}/confirm", responses=error_responses(404, 409, 503))
-def confirm(
-    session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
-) -> HostBookingOut:
+@router.post(
+    "/{booking_id}/confirm", response_model=HostBookingOut, responses=error_responses(404, 409, 503)
+)
+def confirm(services: ServicesDep, host_id: ApiHostId, booking_id: uuid.UUID) -> JSONResponse:
     """Confirm a held booking: free types are booked, paid ones get a ``checkout_url``."""
-    owned_booking(session, host, booking_id)
-    booking = booking_flow.confirm(services, session, booking_id)
-    return host_booking_out(services, session, booking)
+    with read_only(services.read_session_factory) as session:
+        owned_booking(session, host_id, booking_id)
+    return booking_flow.confirm(services, booking_id, partial(_answer, services))
 
 
 @router.post("/{booking_id}/cancel", responses=CHANGE_ERRORS)
@@ -175,23 +162,28 @@ def cancel(
     session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
 ) -> HostBookingOut:
     """Cancel as the host: the calendar event is removed and any payment refunded in full."""
-    owned_booking(session, host, booking_id, for_update=True)
+    owned_booking(session, host.id, booking_id, for_update=True)
     booking = booking_flow.cancel(session, booking_id, changes.CancelledBy.HOST)
     return host_booking_out(services, session, booking)
 
 
-@router.post("/{booking_id}/reschedule", responses=error_responses(404, 409, 503))
+@router.post(
+    "/{booking_id}/reschedule",
+    response_model=HostBookingOut,
+    responses=error_responses(404, 409, 503),
+)
 def reschedule(
-    session: DbSession,
     services: ServicesDep,
-    host: ApiHost,
+    host_id: ApiHostId,
     booking_id: uuid.UUID,
     body: HostRescheduleRequest,
-) -> HostBookingOut:
+) -> JSONResponse:
     """Move a booking to another free start; an existing calendar event is moved with it."""
-    owned_booking(session, host, booking_id)
-    booking = booking_flow.reschedule(services, session, booking_id, body.start, changes.Actor.HOST)
-    return host_booking_out(services, session, booking)
+    with read_only(services.read_session_factory) as session:
+        owned_booking(session, host_id, booking_id)
+    return booking_flow.reschedule(
+        services, booking_id, body.start, changes.Actor.HOST, partial(_answer, services)
+    )
 
 
 @router.post("/{booking_id}/approve", responses=CHANGE_ERRORS)
@@ -199,7 +191,7 @@ def approve(
     session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
 ) -> HostBookingOut:
     """Approve a booking that waits for approval; its calendar event is created next."""
-    booking = owned_booking(session, host, booking_id, for_update=True)
+    booking = owned_booking(session, host.id, booking_id, for_update=True)
     if booking.status is not BookingStatus.AWAITING_APPROVAL:
         raise InvalidTransitionError("Only a booking awaiting approval can be approved.")
     return host_booking_out(services, session, changes.approve(session, booking))
@@ -210,7 +202,7 @@ def decline(
     session: DbSession, services: ServicesDep, host: ApiHost, booking_id: uuid.UUID
 ) -> HostBookingOut:
     """Decline a booking that waits for approval; any payment is refunded in full."""
-    booking = owned_booking(session, host, booking_id, for_update=True)
+    booking = owned_booking(session, host.id, booking_id, for_update=True)
     if booking.status is not BookingStatus.AWAITING_APPROVAL:
         raise InvalidTransitionError("Only a booking awaiting approval can be declined.")
     return host_booking_out(services, session, changes.decline(session, booking))

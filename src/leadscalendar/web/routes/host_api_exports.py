@@ -7,19 +7,17 @@ malformed id.
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from leadscalendar.bookings import export
 from leadscalendar.bookings.models import Booking
-from leadscalendar.bookings.search import BookingFilter, filter_conditions
-from leadscalendar.bookings.states import BookingStatus
+from leadscalendar.bookings.search import filter_conditions
 from leadscalendar.db.base import utcnow
-from leadscalendar.inputs import BoundedDatetime, SingleLineText
 from leadscalendar.web.api_auth import ApiHost
+from leadscalendar.web.api_filters import BookingFilterQuery
 from leadscalendar.web.api_schemas import error_responses
 from leadscalendar.web.deps import ServicesDep
 from leadscalendar.web.downloads import CSV_MEDIA_TYPE, csv_response
@@ -38,17 +36,7 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.get("/export", response_class=StreamingResponse, responses=CSV_RESPONSE)
 def export_bookings(
-    services: ServicesDep,
-    host: ApiHost,
-    status: Annotated[list[BookingStatus] | None, Query(description="Any of these.")] = None,
-    booking_type_id: uuid.UUID | None = None,
-    start_from: Annotated[BoundedDatetime | None, Query(description="Starts at or after.")] = None,
-    start_before: Annotated[BoundedDatetime | None, Query(description="Starts before.")] = None,
-    lead_email: Annotated[SingleLineText | None, Query(max_length=320)] = None,
-    source: Annotated[
-        SingleLineText | None,
-        Query(max_length=200, description="Part of the lead source (utm_*, ref, referrer)."),
-    ] = None,
+    services: ServicesDep, host: ApiHost, where: BookingFilterQuery
 ) -> StreamingResponse:
     """Every booking the list would page through with these filters, as one CSV, streamed.
 
@@ -56,14 +44,6 @@ def export_bookings(
     zone, the lead's details, then the amount. Cells a spreadsheet would run
     as a formula start with ``'``.
     """
-    where = BookingFilter(
-        statuses=tuple(status or ()),
-        booking_type_id=booking_type_id,
-        start_from=start_from,
-        start_before=start_before,
-        lead_email=lead_email,
-        source=source,
-    )
     order = (Booking.start_at.asc(), Booking.id.asc())
     statement = export.export_statement(filter_conditions(host.id, where), order)
     return csv_response(services, statement, host.timezone, utcnow())

@@ -26,12 +26,7 @@ from leadscalendar.services import Services
 from leadscalendar.web import booking_flow
 from leadscalendar.web.api_schemas import error_responses
 from leadscalendar.web.deps import DbSession, ReadDbSession, ServicesDep
-from leadscalendar.web.idempotency import (
-    IdempotencyKeyHeader,
-    answer_once,
-    keyed_request,
-    respond,
-)
+from leadscalendar.web.idempotency import IdempotencyKeyHeader, keyed_request
 from leadscalendar.web.rate_limit import HoldRateLimit, count_hold_attempt
 
 router = APIRouter(prefix="/api/v1/public", tags=["public booking"])
@@ -41,19 +36,16 @@ Token = Annotated[
 ]
 
 
-def _answer(
-    services: Services, session: Session, booking: Booking, *, with_token: bool
-) -> BookingOut:
-    """The booking as the lead sees it, with the request's transaction already ended.
+def _answer(services: Services, session: Session, booking: Booking) -> JSONResponse:
+    """The booking as the lead sees it, serialised while its unit of work is still open.
 
-    FastAPI validates a sync route's return value on a worker thread. Were the
-    transaction still open then, its locks (the per-host row lock; on SQLite the
-    write lock) would wait for a free worker while a burst of requests held every
-    worker waiting for those locks: a deadlock until the pool timed out.
+    A response object is not validated again: FastAPI would otherwise check a
+    sync route's return value on a worker thread after the route returns, with
+    the request's transaction still open (the per-host row lock; on SQLite the
+    write lock), while a burst of requests held every worker waiting for it.
     """
-    out = booking_flow.booking_out(services, session, booking, with_token=with_token)
-    session.commit()
-    return out
+    out = booking_flow.booking_out(services, session, booking, with_token=False)
+    return JSONResponse(out.model_dump(mode="json"))
 
 
 @router.get("/hosts/{host_slug}/types/{type_slug}/slots", response_model=SlotsOut)
@@ -99,7 +91,6 @@ async def slots(
 )
 def create_hold(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
     host_slug: str,
     type_slug: str,
@@ -114,57 +105,49 @@ def create_hold(
     """
     # The body has passed validation here: only now does the attempt count.
     count_hold_attempt(request)
-    host, _ = booking_flow.find_booking_type(session, host_slug, type_slug)
-
-    def hold() -> BookingOut:
-        booking = booking_flow.hold(
-            services, session, host_slug=host_slug, type_slug=type_slug, request=body
-        )
-        return booking_flow.booking_out(services, session, booking, with_token=False)
-
-    keyed = keyed_request(Surface.PUBLIC_API, idempotency_key, request, body)
-    answer = answer_once(session, host.id, keyed, status_code=201, produce=hold)
+    answer = booking_flow.hold_once(
+        services,
+        booking_flow.host_id_of(services, host_slug, type_slug),
+        keyed_request(Surface.PUBLIC_API, idempotency_key, request, body),
+        host_slug=host_slug,
+        type_slug=type_slug,
+        request=body,
+        status_code=201,
+    )
     # The token is signed again for every answer, never stored with it.
     token = services.links.token_for(uuid.UUID(answer.body["id"]))
-    return respond(session, answer.with_fields(token=token))
+    return answer.with_fields(token=token).json()
 
 
-@router.get("/bookings/{booking_id}")
+@router.get("/bookings/{booking_id}", response_model=BookingOut)
 def get_booking(
     session: ReadDbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
-) -> BookingOut:
+) -> JSONResponse:
     services.links.verify(booking_id, token)
-    booking = booking_service.get_booking(session, booking_id)
-    return _answer(services, session, booking, with_token=False)
+    return _answer(services, session, booking_service.get_booking(session, booking_id))
 
 
-@router.post("/bookings/{booking_id}/confirm")
-def confirm(
-    session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
-) -> BookingOut:
+@router.post("/bookings/{booking_id}/confirm", response_model=BookingOut)
+def confirm(services: ServicesDep, booking_id: uuid.UUID, token: Token) -> JSONResponse:
     """Free types are booked at once; paid types answer with the ``checkout_url`` to pay at."""
     services.links.verify(booking_id, token)
-    booking = booking_flow.confirm(services, session, booking_id)
-    return _answer(services, session, booking, with_token=False)
+    return booking_flow.confirm(services, booking_id, partial(_answer, services))
 
 
-@router.post("/bookings/{booking_id}/cancel")
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut)
 def cancel(
     session: DbSession, services: ServicesDep, booking_id: uuid.UUID, token: Token
-) -> BookingOut:
+) -> JSONResponse:
     services.links.verify(booking_id, token)
     booking = booking_flow.cancel(session, booking_id, CancelledBy.LEAD)
-    return _answer(services, session, booking, with_token=False)
+    return _answer(services, session, booking)
 
 
-@router.post("/bookings/{booking_id}/reschedule")
+@router.post("/bookings/{booking_id}/reschedule", response_model=BookingOut)
 def reschedule(
-    session: DbSession,
-    services: ServicesDep,
-    booking_id: uuid.UUID,
-    token: Token,
-    body: RescheduleRequest,
-) -> BookingOut:
+    services: ServicesDep, booking_id: uuid.UUID, token: Token, body: RescheduleRequest
+) -> JSONResponse:
     services.links.verify(booking_id, token)
-    booking = booking_flow.reschedule(services, session, booking_id, body.start, CancelledBy.LEAD)
-    return _answer(services, session, booking, with_token=False)
+    return booking_flow.reschedule(
+        services, booking_id, body.start, CancelledBy.LEAD, partial(_answer, services)
+    )

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from leadscalendar import i18n
 from leadscalendar.accounts.models import Host
@@ -27,7 +28,7 @@ from leadscalendar.bookings.answers import format_answers
 from leadscalendar.bookings.errors import NotTakingBookingsError, SlotTakenError
 from leadscalendar.bookings.lead_source import LeadSource, carried
 from leadscalendar.bookings.models import Booking, BookingType
-from leadscalendar.bookings.schemas import BookingOut, HoldRequest
+from leadscalendar.bookings.schemas import HoldRequest
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.errors import LeadsCalendarError
@@ -43,8 +44,8 @@ from leadscalendar.web import (
 )
 from leadscalendar.web.csrf import SESSION_KEY as CSRF_SESSION_KEY
 from leadscalendar.web.csrf import require_csrf
-from leadscalendar.web.deps import DbSession, ReadDbSession, ServicesDep
-from leadscalendar.web.idempotency import answer_once, keyed_request
+from leadscalendar.web.deps import ReadDbSession, ServicesDep
+from leadscalendar.web.idempotency import keyed_request
 from leadscalendar.web.lead_context import (
     HOLD_EXPIRED,
     ClockParam,
@@ -219,7 +220,6 @@ def idempotency_key(request: Request, nonce: str) -> str | None:
 
 def _hold_once(
     request: Request,
-    session: DbSession,
     services: ServicesDep,
     host: Host,
     booking_type: BookingType,
@@ -227,19 +227,15 @@ def _hold_once(
     nonce: str,
 ) -> uuid.UUID:
     """Hold once per rendered form: a double-submit of the same details is the first hold."""
-
-    def hold() -> BookingOut:
-        booking = booking_flow.hold(
-            services,
-            session,
-            host_slug=host.slug,
-            type_slug=booking_type.slug,
-            request=hold_request,
-        )
-        return booking_flow.booking_out(services, session, booking, with_token=False)
-
-    keyed = keyed_request(Surface.PAGES, idempotency_key(request, nonce), request, hold_request)
-    held = answer_once(session, host.id, keyed, status_code=303, produce=hold)
+    held = booking_flow.hold_once(
+        services,
+        host.id,
+        keyed_request(Surface.PAGES, idempotency_key(request, nonce), request, hold_request),
+        host_slug=host.slug,
+        type_slug=booking_type.slug,
+        request=hold_request,
+        status_code=303,
+    )
     return uuid.UUID(held.body["id"])
 
 
@@ -273,7 +269,7 @@ def _slot_taken_page(
 )
 def hold_slot(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
     host_slug: str,
     type_slug: str,
@@ -314,16 +310,14 @@ def hold_slot(
 
     if parsed.lead is None or parsed.errors:
         return redisplay(parsed.errors, 400)
-    # Valid details: only now does the attempt count against the address's limit. The
-    # count is written in a transaction of its own (it must outlive this request's), so
-    # this one's read ends first: on SQLite, the one writer would otherwise wait for us.
-    session.commit()
+    # Valid details: only now does the attempt count against the address's limit (in a
+    # transaction of its own; this request's session only reads, so nothing waits for it).
     count_hold_attempt(request)
     hold_request = HoldRequest(
         start=moment, lead=parsed.lead, answers=parsed.answers, source=parsed.source
     )
     try:
-        booking_id = _hold_once(request, session, services, host, booking_type, hold_request, nonce)
+        booking_id = _hold_once(request, services, host, booking_type, hold_request, nonce)
     except IdempotencyKeyReusedError:
         # The same form sent again (e.g. after going back) with other details.
         return redisplay({"form": FORM_ALREADY_SENT}, 422)
@@ -339,7 +333,7 @@ def hold_slot(
 def _review_page(
     request: Request,
     services: ServicesDep,
-    session: DbSession,
+    session: Session,
     booking: Booking,
     token: str,
     *,
@@ -393,7 +387,7 @@ def review(
 @router.post("/bookings/{booking_id}/confirm", dependencies=[Depends(require_csrf)])
 def confirm(
     request: Request,
-    session: DbSession,
+    session: ReadDbSession,
     services: ServicesDep,
     booking_id: uuid.UUID,
     token: FormStr = "",
@@ -407,7 +401,12 @@ def confirm(
         return _review_page(
             request, services, session, booking, token, clock=chosen_clock, expired=True
         )
-    booking = booking_flow.confirm(services, session, booking_id)
+    target = booking_flow.confirm(services, booking_id, _after_confirm)
+    return RedirectResponse(target or status_url(booking_id, token), status_code=303)
+
+
+def _after_confirm(_session: Session, booking: Booking) -> str | None:
+    """Where the lead goes next: the checkout page when there is one to pay at."""
     if booking.status is BookingStatus.AWAITING_PAYMENT and booking.checkout_url:
-        return RedirectResponse(booking.checkout_url, status_code=303)
-    return RedirectResponse(status_url(booking.id, token), status_code=303)
+        return booking.checkout_url
+    return None

@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from leadscalendar.accounts import registration
 from leadscalendar.accounts.service import check_new_host
 from leadscalendar.availability.zone_names import UTC_NAME, canonical_zone, canonical_zone_names
+from leadscalendar.db.session import read_only, unit_of_work
 from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.notifications.account_mails import (
     mail_account_exists,
@@ -32,7 +33,7 @@ from leadscalendar.web.csrf import require_csrf
 from leadscalendar.web.dashboard import onboarding
 from leadscalendar.web.dashboard.common import form_values
 from leadscalendar.web.dashboard.forms import FormValues
-from leadscalendar.web.deps import CurrentHost, DbSession, ServicesDep
+from leadscalendar.web.deps import DbSession, LoggedIn, ServicesDep, login_host
 from leadscalendar.web.host_slugs import is_reserved
 from leadscalendar.web.rate_limit import (
     ACCOUNT_MAIL_LIMIT_MESSAGE,
@@ -158,18 +159,23 @@ def verify_email(
 
 @router.post("/verify-email/resend", dependencies=[Depends(require_csrf)])
 def resend_verification(
-    request: Request, session: DbSession, limits: Limits, host: CurrentHost
+    request: Request, services: ServicesDep, limits: Limits, login: LoggedIn
 ) -> Response:
-    """Send the logged-in, unconfirmed host a fresh verification link."""
-    if host.is_verified:
+    """Send the logged-in, unconfirmed host a fresh verification link.
+
+    Read, count (the limits' own transactions, none of ours open), then send
+    in a unit of work.
+    """
+    with read_only(services.read_session_factory) as session:
+        host = login_host(session, login)
+        verified, email = host.is_verified, host.email
+    if verified:
         return RedirectResponse("/dashboard", status_code=303)
-    # The limits write in their own transactions; on SQLite ours (it read the session)
-    # must end first.
-    session.commit()
-    decision = allow_account_mail(limits, request, host.email)
+    decision = allow_account_mail(limits, request, email)
     if not decision.allowed:
         flash(request, ACCOUNT_MAIL_LIMIT_MESSAGE, "error")
-    else:
-        mail_verification(session, host)
-        flash(request, f"We sent a new confirmation link to {host.email}.")
+        return RedirectResponse("/dashboard", status_code=303)
+    with unit_of_work(services.session_factory) as session:
+        mail_verification(session, login_host(session, login))
+    flash(request, f"We sent a new confirmation link to {email}.")
     return RedirectResponse("/dashboard", status_code=303)
