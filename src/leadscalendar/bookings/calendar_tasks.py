@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from leadscalendar.bookings import repository
+from sqlalchemy.orm import Session
+
+from leadscalendar.bookings import repository, webhook_events
 from leadscalendar.bookings.event_content import event_spec_for
 from leadscalendar.bookings.event_patches import patch_of
 from leadscalendar.bookings.google_outcomes import CalendarJobPolicy, park
-from leadscalendar.bookings.job_effects import MarkScheduled, NoteOnBooking, RememberEtag
+from leadscalendar.bookings.job_effects import NoteOnBooking, RememberEtag
 from leadscalendar.bookings.park_codes import ParkCode
+from leadscalendar.bookings.service import enqueue_event_deletion
 from leadscalendar.bookings.states import BookingStatus
-from leadscalendar.google.calendar import CalendarClient
+from leadscalendar.google.calendar import CalendarClient, CalendarEvent
 from leadscalendar.google.credentials import AccessGrant
 from leadscalendar.google.errors import Action, InvalidEventError, Operation
 from leadscalendar.google.events import (
@@ -99,6 +102,54 @@ def _client(deps: TaskDependencies, plan: _EventPlan) -> CalendarClient | Outcom
     with calling_google(Operation.TOKEN_REFRESH, plan.policy) as call:
         return deps.calendars.for_grant(plan.grant)
     return call.answer()
+
+
+@dataclass(frozen=True)
+class MarkScheduled:
+    """The booking's event exists: store where, and move a paid booking to scheduled.
+
+    A booking cancelled while Google was creating the event gets a deletion job
+    instead; one already scheduled (an event put back) only takes the new ids.
+    """
+
+    name: ClassVar[str] = "booking.mark_scheduled"
+    booking_id: uuid.UUID
+    calendar_id: str
+    event: CalendarEvent
+    restored: bool = False
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "google_calendar_id": self.calendar_id,
+            "google_event_id": self.event.id,
+            "google_event_link": self.event.html_link,
+            "meet_link": self.event.meet_link,
+            # Our own write: calendar sync ignores it (bookings.calendar_follow).
+            "google_event_etag": self.event.etag,
+            "google_event_updated_at": self.event.updated,
+        }
+
+    def apply(self, session: Session) -> None:
+        values = self.values()
+        detail = "restored the event Google had kept" if self.restored else "event created"
+        # The usual case, a paid booking, in two statements without loading it.
+        if repository.schedule_if_paid(
+            session, self.booking_id, values, "calendar_event_created", detail
+        ):
+            # Outbound webhooks carry the booking as it now is (already locked by the UPDATE).
+            scheduled = repository.get_booking(session, self.booking_id, for_update=True)
+            assert scheduled is not None
+            webhook_events.status_changed(session, scheduled)
+            return
+        booking = repository.get_booking(session, self.booking_id, for_update=True)
+        if booking is None:
+            return
+        for column, value in values.items():
+            setattr(booking, column, value)
+        if booking.status is BookingStatus.SCHEDULED:
+            return  # an event put back for a booking already on the calendar
+        # Cancelled while Google was creating the event: take the event away again.
+        enqueue_event_deletion(session, booking)
 
 
 def create_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
