@@ -352,3 +352,44 @@ def test_every_line_of_a_job_carries_its_id_and_its_subject(
     assert all(line["booking_id"] == booking_id for line in lines)
     assert all(line["job_kind"] == "chatty" for line in lines)
     assert JobRegistry().subject_fields("host:42") == {"host_id": "42"}
+
+
+def test_the_finished_line_names_the_effects_and_a_failing_effect_is_named(
+    session_factory: sessionmaker[Session],
+) -> None:
+    def vanished(session: Session) -> None:
+        raise LookupError("the booking vanished")
+
+    def breaks(ctx: JobContext) -> Outcome:
+        return Succeeded(
+            "done",
+            effects=(
+                InsertEffectRow(str(ctx.job.id), "w"),
+                CallEffect("test.vanished", vanished),
+            ),
+        )
+
+    registry = make_registry(breaks=breaks)
+    effect_job = enqueue_one(session_factory, EFFECT)
+    broken_job = enqueue_one(session_factory, "breaks", max_attempts=3)
+    with captured_log("json") as stream:
+        for _ in range(2):
+            run_next(session_factory, registry)
+    finished = {
+        line["job_id"]: line["event"]
+        for line in json_lines(stream)
+        if str(line.get("event", "")).startswith("job.finished")
+    }
+    assert "effects=test.insert_effect_row " in finished[str(effect_job)]
+    assert "effects=- " in finished[str(broken_job)], "a failed apply committed no effect"
+    [failed] = [
+        line
+        for line in json_lines(stream)
+        if str(line.get("event", "")).startswith("job.apply_failed")
+    ]
+    assert "while applying the job effect test.vanished" in failed["exception"]
+    with session_factory() as session:
+        [attempt] = get_job_with_attempts(session, broken_job).attempts
+    assert attempt.outcome is AttemptOutcome.ERROR
+    assert effect_rows(session_factory) == 1, "the broken job's first effect was rolled back"
+    assert attempt.message == "LookupError: the booking vanished"

@@ -1,7 +1,7 @@
 """Job handlers of the payment family: refund a payment, close an unpaid checkout.
 
 The provider is called with an idempotency key, holding no transaction; the
-outcome's ``apply`` records the result with the job's new state.
+outcome's effects record the result with the job's new state.
 """
 
 from __future__ import annotations

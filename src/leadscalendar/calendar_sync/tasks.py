@@ -1,6 +1,6 @@
 """The incremental sync job: events.list page by page into the busy mirror.
 
-Why each page commits on its own (rather than in the outcome's ``apply``):
+Why each page commits on its own (rather than in the outcome's effects):
 a sync of a large calendar is many pages, and a crash halfway must resume
 from the last stored page, neither losing nor doubling a change. So each
 page's writes - its busy blocks, the bookings that follow its events, and
