@@ -44,6 +44,7 @@ from leadscalendar.jobs.outcomes import (
     Park,
     Retry,
     Succeeded,
+    apply_effects,
     effect_names,
 )
 from leadscalendar.observability import metrics
@@ -206,7 +207,7 @@ def record_outcome(
     effects = outcome.effects
     if finish.entered_slow and isinstance(outcome, Retry):
         effects += outcome.on_slow  # once: the attempt that starts the slow phase
-    _apply_effects(session, effects)
+    apply_effects(session, effects)
     return _write_attempt(
         session,
         claim,
@@ -221,16 +222,6 @@ def record_outcome(
         latency_ms=latency_ms,
         effects=effects,
     )
-
-
-def _apply_effects(session: Session, effects: tuple[Effect, ...]) -> None:
-    """Apply in order; one that raises is named on its exception (the runner logs it)."""
-    for effect in effects:
-        try:
-            effect.apply(session)
-        except Exception as error:
-            error.add_note(f"while applying the job effect {effect.name}")
-            raise
 
 
 def record_error(

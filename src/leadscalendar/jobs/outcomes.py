@@ -118,3 +118,13 @@ def with_effects(outcome: _AnyOutcome, *effects: Effect) -> _AnyOutcome:
 def effect_names(effects: tuple[Effect, ...]) -> str:
     """The effects' names as one log field, e.g. ``booking.note,mail.host_notice``."""
     return ",".join(effect.name for effect in effects) or "-"
+
+
+def apply_effects(session: Session, effects: tuple[Effect, ...]) -> None:
+    """Apply in order; one that raises is named on its exception (the runner logs it)."""
+    for effect in effects:
+        try:
+            effect.apply(session)
+        except Exception as error:
+            error.add_note(f"while applying the job effect {effect.name}")
+            raise
