@@ -142,9 +142,10 @@ def test_a_run_prunes_then_plans_tomorrow_or_soon_when_a_batch_was_full(
         for _ in range(3):
             _job(session, JobStatus.SUCCEEDED, datetime(2020, 1, 1, tzinfo=UTC))
     outcome = prune_history(None, POLICY)  # type: ignore[arg-type]  # the handler reads no context
-    assert outcome.apply is not None
+    [prune] = outcome.effects
+    assert prune.name == "retention.prune"
     with unit_of_work(session_factory) as session:
-        outcome.apply(session)
+        prune.apply(session)
     with session_factory() as session:
         kinds = list(session.scalars(select(Job.kind)))
         (planned,) = session.scalars(select(Job).where(Job.kind == PRUNE_HISTORY))
@@ -157,7 +158,7 @@ def test_a_run_prunes_then_plans_tomorrow_or_soon_when_a_batch_was_full(
             _row(JobStatus.SUCCEEDED, datetime(2020, 1, 1, tzinfo=UTC)) for _ in range(BATCH + 1)
         )
     with unit_of_work(session_factory) as session:
-        outcome.apply(session)
+        prune.apply(session)
     with session_factory() as session:
         left = session.scalar(select(func.count()).select_from(Job).where(Job.kind == "send_email"))
         soonest = min(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -88,10 +89,19 @@ class RetentionPolicy:
 
 def prune_history(ctx: JobContext, policy: RetentionPolicy) -> Outcome:
     """Prune in the job's outcome transaction, then plan the next run."""
+    return Succeeded(detail="history pruned", effects=(PruneHistory(policy),))
 
-    def apply(session: Session) -> None:
+
+@dataclass(frozen=True)
+class PruneHistory:
+    """One batch of pruning per table, and the next run (soon, if a batch was full)."""
+
+    name: ClassVar[str] = "retention.prune"
+    policy: RetentionPolicy
+
+    def apply(self, session: Session) -> None:
         now = utcnow()
-        jobs, keys, webhooks = policy.prune(session, now)
+        jobs, keys, webhooks = self.policy.prune(session, now)
         logger.info(
             "pruned %d finished jobs, %d idempotent answers, %d webhook deliveries/messages",
             jobs,
@@ -100,8 +110,6 @@ def prune_history(ctx: JobContext, policy: RetentionPolicy) -> Outcome:
         )
         more = BATCH in (jobs, keys, webhooks)
         plan_prune(session, now, at=now + SOON if more else None)
-
-    return Succeeded(detail="history pruned", apply=apply)
 
 
 def register_retention_tasks(registry: JobRegistry, settings: Settings) -> JobRegistry:

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.calendar_sync import repository, service
 from leadscalendar.calendar_sync.job_kinds import SYNC
+from leadscalendar.calendar_sync.park_codes import SyncParkCode
 from leadscalendar.calendar_sync.tasks import SyncDependencies, sync_calendar
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.events import BOOKING_ID_PROPERTY
-from leadscalendar.jobs import JobContext, Retry, Succeeded
+from leadscalendar.jobs import JobContext, Park, Retry, Succeeded
 from leadscalendar.jobs.lifecycle import claim_due
 from tests.calendar_sync.sync_env import (
     blocks,
@@ -27,6 +28,7 @@ from tests.calendar_sync.sync_env import (
     syncs,
     wait_for_block,
 )
+from tests.google.test_errors import google_body, http_error
 from tests.support.bookings_env import BookingsEnv, wait_until
 
 PAGE = 2
@@ -209,3 +211,44 @@ def test_a_host_disconnecting_mid_sync_stops_it(bookings_env: BookingsEnv) -> No
 
     assert isinstance(outcome, Succeeded) and "no longer synced" in outcome.detail
     assert syncs(env) == [] and blocks(env) == {}
+
+
+class _Failing(_Crashing):
+    """The host's client, except that events.list answers with ``error``."""
+
+    def __init__(self, real: Any, error: Exception) -> None:
+        super().__init__(real, crash_on=0)
+        self._error = error
+
+    def list_events_page(self, calendar_id: str, query: Any) -> Any:
+        raise self._error
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "parks"), [(404, "notFound", True), (503, "backendError", False)]
+)
+def test_a_failed_listing_releases_the_calendar_and_parks_or_retries_by_google_s_answer(
+    bookings_env: BookingsEnv, status: int, reason: str, parks: bool
+) -> None:
+    env = bookings_env
+    _first_sync(env)
+    ctx = _claimed_sync(env)
+    real = env.services.calendars.for_host(env.host_id)
+    error = http_error(status, google_body(status, reason, f"Google said {reason}"))
+    clients = _Clients(env, _Failing(real, error))
+    deps = SyncDependencies(env.settings, clients, _Followed())  # type: ignore[arg-type]
+
+    outcome = sync_calendar(ctx, deps)
+
+    if parks:
+        assert isinstance(outcome, Park) and outcome.code is SyncParkCode.SYNC_REFUSED
+    else:
+        assert isinstance(outcome, Retry) and outcome.transient
+    assert (outcome.http_status, outcome.reason_code, outcome.operation) == (
+        status,
+        reason,
+        "events.list",
+    )
+    [sync] = [s for s in syncs(env) if s.id == primary_sync_id(env)]
+    assert sync.running_job_id is None, "the calendar is free for the next sync"
+    assert sync.last_error

@@ -1,17 +1,19 @@
 """Test handlers and helpers, importable by the worker subprocesses too.
 
 A handler's "effect" is a row in ``test_job_effects``, a table outside the
-application's metadata, written in the handler's ``apply`` so that counting
-rows per job shows whether an effect happened exactly once.
+application's metadata, written by the outcome's ``InsertEffectRow`` so that
+counting rows per job shows whether an effect happened exactly once.
 """
 
 from __future__ import annotations
 
+import enum
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,6 +44,38 @@ effects = Table(
 EFFECT = "test_effect"
 
 
+class TestParkCode(enum.StrEnum):
+    """The park codes of these tests' handlers (a domain's enum, as in the application)."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of its name
+    NEEDS_REAUTH = "needs_reauth"
+    CALENDAR_GONE = "calendar_gone"
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class InsertEffectRow:
+    """The test's effect: one row in ``test_job_effects`` for the job that ran."""
+
+    name: ClassVar[str] = "test.insert_effect_row"
+    job_id: str
+    worker: str
+
+    def apply(self, session: Session) -> None:
+        session.execute(insert(effects).values(job_id=self.job_id, worker=self.worker))
+
+
+@dataclass(frozen=True)
+class CallEffect:
+    """An effect that runs ``call`` (a test's probe: raise, flush, note that it ran)."""
+
+    name: str
+    call: Callable[[Session], None]
+
+    def apply(self, session: Session) -> None:
+        self.call(session)
+
+
 @contextmanager
 def effects_table(engine: Engine) -> Iterator[None]:
     test_metadata.create_all(engine)
@@ -56,12 +90,8 @@ def record_effect(ctx: JobContext) -> Outcome:
     sleep = float(ctx.job.payload.get("sleep", 0))
     if sleep:
         time.sleep(sleep)
-    job_id, owner = str(ctx.job.id), ctx.job.lease_owner
-
-    def apply(session: Session) -> None:
-        session.execute(insert(effects).values(job_id=job_id, worker=owner))
-
-    return Succeeded(detail="effect written", apply=apply, operation="test.effect")
+    effect = InsertEffectRow(str(ctx.job.id), ctx.job.lease_owner)
+    return Succeeded(detail="effect written", effects=(effect,), operation="test.effect")
 
 
 def make_registry(**extra: Any) -> JobRegistry:
@@ -77,7 +107,8 @@ def always_retry(ctx: JobContext) -> Outcome:
 
 
 def always_park(ctx: JobContext) -> Outcome:
-    return Park(code=str(ctx.job.payload.get("code", "needs_reauth")), reason="Reconnect Google")
+    code = TestParkCode(ctx.job.payload.get("code", "needs_reauth"))
+    return Park(code=code, reason="Reconnect Google")
 
 
 def enqueue_many(

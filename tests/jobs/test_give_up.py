@@ -26,9 +26,10 @@ from leadscalendar.jobs import (
     retry_job,
 )
 from leadscalendar.jobs.runner import run_claimed
+from tests.jobs.support import TestParkCode
 
 POLICY = RetryPolicy(base_seconds=1, cap_seconds=60)
-GONE = Park(code="calendar_gone", reason="Pick another calendar.")
+GONE = Park(code=TestParkCode.CALENDAR_GONE, reason="Pick another calendar.")
 
 
 def failing(statuses: Iterator[int]) -> JobRegistry:

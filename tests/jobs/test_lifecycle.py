@@ -24,7 +24,7 @@ from leadscalendar.jobs import (
     release,
 )
 from leadscalendar.jobs.lifecycle import record_outcome
-from tests.jobs.support import enqueue_many, status_counts
+from tests.jobs.support import CallEffect, enqueue_many, status_counts
 
 POLICY = RetryPolicy()
 
@@ -84,7 +84,7 @@ def test_an_expired_lease_is_reclaimed_and_the_old_owner_cannot_finish(
 
     applied: list[str] = []
     with unit_of_work(session_factory) as session:
-        late = Succeeded(apply=lambda _session: applied.append("stale"))
+        late = Succeeded(effects=(CallEffect("test.stale", lambda _: applied.append("stale")),))
         status = record_outcome(session, first, late, started_at=start, latency_ms=1, policy=POLICY)
     assert status is None
     assert applied == []

@@ -21,7 +21,7 @@ from leadscalendar.jobs import (
 )
 from leadscalendar.jobs.recorder import OutcomeRecorder
 from leadscalendar.jobs.runner import run_claimed
-from tests.jobs.support import EFFECT, effects, make_registry
+from tests.jobs.support import EFFECT, CallEffect, effects, make_registry
 
 pytestmark = pytest.mark.usefixtures("with_effects")
 POLICY = RetryPolicy(base_seconds=1, cap_seconds=60)
@@ -32,7 +32,7 @@ def broken_apply(ctx: JobContext) -> Outcome:
     def apply(session: Session) -> None:
         raise RuntimeError("the booking vanished")
 
-    return Succeeded("done", apply=apply)
+    return Succeeded("done", effects=(CallEffect("test.vanished", apply),))
 
 
 def enqueue_jobs(session_factory: sessionmaker[Session], kinds: list[str]) -> list[uuid.UUID]:

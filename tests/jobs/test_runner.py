@@ -31,6 +31,9 @@ from leadscalendar.jobs import (
 from leadscalendar.jobs.runner import run_claimed
 from tests.jobs.support import (
     EFFECT,
+    CallEffect,
+    InsertEffectRow,
+    TestParkCode,
     always_park,
     always_retry,
     effects,
@@ -110,7 +113,7 @@ def test_retry_after_and_not_before_are_honoured(session_factory: sessionmaker[S
 
     def quota(ctx: JobContext) -> Outcome:
         if ctx.job.attempt == 1:
-            return Retry("rateLimitExceeded", retry_after=600, google_reason="rateLimitExceeded")
+            return Retry("rateLimitExceeded", retry_after=600, reason_code="rateLimitExceeded")
         return Retry("dailyLimitExceeded", not_before=window_reset)
 
     job_id = enqueue_one(session_factory, "quota")
@@ -119,7 +122,7 @@ def test_retry_after_and_not_before_are_honoured(session_factory: sessionmaker[S
     with session_factory() as session:
         first = get_job_with_attempts(session, job_id)
     assert first.job.run_after >= utcnow() + timedelta(seconds=590)
-    assert first.attempts[0].google_reason == "rateLimitExceeded"
+    assert first.attempts[0].reason_code == "rateLimitExceeded"
     run_next(session_factory, registry, hours_later=1)
     with session_factory() as session:
         assert get_job_with_attempts(session, job_id).job.run_after >= window_reset
@@ -159,7 +162,9 @@ def test_a_raising_handler_has_its_writes_rolled_back_and_is_retried(
             session.flush()
             raise ValueError("booking vanished mid-apply")
 
-        return Park(code="never", reason="never", apply=apply)
+        return Park(
+            code=TestParkCode.NEVER, reason="never", effects=(CallEffect("test.raises", apply),)
+        )
 
     def just_raises(ctx: JobContext) -> Outcome:
         raise ConnectionError("network unreachable")
@@ -266,17 +271,12 @@ def test_policy_from_settings() -> None:
 
 def transient_failure(ctx: JobContext) -> Outcome:
     """Google is down; the first time the job goes slow, a row says "told the host"."""
-    job_id = str(ctx.job.id)
-
-    def tell(session: Session) -> None:
-        session.execute(insert(effects).values(job_id=job_id, worker="told"))
-
     return Retry(
         reason="Google said 503",
         http_status=503,
         operation="events.insert",
         transient=True,
-        on_slow=tell,
+        on_slow=(InsertEffectRow(str(ctx.job.id), worker="told"),),
     )
 
 
@@ -352,3 +352,44 @@ def test_every_line_of_a_job_carries_its_id_and_its_subject(
     assert all(line["booking_id"] == booking_id for line in lines)
     assert all(line["job_kind"] == "chatty" for line in lines)
     assert JobRegistry().subject_fields("host:42") == {"host_id": "42"}
+
+
+def test_the_finished_line_names_the_effects_and_a_failing_effect_is_named(
+    session_factory: sessionmaker[Session],
+) -> None:
+    def vanished(session: Session) -> None:
+        raise LookupError("the booking vanished")
+
+    def breaks(ctx: JobContext) -> Outcome:
+        return Succeeded(
+            "done",
+            effects=(
+                InsertEffectRow(str(ctx.job.id), "w"),
+                CallEffect("test.vanished", vanished),
+            ),
+        )
+
+    registry = make_registry(breaks=breaks)
+    effect_job = enqueue_one(session_factory, EFFECT)
+    broken_job = enqueue_one(session_factory, "breaks", max_attempts=3)
+    with captured_log("json") as stream:
+        for _ in range(2):
+            run_next(session_factory, registry)
+    finished = {
+        line["job_id"]: line["event"]
+        for line in json_lines(stream)
+        if str(line.get("event", "")).startswith("job.finished")
+    }
+    assert "effects=test.insert_effect_row " in finished[str(effect_job)]
+    assert "effects=- " in finished[str(broken_job)], "a failed apply committed no effect"
+    [failed] = [
+        line
+        for line in json_lines(stream)
+        if str(line.get("event", "")).startswith("job.apply_failed")
+    ]
+    assert "while applying the job effect test.vanished" in failed["exception"]
+    with session_factory() as session:
+        [attempt] = get_job_with_attempts(session, broken_job).attempts
+    assert attempt.outcome is AttemptOutcome.ERROR
+    assert effect_rows(session_factory) == 1, "the broken job's first effect was rolled back"
+    assert attempt.message == "LookupError: the booking vanished"

@@ -73,8 +73,9 @@ def mails(session: Session) -> list[Job]:
 
 
 def apply(outcome: Outcome, session: Session) -> None:
-    assert outcome.apply is not None
-    outcome.apply(session)
+    assert outcome.effects
+    for effect in outcome.effects:
+        effect.apply(session)
     session.flush()
 
 
@@ -82,6 +83,7 @@ def test_a_park_queues_one_mail_to_the_host_with_its_reason(session: Session) ->
     booking = seed(session)
     job = claim(booking)
     outcome = with_park_notice(job, Park(ParkCode.PERMISSION, "Pick a calendar you own."))
+    assert [effect.name for effect in outcome.effects] == ["mail.host_notice", "mail.plan_digest"]
     apply(outcome, session)
     apply(with_park_notice(job, Park(ParkCode.PERMISSION, "again")), session)
     [mail] = mails(session)
@@ -119,8 +121,11 @@ def test_a_needs_reauth_park_mails_about_the_connection_not_the_booking(session:
     session.add(connection)
     session.flush()
     for _ in range(2):  # two bookings waiting on one breakage
-        park = Park(ParkCode.NEEDS_REAUTH, "Waiting for the host to reconnect")
-        apply(with_park_notice(claim(booking), park), session)
+        park = with_park_notice(
+            claim(booking), Park(ParkCode.NEEDS_REAUTH, "Waiting for the host to reconnect")
+        )
+        assert [e.name for e in park.effects] == ["mail.needs_reauth", "mail.plan_digest"]
+        apply(park, session)
     [mail] = mails(session)
     assert mail.dedupe_key == f"mail:needs_reauth:{connection.id}:3"
     assert mail.payload["template"] == MailTemplate.NEEDS_REAUTH.value
@@ -144,8 +149,10 @@ def test_a_delay_mails_the_host_once_with_words_that_fit_the_booking(session: Se
     job = claim(booking, attempt=20)
     for _ in range(2):
         outcome = with_park_notice(job, Retry(reason="Backend Error", transient=True))
-        assert isinstance(outcome, Retry) and outcome.on_slow is not None
-        outcome.on_slow(session)
+        assert isinstance(outcome, Retry) and outcome.effects == ()
+        assert [effect.name for effect in outcome.on_slow] == ["mail.host_notice"]
+        for effect in outcome.on_slow:
+            effect.apply(session)
         session.flush()
     [mail] = mails(session)
     assert mail.payload["template"] == MailTemplate.BOOKING_DELAYED.value

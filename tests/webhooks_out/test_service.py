@@ -25,7 +25,14 @@ from leadscalendar.webhooks_out.models import (
     WebhookMessage,
 )
 from leadscalendar.webhooks_out.sender import SendResult, WebhookSender, retry_after_seconds
-from leadscalendar.webhooks_out.tasks import _decide, _failing, _nothing, _Plan, _succeeded
+from leadscalendar.webhooks_out.tasks import (
+    MarkEndpoint,
+    WebhookParkCode,
+    _decide,
+    _failing,
+    _Plan,
+    _succeeded,
+)
 from tests.support.bookings_env import BookingsEnv
 from tests.support.live_server import live_server
 from tests.webhooks_out.conftest import Receiver
@@ -64,7 +71,11 @@ def test_server_errors_and_throttling_are_retried(status: int, tmp_path: Path) -
 def test_other_client_errors_stop_at_once(status: int, tmp_path: Path) -> None:
     result = SendResult(duration_ms=5, status_code=status)
     outcome = _decide(_plan(), result, utcnow(), Settings(data_dir=tmp_path))
-    assert isinstance(outcome, Park) and outcome.code == "webhook_rejected"
+    assert isinstance(outcome, Park) and outcome.code is WebhookParkCode.REJECTED
+    assert [e.name for e in outcome.effects] == [
+        "webhook.finish_delivery",
+        "webhook.mark_endpoint",
+    ]
 
 
 def test_timeouts_retry_for_three_days_then_give_up(tmp_path: Path) -> None:
@@ -73,7 +84,7 @@ def test_timeouts_retry_for_three_days_then_give_up(tmp_path: Path) -> None:
     young = _decide(_plan(first_attempt_ago=timedelta(hours=71)), timeout, utcnow(), settings)
     assert isinstance(young, Retry)
     old = _decide(_plan(first_attempt_ago=timedelta(hours=73)), timeout, utcnow(), settings)
-    assert isinstance(old, Park) and old.code == "webhook_gave_up"
+    assert isinstance(old, Park) and old.code is WebhookParkCode.GAVE_UP
     ok = _decide(_plan(), SendResult(duration_ms=3, status_code=204), utcnow(), settings)
     assert isinstance(ok, Succeeded)
 
@@ -168,10 +179,13 @@ def test_erasing_a_lead_reaches_sent_and_unsent_payloads(
 def test_the_endpoint_row_is_written_only_when_its_state_changes() -> None:
     """Busy endpoints are not rewritten (and row-locked) by every delivery."""
     now = utcnow()
-    assert _succeeded(_plan(succeeded_ago=timedelta(seconds=10)), now) is _nothing
-    assert _succeeded(_plan(succeeded_ago=timedelta(minutes=2)), now) is not _nothing
-    assert _succeeded(_plan(), now) is not _nothing, "the first success is noted"
+    plan = _plan(succeeded_ago=timedelta(minutes=2))
+    noted = (MarkEndpoint(plan.endpoint_id, succeeded=True, at=now),)
+    assert _succeeded(_plan(succeeded_ago=timedelta(seconds=10)), now) == ()
+    assert _succeeded(plan, now) == noted
+    assert _succeeded(_plan(), now) != (), "the first success is noted"
     recovering = _plan(succeeded_ago=timedelta(seconds=10), failing_for=timedelta(hours=1))
-    assert _succeeded(recovering, now) is not _nothing, "a failing endpoint is cleared"
-    assert _failing(_plan(failing_for=timedelta(hours=1))) is _nothing
-    assert _failing(_plan()) is not _nothing, "the first failure is noted"
+    assert _succeeded(recovering, now) != (), "a failing endpoint is cleared"
+    assert _failing(_plan(failing_for=timedelta(hours=1))) == ()
+    [failing] = _failing(_plan())  # the first failure is noted
+    assert isinstance(failing, MarkEndpoint) and failing.succeeded is False

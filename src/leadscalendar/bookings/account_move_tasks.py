@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from google.auth.exceptions import RefreshError
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import repository
@@ -30,10 +28,10 @@ from leadscalendar.bookings.calendar_tasks import (
 from leadscalendar.bookings.models import BookingEvent, CalendarMove, MoveStatus
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
-from leadscalendar.google.errors import Action, Operation, classify
+from leadscalendar.google.errors import Action, GoogleOutcome, Operation
+from leadscalendar.google.job_calls import calling_google
 from leadscalendar.google.models import RetiredGrant
-from leadscalendar.jobs import JobContext, Outcome, Retry, Succeeded
-from leadscalendar.jobs.outcomes import Effect
+from leadscalendar.jobs import Effect, JobContext, Outcome, Retry, Succeeded
 
 if TYPE_CHECKING:
     from leadscalendar.bookings.tasks import TaskDependencies
@@ -106,21 +104,24 @@ def move_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     move = _read_move(ctx)
     if isinstance(move, Succeeded):
         return move
-    effects: list[Effect] = []
+    effects: tuple[Effect, ...] = ()
     if move.booking_scheduled:
         created = _create_on_new_account(ctx, deps, move.booking_id)
         if not isinstance(created, Succeeded):
             return created
-        if created.apply is not None:
-            effects.append(created.apply)
+        effects = created.effects
     removal = _remove_old_event(ctx, deps, move)
     if isinstance(removal, Retry):
         return removal
     status, detail = removal
-    effects.append(_finish(move, status, detail))
     return Succeeded(
         f"move {move.move_id}: {status.value}",
-        apply=_all(effects),
+        effects=(
+            *effects,
+            FinishMove(
+                move.move_id, move.booking_id, move.retired_id, move.old_email, status, detail
+            ),
+        ),
         operation="events.delete",
     )
 
@@ -137,66 +138,83 @@ def _create_on_new_account(
     return _insert(client, plan, plan.spec.event_id, restored=False)
 
 
-def _remove_old_event(
-    ctx: JobContext, deps: TaskDependencies, move: _Move
-) -> Retry | tuple[MoveStatus, str | None]:
+_Removal = Retry | tuple[MoveStatus, str | None]
+
+
+@dataclass(frozen=True)
+class _RemovalPolicy:
+    """The ``google.job_calls.FailurePolicy`` of removing the old event with the old grant.
+
+    Gone means moved (asked with the account that owned it, gone really means
+    gone); what only time fixes waits, up to ``REMOVAL_TRIES``; anything else
+    leaves the event behind with ``refused`` as the host's reason.
+    """
+
+    attempt: int
+    max_attempts: int
+    refused: str
+
+    def not_connected(self) -> _Removal:
+        return MoveStatus.LEFT_BEHIND, OLD_GRANT_REFUSED
+
+    def needs_reauth(self, reason: str | None) -> _Removal:
+        return MoveStatus.LEFT_BEHIND, OLD_GRANT_REFUSED
+
+    def failed(self, failure: GoogleOutcome) -> _Removal:
+        if failure.kind in _GONE:
+            return MoveStatus.MOVED, None
+        if failure.kind not in _WAIT:
+            return MoveStatus.LEFT_BEHIND, self.refused
+        if self.attempt >= min(REMOVAL_TRIES, self.max_attempts):
+            return MoveStatus.LEFT_BEHIND, OLD_GOOGLE_UNREACHABLE
+        return Retry(reason=failure.message, operation="events.delete")
+
+
+def _remove_old_event(ctx: JobContext, deps: TaskDependencies, move: _Move) -> _Removal:
     """Delete with the old grant: moved, left behind (with why), or try again later."""
     if move.token_ciphertext is None:
         return MoveStatus.LEFT_BEHIND, OLD_GRANT_REFUSED
-    try:
+    job = ctx.job
+    with calling_google(
+        Operation.TOKEN_REFRESH, _RemovalPolicy(job.attempt, job.max_attempts, OLD_GRANT_REFUSED)
+    ) as call:
         client = deps.calendars.for_retired(move.token_ciphertext)
-    except RefreshError as error:
-        outcome = classify(error, operation=Operation.TOKEN_REFRESH)
-        if outcome.kind in _WAIT:
-            return _wait_or_give_up(ctx, outcome.message)
-        return MoveStatus.LEFT_BEHIND, OLD_GRANT_REFUSED
-    except Exception as error:
-        return _wait_or_give_up(ctx, classify(error, operation=Operation.TOKEN_REFRESH).message)
-    try:
+    if call.failed:
+        return call.answer()
+    with calling_google(
+        Operation.EVENT_DELETE, _RemovalPolicy(job.attempt, job.max_attempts, OLD_CALENDAR_REFUSED)
+    ) as call:
         # Everyone invited is told: the lead's copy of the old event goes away too.
         client.delete_event(move.from_calendar_id, move.from_event_id, send_updates="all")
-    except Exception as error:
-        outcome = classify(error, operation=Operation.EVENT_DELETE)
-        if outcome.kind in _GONE:
-            # Asked with the account that owned it: gone really means gone.
-            return MoveStatus.MOVED, None
-        if outcome.kind in _WAIT:
-            return _wait_or_give_up(ctx, outcome.message)
-        return MoveStatus.LEFT_BEHIND, OLD_CALENDAR_REFUSED
-    return MoveStatus.MOVED, None
+    return call.answer() if call.failed else (MoveStatus.MOVED, None)
 
 
-def _wait_or_give_up(ctx: JobContext, reason: str) -> Retry | tuple[MoveStatus, str | None]:
-    if ctx.job.attempt >= min(REMOVAL_TRIES, ctx.job.max_attempts):
-        return MoveStatus.LEFT_BEHIND, OLD_GOOGLE_UNREACHABLE
-    return Retry(reason=reason, operation="events.delete")
+@dataclass(frozen=True)
+class FinishMove:
+    """End the move: its status, a timeline line, and the old grant once no move needs it."""
 
+    name: ClassVar[str] = "calendar_move.finish"
+    move_id: uuid.UUID
+    booking_id: uuid.UUID
+    retired_id: uuid.UUID
+    old_email: str
+    status: MoveStatus
+    detail: str | None
 
-def _finish(move: _Move, status: MoveStatus, detail: str | None) -> Effect:
-    def apply(session: Session) -> None:
-        row = session.get(CalendarMove, move.move_id)
+    def apply(self, session: Session) -> None:
+        row = session.get(CalendarMove, self.move_id)
         if row is None or row.status is not MoveStatus.MOVING:
             return
-        row.status = status
-        row.detail = detail
+        row.status = self.status
+        row.detail = self.detail
         row.finished_at = utcnow()
-        if status is MoveStatus.MOVED:
+        if self.status is MoveStatus.MOVED:
             line = (
                 "calendar_event_moved_account",
-                f"event removed from {move.old_email}'s calendar",
+                f"event removed from {self.old_email}'s calendar",
             )
         else:
-            line = ("calendar_event_left_behind", detail or "")
-        session.add(BookingEvent(booking_id=move.booking_id, kind=line[0], detail=line[1]))
+            line = ("calendar_event_left_behind", self.detail or "")
+        session.add(BookingEvent(booking_id=self.booking_id, kind=line[0], detail=line[1]))
         session.flush()
-        forget_grant_when_done(session, move.retired_id)
-
-    return apply
-
-
-def _all(effects: Sequence[Effect]) -> Effect:
-    def apply(session: Session) -> None:
-        for effect in effects:
-            effect(session)
-
-    return apply
+        forget_grant_when_done(session, self.retired_id)

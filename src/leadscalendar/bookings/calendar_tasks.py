@@ -1,43 +1,39 @@
 """Job handlers of the calendar-event family: create, move and delete a booking's event.
 
 Each handler reads in a short transaction, calls Google holding no
-transaction, and returns an outcome whose ``apply`` writes the result
+transaction (through ``google.job_calls.calling_google``, with the booking's
+``CalendarJobPolicy``), and returns an outcome whose effects write the result
 together with the job's new state (see ``jobs.registry``).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import repository, webhook_events
 from leadscalendar.bookings.event_content import event_spec_for
 from leadscalendar.bookings.event_patches import patch_of
-from leadscalendar.bookings.google_outcomes import (
-    job_outcome_for,
-    outcome_of_failure,
-    park,
-    record_on_booking,
-    remember_etag,
-)
+from leadscalendar.bookings.google_outcomes import CalendarJobPolicy, park
+from leadscalendar.bookings.job_effects import NoteOnBooking, RememberEtag
 from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.service import enqueue_event_deletion
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.google.calendar import CalendarClient, CalendarEvent
 from leadscalendar.google.credentials import AccessGrant
-from leadscalendar.google.errors import Action, InvalidEventError, Operation, classify
+from leadscalendar.google.errors import Action, InvalidEventError, Operation
 from leadscalendar.google.events import (
     EventSpec,
     build_event_body,
     event_id_for,
     replacement_event_id,
 )
-from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
-from leadscalendar.jobs import JobContext, Outcome, Park, Retry, Succeeded
-from leadscalendar.jobs.outcomes import Effect
+from leadscalendar.google.exceptions import NotConnectedError
+from leadscalendar.google.job_calls import calling_google
+from leadscalendar.jobs import JobContext, Outcome, Park, Retry, Succeeded, with_effects
 
 if TYPE_CHECKING:
     from leadscalendar.bookings.tasks import TaskDependencies
@@ -54,6 +50,10 @@ class _EventPlan:
     grant: AccessGrant
     # The id Google gave the event (stored from its answer), else the derived one.
     event_id: str
+
+    @property
+    def policy(self) -> CalendarJobPolicy:
+        return CalendarJobPolicy(self.booking_id, self.host_id, self.calendar_id)
 
 
 def _plan_event(
@@ -72,12 +72,11 @@ def _plan_event(
         booking, booking_type, host, connection = found
         if booking.status is not wanted:
             return Succeeded(f"nothing to do: the booking is {booking.status.value}")
-        try:
+        policy = CalendarJobPolicy(booking_id, booking.host_id)
+        with calling_google(Operation.TOKEN_REFRESH, policy) as call:
             grant = deps.calendars.grant_of(connection)
-        except (NotConnectedError, ReauthorizationRequiredError) as error:
-            return outcome_of_failure(
-                error, Operation.TOKEN_REFRESH, booking_id=booking_id, host_id=booking.host_id
-            )
+        if call.failed:
+            return call.answer()
         assert connection is not None
         calendar_id = (
             booking.google_calendar_id or booking_type.calendar_id or connection.calendar_id
@@ -100,47 +99,49 @@ def _client(deps: TaskDependencies, plan: _EventPlan) -> CalendarClient | Outcom
     fix (``invalid_client``) or Google's (unreachable), like a refresh after a
     401 does: each is classified, none escapes as an unexpected error.
     """
-    try:
+    with calling_google(Operation.TOKEN_REFRESH, plan.policy) as call:
         return deps.calendars.for_grant(plan.grant)
-    except Exception as error:
-        return outcome_of_failure(
-            error, Operation.TOKEN_REFRESH, booking_id=plan.booking_id, host_id=plan.host_id
-        )
+    return call.answer()
 
 
-def _failed(plan: _EventPlan, error: Exception, operation: Operation) -> Outcome:
-    return outcome_of_failure(
-        error,
-        operation,
-        booking_id=plan.booking_id,
-        host_id=plan.host_id,
-        calendar_id=plan.calendar_id,
-    )
+@dataclass(frozen=True)
+class MarkScheduled:
+    """The booking's event exists: store where, and move a paid booking to scheduled.
 
+    A booking cancelled while Google was creating the event gets a deletion job
+    instead; one already scheduled (an event put back) only takes the new ids.
+    """
 
-def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> Effect:
-    values = {
-        "google_calendar_id": plan.calendar_id,
-        "google_event_id": event.id,
-        "google_event_link": event.html_link,
-        "meet_link": event.meet_link,
-        # Our own write: calendar sync ignores it (bookings.calendar_follow).
-        "google_event_etag": event.etag,
-        "google_event_updated_at": event.updated,
-    }
-    detail = "restored the event Google had kept" if restored else "event created"
+    name: ClassVar[str] = "booking.mark_scheduled"
+    booking_id: uuid.UUID
+    calendar_id: str
+    event: CalendarEvent
+    restored: bool = False
 
-    def apply(session: Session) -> None:
+    def values(self) -> dict[str, Any]:
+        return {
+            "google_calendar_id": self.calendar_id,
+            "google_event_id": self.event.id,
+            "google_event_link": self.event.html_link,
+            "meet_link": self.event.meet_link,
+            # Our own write: calendar sync ignores it (bookings.calendar_follow).
+            "google_event_etag": self.event.etag,
+            "google_event_updated_at": self.event.updated,
+        }
+
+    def apply(self, session: Session) -> None:
+        values = self.values()
+        detail = "restored the event Google had kept" if self.restored else "event created"
         # The usual case, a paid booking, in two statements without loading it.
         if repository.schedule_if_paid(
-            session, plan.booking_id, values, "calendar_event_created", detail
+            session, self.booking_id, values, "calendar_event_created", detail
         ):
             # Outbound webhooks carry the booking as it now is (already locked by the UPDATE).
-            scheduled = repository.get_booking(session, plan.booking_id, for_update=True)
+            scheduled = repository.get_booking(session, self.booking_id, for_update=True)
             assert scheduled is not None
             webhook_events.status_changed(session, scheduled)
             return
-        booking = repository.get_booking(session, plan.booking_id, for_update=True)
+        booking = repository.get_booking(session, self.booking_id, for_update=True)
         if booking is None:
             return
         for column, value in values.items():
@@ -149,8 +150,6 @@ def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> E
             return  # an event put back for a booking already on the calendar
         # Cancelled while Google was creating the event: take the event away again.
         enqueue_event_deletion(session, booking)
-
-    return apply
 
 
 def create_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
@@ -173,23 +172,21 @@ def _insert(client: CalendarClient, plan: _EventPlan, event_id: str, *, restored
     """Insert the booking's event under ``event_id``; adopt it if it is already there."""
     body = build_event_body(plan.spec)
     body["id"] = event_id
-    try:
+    with calling_google(Operation.EVENT_INSERT, plan.policy) as call:
         event = client.insert_event(plan.calendar_id, body, send_updates=plan.spec.send_updates)
-    except Exception as error:  # every failure is classified; none escapes
-        kind = classify(error, operation=Operation.EVENT_INSERT).kind
-        if kind is Action.DUPLICATE:
-            return _adopt_duplicate(client, plan, event_id)
-        if kind is Action.EVENT_GONE and event_id != replacement_event_id(plan.booking_id):
-            # 410 "deleted": the id belonged to an event deleted for good. Restore
-            # it if Google still keeps it, else use the booking's second id.
-            return _adopt_duplicate(client, plan, event_id, gone_ok=True)
-        return _failed(plan, error, Operation.EVENT_INSERT)
-    return Succeeded(
-        f"created event {event.id}",
-        apply=_mark_scheduled(plan, event, restored),
-        operation="events.insert",
-        http_status=200,
-    )
+        return Succeeded(
+            f"created event {event.id}",
+            effects=(MarkScheduled(plan.booking_id, plan.calendar_id, event, restored),),
+            operation="events.insert",
+            http_status=200,
+        )
+    if call.failed_with(Action.DUPLICATE):
+        return _adopt_duplicate(client, plan, event_id)
+    if call.failed_with(Action.EVENT_GONE) and event_id != replacement_event_id(plan.booking_id):
+        # 410 "deleted": the id belonged to an event deleted for good. Restore
+        # it if Google still keeps it, else use the booking's second id.
+        return _adopt_duplicate(client, plan, event_id, gone_ok=True)
+    return call.answer()
 
 
 def _adopt_duplicate(
@@ -200,7 +197,7 @@ def _adopt_duplicate(
     With ``gone_ok`` (the insert said 410), an event Google no longer has is
     created afresh under the booking's replacement id.
     """
-    try:
+    with calling_google(Operation.EVENT_GET, plan.policy) as call:
         existing = client.get_event(plan.calendar_id, event_id)
         if existing.booking_id != plan.booking_id:
             return park(
@@ -217,17 +214,15 @@ def _adopt_duplicate(
             existing = client.patch_event(
                 plan.calendar_id, existing.id, body, send_updates=plan.spec.send_updates
             )
-    except Exception as error:
-        gone = classify(error, operation=Operation.EVENT_GET).kind is Action.EVENT_GONE
-        if gone_ok and gone:
-            return _insert(client, plan, replacement_event_id(plan.booking_id), restored=False)
-        return _failed(plan, error, Operation.EVENT_GET)
-    return Succeeded(
-        f"event {existing.id} already existed (a retry after a crash)",
-        apply=_mark_scheduled(plan, existing, restored),
-        operation="events.get",
-        http_status=409,
-    )
+        return Succeeded(
+            f"event {existing.id} already existed (a retry after a crash)",
+            effects=(MarkScheduled(plan.booking_id, plan.calendar_id, existing, restored),),
+            operation="events.get",
+            http_status=409,
+        )
+    if gone_ok and call.failed_with(Action.EVENT_GONE):
+        return _insert(client, plan, replacement_event_id(plan.booking_id), restored=False)
+    return call.answer()
 
 
 def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
@@ -246,23 +241,23 @@ def update_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     if isinstance(client, OUTCOME_TYPES):
         return client
     patch = change.body(build_event_body(plan.spec))
-    try:
+    with calling_google(Operation.EVENT_PATCH, plan.policy) as call:
         event = client.patch_event(
             plan.calendar_id,
             plan.event_id,
             patch,
             send_updates=change.send_updates or plan.spec.send_updates,
         )
-    except Exception as error:
-        if classify(error, operation=Operation.EVENT_PATCH).kind is not Action.EVENT_GONE:
-            return _failed(plan, error, Operation.EVENT_PATCH)
+    if call.failed and not call.failed_with(Action.EVENT_GONE):
+        return call.answer()
+    if call.failed or event.status == "cancelled":
         return _recreate(client, plan)
-    if event.status == "cancelled":
-        return _recreate(client, plan)
-    patched = record_on_booking(booking_id, change.note_kind, change.note_detail, reason=False)
     return Succeeded(
         f"patched event {event.id}: {change.note_detail}",
-        apply=remember_etag(booking_id, event, patched),
+        effects=(
+            NoteOnBooking(booking_id, change.note_kind, change.note_detail),
+            RememberEtag.of(booking_id, event),
+        ),
         operation="events.patch",
         http_status=200,
     )
@@ -273,34 +268,26 @@ def _recreate(client: CalendarClient, plan: _EventPlan) -> Outcome:
     body = build_event_body(plan.spec)
     body.pop("id", None)
     body["status"] = "confirmed"
-    try:
+    with calling_google(Operation.EVENT_PATCH, plan.policy) as call:
         event = client.patch_event(
             plan.calendar_id, plan.event_id, body, send_updates=plan.spec.send_updates
         )
-    except Exception as error:
-        if classify(error, operation=Operation.EVENT_PATCH).kind is not Action.EVENT_GONE:
-            return _failed(plan, error, Operation.EVENT_PATCH)
-        # Google has forgotten it: a new event, under the booking's own or second id.
-        inserted = _insert(client, plan, plan.spec.event_id, restored=True)
-        return _noted(inserted, plan) if isinstance(inserted, Succeeded) else inserted
-    restored = Succeeded(
-        f"restored event {event.id}",
-        apply=remember_etag(plan.booking_id, event, None),
-        operation="events.patch",
-    )
-    return _noted(restored, plan)
+        restored = Succeeded(
+            f"restored event {event.id}",
+            effects=(RememberEtag.of(plan.booking_id, event),),
+            operation="events.patch",
+        )
+        return _noted(restored, plan)
+    if not call.failed_with(Action.EVENT_GONE):
+        return call.answer()
+    # Google has forgotten it: a new event, under the booking's own or second id.
+    inserted = _insert(client, plan, plan.spec.event_id, restored=True)
+    return _noted(inserted, plan) if isinstance(inserted, Succeeded) else inserted
 
 
 def _noted(done: Succeeded, plan: _EventPlan) -> Succeeded:
     detail = "the event had been deleted from the calendar; put back at the new time"
-    note = record_on_booking(plan.booking_id, "calendar_event_recreated", detail, reason=False)
-
-    def apply(session: Session) -> None:
-        if done.apply is not None:
-            done.apply(session)
-        note(session)
-
-    return replace(done, apply=apply)
+    return with_effects(done, NoteOnBooking(plan.booking_id, "calendar_event_recreated", detail))
 
 
 def delete_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
@@ -310,41 +297,40 @@ def delete_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     host_id = uuid.UUID(payload["host_id"])
     calendar_id = str(payload["calendar_id"])
     event_id = str(payload.get("event_id") or event_id_for(booking_id))
+    policy = CalendarJobPolicy(booking_id, host_id)
     client: CalendarClient | None = None
-    try:
+    with calling_google(Operation.EVENT_DELETE, policy) as call:
         client = deps.calendars.for_host(host_id)
         client.delete_event(calendar_id, event_id, send_updates="all")
-    except NotConnectedError:
-        return Succeeded("Google is disconnected: there is no event to remove")
-    except ReauthorizationRequiredError as error:
-        return outcome_of_failure(
-            error, Operation.EVENT_DELETE, booking_id=booking_id, host_id=host_id
+        return Succeeded(
+            f"deleted event {event_id}",
+            effects=(
+                NoteOnBooking(
+                    booking_id, "calendar_event_deleted", "event removed from the calendar"
+                ),
+            ),
+            operation="events.delete",
+            http_status=204,
         )
-    except Exception as error:
-        outcome = classify(error, operation=Operation.EVENT_DELETE)
-        if outcome.kind in (Action.EVENT_GONE, Action.CALENDAR_GONE):
-            return Succeeded(
-                "the event was already gone", operation="events.delete", http_status=outcome.status
-            )
-        # A booking whose event was never created (its insert was parked, say on a
-        # read-only calendar) must not park a deletion asking the host to act.
-        if client is not None and _event_absent(client, calendar_id, event_id):
-            return Succeeded("there was no event to remove", operation="events.get")
-        return job_outcome_for(outcome, booking_id=booking_id, host_id=host_id)
-    return Succeeded(
-        f"deleted event {event_id}",
-        apply=record_on_booking(
-            booking_id, "calendar_event_deleted", "event removed from the calendar", reason=False
-        ),
-        operation="events.delete",
-        http_status=204,
-    )
+    if isinstance(call.error, NotConnectedError):
+        return Succeeded("Google is disconnected: there is no event to remove")
+    if call.failure is None:  # the grant is gone: park until the host reconnects
+        return call.answer()
+    if call.failed_with(Action.EVENT_GONE, Action.CALENDAR_GONE):
+        return Succeeded(
+            "the event was already gone", operation="events.delete", http_status=call.failure.status
+        )
+    # A booking whose event was never created (its insert was parked, say on a
+    # read-only calendar) must not park a deletion asking the host to act.
+    if client is not None and _event_absent(client, calendar_id, event_id, policy):
+        return Succeeded("there was no event to remove", operation="events.get")
+    return call.answer()
 
 
-def _event_absent(client: CalendarClient, calendar_id: str, event_id: str) -> bool:
+def _event_absent(
+    client: CalendarClient, calendar_id: str, event_id: str, policy: CalendarJobPolicy
+) -> bool:
     """True only when Google says the event does not exist (or is already cancelled)."""
-    try:
+    with calling_google(Operation.EVENT_GET, policy) as call:
         return client.get_event(calendar_id, event_id).status == "cancelled"
-    except Exception as error:
-        kind = classify(error, operation=Operation.EVENT_GET).kind
-        return kind in (Action.EVENT_GONE, Action.CALENDAR_GONE)
+    return call.failed_with(Action.EVENT_GONE, Action.CALENDAR_GONE)

@@ -1,32 +1,28 @@
-"""Google's classified failures, turned into what the job queue should do.
+"""Google's classified failures, turned into what the calendar jobs should do.
 
-``google.errors.classify`` knows Google; this module knows our jobs and our
-host: which failures wait (backoff), which park until the host acts, and the
-words the host sees on the booking.
+``google.errors.classify`` knows Google and ``google.job_calls`` climbs the
+ladder; this module knows our jobs and our host: which failures wait
+(backoff), which park until the host acts, and the words the host sees on the
+booking (``CalendarJobPolicy``).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from leadscalendar.bookings import repository
-from leadscalendar.bookings.models import BookingEvent
+from leadscalendar.bookings.job_effects import (
+    MarkConnectionNeedsReauth,
+    NoteDelay,
+    NoteOnBooking,
+)
 from leadscalendar.bookings.park_codes import ParkCode
-from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
-from leadscalendar.google import repository as google_repository
-from leadscalendar.google.calendar import CalendarEvent
-from leadscalendar.google.credentials import mark_needs_reauth
-from leadscalendar.google.errors import Action, GoogleOutcome, Operation, classify
-from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
-from leadscalendar.jobs import Park, Retry
-from leadscalendar.jobs.outcomes import Effect
+from leadscalendar.google.errors import Action, GoogleOutcome
+from leadscalendar.jobs import Effect, Park, Retry
 
 logger = logging.getLogger(__name__)
 
@@ -52,44 +48,17 @@ PRIMARY_NOT_FOUND_REASON = (
 PERSISTENT_401_REASON = "Google keeps refusing access even with a freshly renewed sign-in"
 
 
-def record_on_booking(booking_id: uuid.UUID, kind: str, detail: str, *, reason: bool) -> Effect:
-    """An effect adding a timeline line (and, with ``reason``, the visible status reason)."""
-
-    def apply(session: Session) -> None:
-        booking = repository.get_booking(session, booking_id, for_update=True)
-        if booking is None:
-            return
-        if reason:
-            booking.status_reason = detail
-        session.add(BookingEvent(booking_id=booking_id, kind=kind, detail=detail))
-
-    return apply
-
-
-def remember_etag(booking_id: uuid.UUID, event: CalendarEvent, then: Effect | None) -> Effect:
-    """Keep the etag of our own write, so calendar sync does not take it for the host's."""
-
-    def apply(session: Session) -> None:
-        if then is not None:
-            then(session)
-        booking = repository.get_booking(session, booking_id, for_update=True)
-        if booking is not None and booking.google_event_id == event.id:
-            booking.google_event_etag = event.etag
-            booking.google_event_updated_at = event.updated
-
-    return apply
-
-
 def park(
     code: ParkCode, reason: str, booking_id: uuid.UUID, outcome: GoogleOutcome | None = None
 ) -> Park:
+    """Park with ``reason`` shown on the booking (its status reason and timeline)."""
     return Park(
         code=code,
         reason=reason,
         http_status=outcome.status if outcome else None,
-        google_reason=outcome.reason if outcome else None,
+        reason_code=outcome.reason if outcome else None,
         operation=outcome.operation.value if outcome else None,
-        apply=record_on_booking(booking_id, "calendar_parked", reason, reason=True),
+        effects=(NoteOnBooking(booking_id, "calendar_parked", reason, as_reason=True),),
     )
 
 
@@ -110,22 +79,12 @@ def not_connected_park(booking_id: uuid.UUID) -> Park:
     )
 
 
-def _mark_connection_needs_reauth(host_id: uuid.UUID, reason: str, then: Effect) -> Effect:
-    def apply(session: Session) -> None:
-        connection = google_repository.get_connection(session, host_id, for_update=True)
-        if connection is not None:
-            mark_needs_reauth(connection, reason)
-        then(session)
-
-    return apply
-
-
 def _retry(
     outcome: GoogleOutcome,
     *,
     retry_after: float | None = None,
     not_before: datetime | None = None,
-    apply: Effect | None = None,
+    effects: tuple[Effect, ...] = (),
     **policy: Any,
 ) -> Retry:
     return Retry(
@@ -133,25 +92,11 @@ def _retry(
         retry_after=retry_after,
         not_before=not_before,
         http_status=outcome.status,
-        google_reason=outcome.reason,
+        reason_code=outcome.reason,
         operation=outcome.operation.value,
-        apply=apply,
+        effects=effects,
         **policy,
     )
-
-
-def note_delay(booking_id: uuid.UUID, detail: str) -> Effect:
-    """A timeline line, and the visible reason while the booking waits for its event."""
-
-    def apply(session: Session) -> None:
-        booking = repository.get_booking(session, booking_id, for_update=True)
-        if booking is None:
-            return
-        if booking.status is BookingStatus.PAID:
-            booking.status_reason = detail
-        session.add(BookingEvent(booking_id=booking_id, kind="calendar_delayed", detail=detail))
-
-    return apply
 
 
 def _transient(outcome: GoogleOutcome, booking_id: uuid.UUID, **fields: Any) -> Retry:
@@ -159,7 +104,7 @@ def _transient(outcome: GoogleOutcome, booking_id: uuid.UUID, **fields: Any) -> 
     return _retry(
         outcome,
         transient=True,
-        on_slow=note_delay(booking_id, SLOW_PHASE_REASON),
+        on_slow=(NoteDelay(booking_id, SLOW_PHASE_REASON),),
         **({"retry_after": outcome.retry_after} | fields),
     )
 
@@ -171,13 +116,12 @@ def _needs_reauth(outcome: GoogleOutcome, host_id: uuid.UUID, booking_id: uuid.U
         else outcome.host_message or outcome.message
     )
     parked = needs_reauth_park(booking_id, reason)
-    assert parked.apply is not None
     return replace(
         parked,
         http_status=outcome.status,
-        google_reason=outcome.reason,
+        reason_code=outcome.reason,
         operation=outcome.operation.value,
-        apply=_mark_connection_needs_reauth(host_id, reason, parked.apply),
+        effects=(MarkConnectionNeedsReauth(host_id, reason), *parked.effects),
     )
 
 
@@ -203,32 +147,34 @@ def _calendar_not_found(
     )
 
 
-def outcome_of_failure(
-    error: Exception,
-    operation: Operation,
-    *,
-    booking_id: uuid.UUID,
-    host_id: uuid.UUID,
-    calendar_id: str | None = None,
-) -> Retry | Park:
-    """The one ladder a calendar job climbs when a Google call (or its sign-in) fails.
+@dataclass(frozen=True)
+class CalendarJobPolicy:
+    """The ``google.job_calls.FailurePolicy`` of the calendar jobs: one booking's event.
 
-    Re-authorisation first (the grant is gone: park until the host reconnects),
-    then a host who is not connected, then every other failure classified by
-    ``google.errors.classify`` and mapped by ``job_outcome_for``. The special
-    answers a handler decides itself (409 on our own id, 410 on a deleted
-    event) are checked by the handler before it falls back here.
+    Re-authorisation parks until the host reconnects, a host who is not
+    connected parks until they connect, and every other failure is mapped by
+    ``job_outcome_for``. The special answers a handler decides itself (409 on
+    our own id, 410 on a deleted event) are checked by the handler first.
+    ``calendar_id`` is the calendar the call addressed, when it addressed one.
     """
-    if isinstance(error, ReauthorizationRequiredError):
-        return needs_reauth_park(booking_id, error.reason)
-    if isinstance(error, NotConnectedError):
-        return not_connected_park(booking_id)
-    return job_outcome_for(
-        classify(error, operation=operation),
-        booking_id=booking_id,
-        host_id=host_id,
-        calendar_id=calendar_id,
-    )
+
+    booking_id: uuid.UUID
+    host_id: uuid.UUID
+    calendar_id: str | None = None
+
+    def not_connected(self) -> Retry | Park:
+        return not_connected_park(self.booking_id)
+
+    def needs_reauth(self, reason: str | None) -> Retry | Park:
+        return needs_reauth_park(self.booking_id, reason)
+
+    def failed(self, failure: GoogleOutcome) -> Retry | Park:
+        return job_outcome_for(
+            failure,
+            booking_id=self.booking_id,
+            host_id=self.host_id,
+            calendar_id=self.calendar_id,
+        )
 
 
 def job_outcome_for(
@@ -266,7 +212,7 @@ def job_outcome_for(
             logger.error("google daily limit reached: %s", outcome.message)
         not_before = outcome.not_before or utcnow() + USAGE_LIMIT_BACKOFF
         return _transient(
-            outcome, booking_id, not_before=not_before, apply=note_delay(booking_id, detail)
+            outcome, booking_id, not_before=not_before, effects=(NoteDelay(booking_id, detail),)
         )
     if kind is Action.NEEDS_REAUTH:
         return _needs_reauth(replace(outcome, host_message=None), host_id, booking_id)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
@@ -30,7 +31,6 @@ from leadscalendar.bookings.job_kinds import (
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
-from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.i18n import N_
@@ -42,9 +42,10 @@ from leadscalendar.jobs import (
     Outcome,
     Park,
     Retry,
+    with_effects,
 )
 from leadscalendar.notifications import MailTemplate, enqueue_mail, notify_needs_reauth
-from leadscalendar.notifications.digest import plan_digest
+from leadscalendar.notifications.digest import PlanDigest
 
 ACTIONS = {
     CREATE_EVENT: "adding it to your Google Calendar",
@@ -120,17 +121,17 @@ def notify_refund(session: Session, booking: Booking, *, amount_minor: int) -> N
     )
 
 
-def _parked_notice(job: ClaimedJob, booking_id: uuid.UUID, reason: str) -> Effect:
-    return _host_notice(job, booking_id, reason, MailTemplate.BOOKING_PARKED, "parked")
+def _parked_notice(job: ClaimedJob, booking_id: uuid.UUID, reason: str) -> HostNotice:
+    return HostNotice(job.id, job.kind, booking_id, reason, MailTemplate.BOOKING_PARKED, "parked")
 
 
-def _delayed_notice(job: ClaimedJob, booking_id: uuid.UUID) -> Effect:
+def _delayed_notice(job: ClaimedJob, booking_id: uuid.UUID) -> HostNotice:
     """Once per job, whichever delay comes first: the slow phase or a quota window.
 
-    Runs after the outcome's own writes, so the reason is the one just put on
+    Applied after the outcome's own writes, so the reason is the one just put on
     the booking.
     """
-    return _host_notice(job, booking_id, None, MailTemplate.BOOKING_DELAYED, "delayed")
+    return HostNotice(job.id, job.kind, booking_id, None, MailTemplate.BOOKING_DELAYED, "delayed")
 
 
 def _waiting_reason(booking: Booking) -> str:
@@ -172,60 +173,50 @@ def mail_host_about(
     )
 
 
-def _host_notice(
-    job: ClaimedJob,
-    booking_id: uuid.UUID,
-    reason: str | None,
-    template: MailTemplate,
-    cause: str,
-) -> Effect:
-    def apply(session: Session) -> None:
-        booking = repository.get_booking(session, booking_id)
+@dataclass(frozen=True)
+class HostNotice:
+    """Mail the host that a job about one booking parked or is delayed; once per job and cause.
+
+    ``reason`` None: the reason on the booking (just written by the outcome).
+    """
+
+    name: ClassVar[str] = "mail.host_notice"
+    job_id: uuid.UUID
+    job_kind: str
+    booking_id: uuid.UUID
+    reason: str | None
+    template: MailTemplate
+    cause: str
+
+    def apply(self, session: Session) -> None:
+        booking = repository.get_booking(session, self.booking_id)
         if booking is None:
             return
         mail_host_about(
             session,
             booking,
-            template,
-            dedupe_key=f"mail:{cause}:{job.id}",
+            self.template,
+            dedupe_key=f"mail:{self.cause}:{self.job_id}",
             extra={
-                "action": ACTIONS.get(job.kind, "working on it"),
-                "reason": reason or _waiting_reason(booking),
+                "action": ACTIONS.get(self.job_kind, "working on it"),
+                "reason": self.reason or _waiting_reason(booking),
             },
         )
 
-    return apply
 
-
-def _needs_reauth_notice(host_id: uuid.UUID | None) -> Effect:
+@dataclass(frozen=True)
+class NeedsReauthNotice:
     """The host's reconnect mail, in case the connection broke on a path without the hook."""
 
-    def apply(session: Session) -> None:
-        if host_id is None:
+    name: ClassVar[str] = "mail.needs_reauth"
+    host_id: uuid.UUID | None
+
+    def apply(self, session: Session) -> None:
+        if self.host_id is None:
             return
-        connection = google_repository.get_connection(session, host_id)
+        connection = google_repository.get_connection(session, self.host_id)
         if connection is not None and connection.status is ConnectionStatus.NEEDS_REAUTH:
             notify_needs_reauth(session, connection)
-
-    return apply
-
-
-def _then(first: Effect | None, second: Effect) -> Effect:
-    def apply(session: Session) -> None:
-        if first is not None:
-            first(session)
-        second(session)
-
-    return apply
-
-
-def _digest(host_id: uuid.UUID | None) -> Effect:
-    """Whatever parked, the host's next morning summary lists it while it waits."""
-
-    def apply(session: Session) -> None:
-        plan_digest(session, host_id, utcnow())
-
-    return apply
 
 
 def with_park_notice(job: ClaimedJob, outcome: Outcome) -> Outcome:
@@ -245,20 +236,20 @@ def with_park_notice(job: ClaimedJob, outcome: Outcome) -> Outcome:
     if isinstance(outcome, Retry) and outcome.transient:
         return _with_delay_notice(job, uuid.UUID(booking_id), outcome)
     if isinstance(outcome, Retry) and job.attempt >= job.max_attempts:
-        # The runner will park it as attempts_exhausted right after this apply.
+        # The runner parks it as attempts_exhausted, applying these effects meanwhile.
         reason = f"Gave up after {job.attempt} attempts; the last one said: {outcome.reason}"
-        notice = _then(_parked_notice(job, uuid.UUID(booking_id), reason), _digest(job.host_id))
-        return replace(outcome, apply=_then(outcome.apply, notice))
+        notice = _parked_notice(job, uuid.UUID(booking_id), reason)
+        return with_effects(outcome, notice, PlanDigest(job.host_id))
     return outcome
 
 
 def _park_with_notice(job: ClaimedJob, booking_id: uuid.UUID, outcome: Park) -> Park:
+    notice: Effect
     if outcome.code == ParkCode.NEEDS_REAUTH:
-        notice = _needs_reauth_notice(job.host_id)
+        notice = NeedsReauthNotice(job.host_id)
     else:
         notice = _parked_notice(job, booking_id, outcome.reason)
-    notice = _then(notice, _digest(job.host_id))  # needs_reauth work waits too
-    return replace(outcome, apply=_then(outcome.apply, notice))
+    return with_effects(outcome, notice, PlanDigest(job.host_id))  # needs_reauth work waits too
 
 
 def _with_delay_notice(job: ClaimedJob, booking_id: uuid.UUID, outcome: Retry) -> Retry:
@@ -269,8 +260,8 @@ def _with_delay_notice(job: ClaimedJob, booking_id: uuid.UUID, outcome: Retry) -
     """
     notice = _delayed_notice(job, booking_id)
     if outcome.not_before is not None:
-        return replace(outcome, apply=_then(outcome.apply, notice))
-    return replace(outcome, on_slow=_then(outcome.on_slow, notice))
+        return with_effects(outcome, notice)
+    return replace(outcome, on_slow=(*outcome.on_slow, notice))
 
 
 def notify_on_park(handler: Handler) -> Handler:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 
+from leadscalendar.calendar_sync.park_codes import SyncParkCode
+
 
 class ParkCode(enum.StrEnum):
     # The host's Google grant is gone or lacks a scope: they must reconnect.
@@ -28,16 +30,19 @@ class ParkCode(enum.StrEnum):
     NOT_OURS = "not_ours"
     # The payment provider refused a refund for good.
     REFUND_FAILED = "refund_failed"
+    # A reminder job whose payload names no booking or time (a bug worth a look).
+    REMINDER_INVALID = "reminder_invalid"
 
 
 # Parked calendar jobs a (re)connection can unblock: with a working grant, maybe on
 # another account that sees the calendar, they are worth a fresh try; they park
-# again if not.
+# again if not. A calendar-sync reconcile Google refused is one of them.
 RESUMED_ON_CONNECT = (
     ParkCode.NEEDS_REAUTH.value,
     ParkCode.NOT_CONNECTED.value,
     ParkCode.PERMISSION.value,
     ParkCode.CALENDAR_GONE.value,
+    SyncParkCode.RECONCILE_REFUSED.value,
 )
 # ... and those another calendar (the connection's or a booking type's) can unblock.
 RESUMED_ON_CALENDAR = (ParkCode.CALENDAR_GONE.value, ParkCode.PERMISSION.value)

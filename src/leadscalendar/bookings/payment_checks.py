@@ -13,13 +13,13 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from leadscalendar.bookings.job_effects import TimelineLine
 from leadscalendar.bookings.job_kinds import REFUND_UNMATCHED_PAYMENT
-from leadscalendar.bookings.models import Booking, BookingEvent
+from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.notices import mail_host_about
 from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.service import note
 from leadscalendar.jobs import JobContext, Outcome, Park, Retry, Succeeded, enqueue
-from leadscalendar.jobs.outcomes import Effect
 from leadscalendar.notifications import MailTemplate
 from leadscalendar.payments.errors import PaymentError
 from leadscalendar.payments.money import format_money
@@ -108,20 +108,15 @@ def refund_unmatched_payment(ctx: JobContext, payments: PaymentProvider) -> Outc
             code=ParkCode.REFUND_FAILED,
             reason=reason,
             operation="refunds.create",
-            apply=_timeline(booking_id, "unmatched_refund_failed", reason),
+            effects=(TimelineLine(booking_id, "unmatched_refund_failed", reason),),
         )
     amount = format_money(refund.amount_minor, refund.currency)
     return Succeeded(
         f"refund {refund.id} {refund.status}",
-        apply=_timeline(
-            booking_id, "unmatched_payment_refunded", f"refund {refund.id} of {amount}"
+        effects=(
+            TimelineLine(
+                booking_id, "unmatched_payment_refunded", f"refund {refund.id} of {amount}"
+            ),
         ),
         operation="refunds.create",
     )
-
-
-def _timeline(booking_id: uuid.UUID, kind: str, detail: str) -> Effect:
-    def apply(session: Session) -> None:
-        session.add(BookingEvent(booking_id=booking_id, kind=kind, detail=detail))
-
-    return apply

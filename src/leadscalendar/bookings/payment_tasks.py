@@ -1,17 +1,19 @@
 """Job handlers of the payment family: refund a payment, close an unpaid checkout.
 
 The provider is called with an idempotency key, holding no transaction; the
-outcome's ``apply`` records the result with the job's new state.
+outcome's effects record the result with the job's new state.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy.orm import Session
 
-from leadscalendar.bookings.google_outcomes import park, record_on_booking
+from leadscalendar.bookings.google_outcomes import park
+from leadscalendar.bookings.job_effects import NoteOnBooking
 from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.service import record_refund
 from leadscalendar.jobs import JobContext, Outcome, Retry, Succeeded
@@ -41,11 +43,11 @@ def refund_payment(ctx: JobContext, deps: TaskDependencies) -> Outcome:
             "The payment provider refused the refund; the server log has its explanation.",
             booking_id,
         )
-
-    def apply(session: Session) -> None:
-        record_refund(session, booking_id, refund_id=refund.id, amount_minor=refund.amount_minor)
-
-    return Succeeded(f"refund {refund.id} {refund.status}", apply=apply, operation="refunds.create")
+    return Succeeded(
+        f"refund {refund.id} {refund.status}",
+        effects=(RecordRefund(booking_id, refund.id, refund.amount_minor),),
+        operation="refunds.create",
+    )
 
 
 def expire_checkout(ctx: JobContext, deps: TaskDependencies) -> Outcome:
@@ -72,6 +74,21 @@ def expire_checkout(ctx: JobContext, deps: TaskDependencies) -> Outcome:
     detail = f"checkout {closed.id} is {closed.status} ({closed.payment_status})"
     return Succeeded(
         detail,
-        apply=record_on_booking(booking_id, "checkout_closed", detail, reason=False),
+        effects=(NoteOnBooking(booking_id, "checkout_closed", detail),),
         operation="checkout.sessions.expire",
     )
+
+
+@dataclass(frozen=True)
+class RecordRefund:
+    """The refund the provider accepted, on the booking (``service.record_refund``)."""
+
+    name: ClassVar[str] = "booking.record_refund"
+    booking_id: uuid.UUID
+    refund_id: str
+    amount_minor: int
+
+    def apply(self, session: Session) -> None:
+        record_refund(
+            session, self.booking_id, refund_id=self.refund_id, amount_minor=self.amount_minor
+        )

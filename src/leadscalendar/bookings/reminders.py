@@ -13,14 +13,16 @@ queue one mail.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import mails, repository
 from leadscalendar.bookings.job_kinds import SEND_REMINDER
 from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.db.base import utcnow
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, Succeeded
 from leadscalendar.notifications import MailTemplate, OutgoingMail
@@ -47,19 +49,33 @@ def send_reminder(ctx: JobContext) -> Outcome:
         minutes = int(payload["minutes"])
         datetime.fromisoformat(str(payload["start"]))
     except (KeyError, ValueError, TypeError):
-        return Park("reminder_invalid", "This reminder job does not name a booking and a time.")
+        return Park(
+            ParkCode.REMINDER_INVALID, "This reminder job does not name a booking and a time."
+        )
     with ctx.read() as session:
         reason = stale_because(repository.get_booking(session, booking_id), payload, utcnow())
-
-    def apply(session: Session) -> None:
-        booking = repository.get_booking(session, booking_id, for_update=True)
-        if stale_because(booking, payload, utcnow()) is None:
-            assert booking is not None
-            mails.reminder(session, booking, minutes)
-
     if reason is not None:
         return Succeeded(f"reminder not sent: {reason}")
-    return Succeeded(f"reminder {mails.lead_in(minutes)} queued", apply=apply)
+    return Succeeded(
+        f"reminder {mails.lead_in(minutes)} queued",
+        effects=(QueueReminder(booking_id, minutes, str(payload["start"])),),
+    )
+
+
+@dataclass(frozen=True)
+class QueueReminder:
+    """Queue the reminder mail, deciding again under the booking's lock at commit time."""
+
+    name: ClassVar[str] = "booking.queue_reminder"
+    booking_id: uuid.UUID
+    minutes: int
+    start: str
+
+    def apply(self, session: Session) -> None:
+        booking = repository.get_booking(session, self.booking_id, for_update=True)
+        if stale_because(booking, {"start": self.start}, utcnow()) is None:
+            assert booking is not None
+            mails.reminder(session, booking, self.minutes)
 
 
 def reminder_mail_stale(session: Session, subject_key: str, mail: OutgoingMail) -> str | None:

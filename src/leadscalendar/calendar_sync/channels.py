@@ -8,7 +8,7 @@ with them stays on free/busy, as before.
 
 Google has no "renew": a new channel replaces the old one before it expires,
 and the old one is stopped. Every Google call runs with no transaction open;
-the rows change in the outcome's ``apply`` (or, for stops that must happen
+the rows change in the outcome's effects (or, for stops that must happen
 before the grant is revoked, in the caller's unit of work right after).
 """
 
@@ -18,13 +18,15 @@ import logging
 import secrets
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.calendar_sync import repository, service
 from leadscalendar.calendar_sync.job_kinds import RENEW_CHANNEL
+from leadscalendar.calendar_sync.job_policy import SyncJobPolicy
 from leadscalendar.calendar_sync.models import ChannelState, SyncMode, WatchChannel
 from leadscalendar.calendar_sync.tasks import SyncDependencies
 from leadscalendar.db.base import utcnow
@@ -32,15 +34,18 @@ from leadscalendar.db.session import unit_of_work
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.calendar import CalendarClient
 from leadscalendar.google.clients import CalendarClients
-from leadscalendar.google.errors import Operation, classify
+from leadscalendar.google.errors import Operation
 from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
+from leadscalendar.google.job_calls import QUIETLY, calling_google
 from leadscalendar.jobs import enqueue
-from leadscalendar.jobs.outcomes import Outcome, Retry, Succeeded
+from leadscalendar.jobs.outcomes import Outcome, Succeeded
 from leadscalendar.jobs.registry import JobContext
 
 logger = logging.getLogger(__name__)
 
 PRIMARY = "primary"
+# A renewal Google refuses for good lets the channel lapse: the polling clock covers it.
+RENEW_POLICY = SyncJobPolicy("host not connected; channel left to expire", None)
 
 
 @dataclass(frozen=True)
@@ -121,12 +126,11 @@ def stop_quietly(client: CalendarClient, channels: Iterable[tuple[str, str | Non
     """
     stopped = 0
     for channel_id, resource_id in channels:
-        try:
+        with calling_google(Operation.CHANNEL_STOP, QUIETLY) as call:
             client.stop_channel(channel_id=channel_id, resource_id=resource_id or "")
             stopped += 1
-        except Exception as error:
-            outcome = classify(error, operation=Operation.CHANNEL_STOP)
-            logger.info("channels.stop %s failed: %s", channel_id, outcome.message)
+        if call.failure is not None:
+            logger.info("channels.stop %s failed: %s", channel_id, call.failure.message)
     return stopped
 
 
@@ -169,34 +173,36 @@ def renew_channel(ctx: JobContext, deps: SyncDependencies) -> Outcome:
             return Succeeded("calendar no longer pushed")
         host_id, calendar_id, sync_id = sync.host_id, sync.calendar_id, sync.id
         old = (channel.channel_id, channel.resource_id)
-    try:
+    with calling_google(Operation.EVENT_WATCH, RENEW_POLICY) as call:
         client = deps.calendars.for_host(host_id)
         started = start_channel(client, deps, sync_id, calendar_id)
-    except (NotConnectedError, ReauthorizationRequiredError):
-        return Succeeded("host not connected; channel left to expire")
-    except Exception as error:
-        outcome = classify(error, operation=Operation.EVENT_WATCH)
-        if outcome.parks:
-            # The channel lapses; the polling clock keeps the calendar fresh meanwhile.
-            return Succeeded(f"not renewed: {outcome.message}")
-        return Retry(
-            outcome.message,
-            retry_after=outcome.retry_after,
-            http_status=outcome.status,
-            google_reason=outcome.reason,
-            operation=Operation.EVENT_WATCH.value,
-            transient=True,
-        )
+    if call.failed:
+        return call.answer()
     stop_quietly(client, [old])
+    return Succeeded(
+        "channel renewed",
+        effects=(RecordRenewal(row_id, sync_id, host_id, started, deps),),
+        operation=Operation.EVENT_WATCH.value,
+    )
 
-    def apply(session: Session) -> None:
-        previous = repository.get_channel(session, row_id)
+
+@dataclass(frozen=True)
+class RecordRenewal:
+    """The old channel is stopped; the new one gets its row (unless the calendar went)."""
+
+    name: ClassVar[str] = "calendar_sync.record_renewal"
+    old_row_id: uuid.UUID
+    sync_id: uuid.UUID
+    host_id: uuid.UUID
+    started: StartedChannel
+    deps: SyncDependencies = field(repr=False, compare=False)
+
+    def apply(self, session: Session) -> None:
+        previous = repository.get_channel(session, self.old_row_id)
         if previous is not None:
             previous.state = ChannelState.STOPPED
-        if repository.get_sync(session, sync_id) is not None:
-            record_channel(session, deps, started, host_id)
-
-    return Succeeded("channel renewed", apply=apply, operation=Operation.EVENT_WATCH.value)
+        if repository.get_sync(session, self.sync_id) is not None:
+            record_channel(session, self.deps, self.started, self.host_id)
 
 
 def watched_calendar_ids(

@@ -16,27 +16,32 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadscalendar.calendar_sync import channels, repository, service
 from leadscalendar.calendar_sync.job_kinds import POLL, RECONCILE, RENEW_CHANNEL, SYNC
+from leadscalendar.calendar_sync.job_policy import SyncJobPolicy
 from leadscalendar.calendar_sync.models import CalendarSync, ChannelState, SyncMode
+from leadscalendar.calendar_sync.park_codes import SyncParkCode
 from leadscalendar.calendar_sync.tasks import SyncDependencies, sync_calendar
 from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.calendar import CalendarClient, CalendarInfo
-from leadscalendar.google.errors import Operation, classify
-from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
+from leadscalendar.google.errors import Operation
+from leadscalendar.google.job_calls import QUIETLY, calling_google
 from leadscalendar.google.models import ConnectionStatus, GoogleConnection
 from leadscalendar.jobs import Job, JobRegistry, JobStatus, enqueue
-from leadscalendar.jobs.outcomes import Outcome, Park, Retry, Succeeded
+from leadscalendar.jobs.outcomes import Outcome, Succeeded
 from leadscalendar.jobs.registry import JobContext
 
 logger = logging.getLogger(__name__)
+
+RECONCILE_POLICY = SyncJobPolicy("host not connected", SyncParkCode.RECONCILE_REFUSED)
 
 
 @dataclass(frozen=True)
@@ -53,13 +58,13 @@ class _Plan:
 def reconcile(ctx: JobContext, deps: SyncDependencies) -> Outcome:
     """Make the host's synced calendars and channels match their connection."""
     host_id = uuid.UUID(str(ctx.job.payload["host_id"]))
-    try:
+    with calling_google(Operation.CALENDAR_LIST, RECONCILE_POLICY) as call:
         client = deps.calendars.for_host(host_id)
         listed = client.list_calendars()
-    except (NotConnectedError, ReauthorizationRequiredError):
-        return Succeeded("host not connected")
-    except Exception as error:
-        return _list_failed(error)
+    if call.failed:
+        # A person's problem parks: until they act (reconnect, fix the OAuth client) the
+        # host's pages keep using free/busy; reconnecting resumes or plans a reconcile.
+        return call.answer()
     push = deps.settings.calendar_push_enabled
     with ctx.read() as session:
         plan = _plan(session, host_id, listed, push)
@@ -68,28 +73,28 @@ def reconcile(ctx: JobContext, deps: SyncDependencies) -> Outcome:
     targets = plan.added | plan.unwatched
     started = [s for c, i in targets.items() if (s := _watch(client, deps, i, c))] if push else []
     channels.stop_quietly(client, plan.doomed)
-
-    def apply(session: Session) -> None:
-        if google_repository.get_connection(session, host_id) is not None:
-            _apply(session, deps, host_id, plan, started, push)
-
     detail = f"{len(plan.added)} calendar(s) added, {len(plan.removed)} removed"
-    return Succeeded(detail, apply=apply, operation=Operation.EVENT_WATCH.value)
-
-
-def _list_failed(error: Exception) -> Outcome:
-    outcome = classify(error, operation=Operation.CALENDAR_LIST)
-    if outcome.parks:
-        # A person must act (reconnect, fix the OAuth client); until then the
-        # host's pages keep using free/busy. Reconnecting plans a new one.
-        return Park(outcome.kind.value, outcome.host_message or outcome.message)
-    return Retry(
-        outcome.message,
-        retry_after=outcome.retry_after,
-        http_status=outcome.status,
-        operation=Operation.CALENDAR_LIST.value,
-        transient=True,
+    return Succeeded(
+        detail,
+        effects=(ApplyReconcile(host_id, plan, tuple(started), push, deps),),
+        operation=Operation.EVENT_WATCH.value,
     )
+
+
+@dataclass(frozen=True)
+class ApplyReconcile:
+    """Write what a reconcile decided: new sync rows, dropped ones, modes and channels."""
+
+    name: ClassVar[str] = "calendar_sync.apply_reconcile"
+    host_id: uuid.UUID
+    plan: _Plan
+    started: tuple[channels.StartedChannel, ...]
+    push: bool
+    deps: SyncDependencies = field(repr=False, compare=False)
+
+    def apply(self, session: Session) -> None:
+        if google_repository.get_connection(session, self.host_id) is not None:
+            _apply(session, self.deps, self.host_id, self.plan, list(self.started), self.push)
 
 
 def _plan(
@@ -156,12 +161,11 @@ def _watch(
     client: CalendarClient, deps: SyncDependencies, sync_id: uuid.UUID, calendar_id: str
 ) -> channels.StartedChannel | None:
     """events.watch on one calendar; without a channel the polling clock keeps it fresh."""
-    try:
+    with calling_google(Operation.EVENT_WATCH, QUIETLY) as call:
         return channels.start_channel(client, deps, sync_id, calendar_id)
-    except Exception as error:
-        outcome = classify(error, operation=Operation.EVENT_WATCH)
-        logger.warning("events.watch on a calendar failed: %s", outcome.message)
-        return None
+    if call.failure is not None:
+        logger.warning("events.watch on a calendar failed: %s", call.failure.message)
+    return None
 
 
 def new_sync_row(
@@ -200,8 +204,22 @@ def plan_poll(session: Session, at: datetime, interval: float) -> None:
 
 def poll(ctx: JobContext, deps: SyncDependencies) -> Outcome:
     """Queue a sync of every calendar without a live channel; plan the next run."""
+    settings = deps.settings
+    return Succeeded(
+        "calendars polled",
+        effects=(PollCalendars(settings.calendar_push_enabled, settings.calendar_poll_seconds),),
+    )
 
-    def apply(session: Session) -> None:
+
+@dataclass(frozen=True)
+class PollCalendars:
+    """The polling clock's work, decided at commit time from what is synced then."""
+
+    name: ClassVar[str] = "calendar_sync.poll"
+    push_enabled: bool
+    poll_seconds: float
+
+    def apply(self, session: Session) -> None:
         now = utcnow()
         syncs = repository.all_syncs(session)
         live = {c.sync_id for c in repository.live_channels(session, [s.id for s in syncs], now)}
@@ -209,19 +227,14 @@ def poll(ctx: JobContext, deps: SyncDependencies) -> Outcome:
         for sync in syncs:
             if sync.id not in live:
                 service.request_sync(session, sync)
-            if _needs_reconcile(sync, deps) and sync.host_id not in planned:
+            reconcile_due = (sync.mode is SyncMode.PUSH) != self.push_enabled
+            if reconcile_due and sync.host_id not in planned:
                 planned.add(sync.host_id)
                 service.plan_host(session, sync.host_id)
         for connection in _unsynced_connections(session):
             if not _reconcile_parked(session, connection.host_id):
                 service.plan_host(session, connection.host_id)
-        plan_poll(session, now, deps.settings.calendar_poll_seconds)
-
-    return Succeeded("calendars polled", apply=apply)
-
-
-def _needs_reconcile(sync: CalendarSync, deps: SyncDependencies) -> bool:
-    return (sync.mode is SyncMode.PUSH) != deps.settings.calendar_push_enabled
+        plan_poll(session, now, self.poll_seconds)
 
 
 def _reconcile_parked(session: Session, host_id: uuid.UUID) -> bool:

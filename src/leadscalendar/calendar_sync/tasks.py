@@ -1,6 +1,6 @@
 """The incremental sync job: events.list page by page into the busy mirror.
 
-Why each page commits on its own (rather than in the outcome's ``apply``):
+Why each page commits on its own (rather than in the outcome's effects):
 a sync of a large calendar is many pages, and a crash halfway must resume
 from the last stored page, neither losing nor doubling a change. So each
 page's writes - its busy blocks, the bookings that follow its events, and
@@ -27,16 +27,18 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.calendar_sync import repository
 from leadscalendar.calendar_sync.busy_rules import busy_block
+from leadscalendar.calendar_sync.job_policy import SyncJobPolicy
 from leadscalendar.calendar_sync.models import BusyBlock, CalendarSync
+from leadscalendar.calendar_sync.park_codes import SyncParkCode
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.google.clients import CalendarClients
-from leadscalendar.google.errors import Action, Operation, classify
+from leadscalendar.google.errors import Action, Operation
 from leadscalendar.google.events import booking_id_of
-from leadscalendar.google.exceptions import NotConnectedError, ReauthorizationRequiredError
 from leadscalendar.google.feed import EventsPage, PageQuery
-from leadscalendar.jobs.outcomes import Outcome, Park, Retry, Succeeded
+from leadscalendar.google.job_calls import GoogleCall, calling_google
+from leadscalendar.jobs.outcomes import Outcome, Retry, Succeeded
 from leadscalendar.jobs.registry import JobContext
 
 logger = logging.getLogger(__name__)
@@ -74,6 +76,9 @@ class _StopError(Exception):
     """The calendar is no longer synced (host gone, calendar dropped) or another sync has it."""
 
 
+SYNC_POLICY = SyncJobPolicy("host not connected; nothing to sync", SyncParkCode.SYNC_REFUSED)
+
+
 def sync_calendar(ctx: JobContext, deps: SyncDependencies) -> Outcome:
     """Run one incremental (or full, if need be) sync of the payload's calendar."""
     sync_id = uuid.UUID(str(ctx.job.payload["sync_id"]))
@@ -83,14 +88,22 @@ def sync_calendar(ctx: JobContext, deps: SyncDependencies) -> Outcome:
         return Succeeded(str(stop) or "calendar no longer synced")
     if isinstance(start, Retry):
         return start
-    try:
+    with calling_google(Operation.TOKEN_REFRESH, SYNC_POLICY) as call:
         client = deps.calendars.for_host(start.host_id)
+    if call.failed:
+        _release(ctx, sync_id, _failure_text(call))
+        return call.answer()
+    try:
         return _pages(ctx, deps, sync_id, start, client)
     except _StopError as stop:
         return Succeeded(str(stop) or "calendar no longer synced")
-    except (NotConnectedError, ReauthorizationRequiredError):
-        _release(ctx, sync_id, "Google Calendar is not connected.")
-        return Succeeded("host not connected; nothing to sync")
+
+
+def _failure_text(call: GoogleCall[Outcome]) -> str:
+    """What the calendar row shows as its last error."""
+    if call.failure is not None:
+        return call.failure.message
+    return "Google Calendar is not connected."
 
 
 def _pages(
@@ -101,29 +114,16 @@ def _pages(
     while True:
         if not ctx.extend_lease():
             return Retry("lease lost; the next claim resumes from the stored page")
-        try:
-            sized = dataclasses.replace(query, max_results=deps.settings.calendar_sync_page_size)
+        sized = dataclasses.replace(query, max_results=deps.settings.calendar_sync_page_size)
+        with calling_google(Operation.EVENT_LIST, SYNC_POLICY) as call:
             page: EventsPage = client.list_events_page(start.calendar_id, sized)
-        except Exception as error:
-            outcome = classify(error, operation=Operation.EVENT_LIST)
-            if outcome.kind is Action.RESYNC and not resynced:
-                logger.info("calendar sync %s: token expired, full resync", sync_id)
-                query, full, resynced = _reset(ctx, deps.settings, sync_id), True, True
-                continue
-            _release(ctx, sync_id, outcome.message)
-            if outcome.parks:
-                return Park(
-                    "calendar_sync", outcome.host_message or outcome.message, outcome.status
-                )
-            return Retry(
-                outcome.message,
-                retry_after=outcome.retry_after,
-                not_before=outcome.not_before,
-                http_status=outcome.status,
-                google_reason=outcome.reason,
-                operation=Operation.EVENT_LIST.value,
-                transient=True,
-            )
+        if call.failed_with(Action.RESYNC) and not resynced:
+            logger.info("calendar sync %s: token expired, full resync", sync_id)
+            query, full, resynced = _reset(ctx, deps.settings, sync_id), True, True
+            continue
+        if call.failed:
+            _release(ctx, sync_id, _failure_text(call))
+            return call.answer()
         pages += 1
         next_query = _store_page(ctx, deps, sync_id, query, page, first_full=full and pages == 1)
         if next_query is None:

@@ -9,6 +9,8 @@ reason to keep the grant alive).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -31,10 +33,19 @@ def revoke_grant(ctx: JobContext, settings: Settings, cipher: TokenCipher) -> Ou
         tokens = cipher.decrypt_tokens(connection.token_ciphertext)
     if not oauth.revoke(settings, tokens.refresh_token or tokens.access_token):
         return Retry("Google could not be reached to revoke the grant")
+    return Succeeded(
+        "grant revoked at Google", effects=(ForgetConnection(host_id),), operation="revoke"
+    )
 
-    def forget(session: Session) -> None:
-        connection = repository.get_connection(session, host_id)
+
+@dataclass(frozen=True)
+class ForgetConnection:
+    """Delete the host's stored Google connection (its tokens with it)."""
+
+    name: ClassVar[str] = "google.forget_connection"
+    host_id: uuid.UUID
+
+    def apply(self, session: Session) -> None:
+        connection = repository.get_connection(session, self.host_id)
         if connection is not None:
             session.delete(connection)
-
-    return Succeeded("grant revoked at Google", apply=forget, operation="revoke")

@@ -11,9 +11,18 @@ from leadscalendar.jobs.models import (
     AttemptOutcome,
     Job,
     JobAttempt,
+    JobParkCode,
     JobStatus,
 )
-from leadscalendar.jobs.outcomes import ClaimedJob, Effect, Outcome, Park, Retry, Succeeded
+from leadscalendar.jobs.outcomes import (
+    ClaimedJob,
+    Effect,
+    Outcome,
+    Park,
+    Retry,
+    Succeeded,
+    with_effects,
+)
 from leadscalendar.jobs.pacing import FallbackPacer, Pacer, QuotaPacer, Quotas
 from leadscalendar.jobs.registry import Handler, JobContext, JobRegistry
 from leadscalendar.jobs.service import (
@@ -40,6 +49,7 @@ __all__ = [
     "JobAttempt",
     "JobContext",
     "JobHistory",
+    "JobParkCode",
     "JobRegistry",
     "JobStatus",
     "Outcome",
@@ -64,4 +74,5 @@ __all__ = [
     "retry_job",
     "run_worker",
     "stop_on_signals",
+    "with_effects",
 ]

@@ -95,7 +95,7 @@ def show_command(ctx: typer.Context, job_id: uuid.UUID) -> None:
                 typer.echo(f"  {label}: {value}")
         for attempt in history.attempts:
             http = f" http={attempt.http_status}" if attempt.http_status else ""
-            reason = f" reason={attempt.google_reason}" if attempt.google_reason else ""
+            reason = f" reason={attempt.reason_code}" if attempt.reason_code else ""
             typer.echo(
                 f"  #{attempt.number} {attempt.started_at:%Y-%m-%d %H:%M:%S}Z "
                 f"{attempt.outcome} {attempt.operation or '-'}{http}{reason} "

@@ -33,7 +33,7 @@ def give_up_instead(session: Session, claim: ClaimedJob, retry: Retry) -> Park |
         attempt.outcome is AttemptOutcome.RETRY
         and attempt.operation == retry.operation
         and attempt.http_status == retry.http_status
-        and attempt.google_reason == retry.google_reason
+        and attempt.reason_code == retry.reason_code
         for attempt in previous
     )
     return retry.give_up if alike and len(previous) == limit - 1 else None

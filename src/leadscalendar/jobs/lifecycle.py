@@ -13,6 +13,7 @@ two owners.
 
 from __future__ import annotations
 
+import enum
 import logging
 import random
 import uuid
@@ -36,7 +37,16 @@ from leadscalendar.jobs.models import (
     JobAttempt,
     JobStatus,
 )
-from leadscalendar.jobs.outcomes import ClaimedJob, Outcome, Park, Retry, Succeeded
+from leadscalendar.jobs.outcomes import (
+    ClaimedJob,
+    Effect,
+    Outcome,
+    Park,
+    Retry,
+    Succeeded,
+    apply_effects,
+    effect_names,
+)
 from leadscalendar.observability import metrics
 
 logger = logging.getLogger(__name__)
@@ -167,7 +177,7 @@ def record_outcome(
     """Apply the handler's writes and the job's next state; the caller commits both.
 
     Returns the job's new status, or ``None`` when the lease was lost, in which
-    case nothing, not even the handler's writes, is applied. If ``apply``
+    case nothing, not even the handler's writes, is applied. If an effect
     raises, the caller must roll back and call ``record_error``.
     """
     now = now or utcnow()
@@ -194,10 +204,10 @@ def record_outcome(
         message = _clip(outcome.reason)
     if not _finish_owned(session, claim, finish):
         return None
-    if outcome.apply is not None:
-        outcome.apply(session)
-    if finish.entered_slow and isinstance(outcome, Retry) and outcome.on_slow is not None:
-        outcome.on_slow(session)  # once: the attempt that starts the slow phase
+    effects = outcome.effects
+    if finish.entered_slow and isinstance(outcome, Retry):
+        effects += outcome.on_slow  # once: the attempt that starts the slow phase
+    apply_effects(session, effects)
     return _write_attempt(
         session,
         claim,
@@ -206,10 +216,11 @@ def record_outcome(
         finished_at=now,
         operation=outcome.operation,
         http_status=outcome.http_status,
-        google_reason=None if isinstance(outcome, Succeeded) else outcome.google_reason,
+        reason_code=None if isinstance(outcome, Succeeded) else outcome.reason_code,
         outcome=attempt_outcome,
         message=message,
         latency_ms=latency_ms,
+        effects=effects,
     )
 
 
@@ -244,7 +255,13 @@ def record_error(
 
 
 def _write_attempt(
-    session: Session, claim: ClaimedJob, finish: _Finish, *, latency_ms: int, **fields: Any
+    session: Session,
+    claim: ClaimedJob,
+    finish: _Finish,
+    *,
+    latency_ms: int,
+    effects: tuple[Effect, ...] = (),
+    **fields: Any,
 ) -> JobStatus:
     """Insert the finished attempt, stamped with the claim it was; log the job's new state.
 
@@ -260,7 +277,7 @@ def _write_attempt(
             **fields,
         )
     )
-    _log_finish(claim, finish, latency_ms)
+    _log_finish(claim, finish, latency_ms, effects)
     metrics.job_attempt_finished(
         kind=claim.kind,
         outcome=fields["outcome"].value,
@@ -291,7 +308,7 @@ class _Finish:
         return status
 
 
-def _parked(code: str, reason: str, **values: Any) -> _Finish:
+def _parked(code: enum.StrEnum, reason: str, **values: Any) -> _Finish:
     return _Finish(
         {"status": JobStatus.PARKED, "park_code": code, "park_reason": _clip(reason)}
         | values
@@ -399,14 +416,17 @@ def _snapshot(job: Job) -> ClaimedJob:
     )
 
 
-def _log_finish(claim: ClaimedJob, finish: _Finish, latency_ms: int) -> None:
+def _log_finish(
+    claim: ClaimedJob, finish: _Finish, latency_ms: int, effects: tuple[Effect, ...]
+) -> None:
     logger.info(
-        "job.finished job_id=%s kind=%s attempt=%d status=%s park_code=%s latency_ms=%d",
+        "job.finished job_id=%s kind=%s attempt=%d status=%s park_code=%s effects=%s latency_ms=%d",
         claim.id,
         claim.kind,
         claim.attempt,
         finish.status,
         finish.values.get("park_code"),
+        effect_names(effects),
         latency_ms,
     )
 

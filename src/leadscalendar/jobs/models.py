@@ -41,11 +41,19 @@ class AttemptOutcome(enum.StrEnum):
     ABANDONED = "abandoned"
 
 
-# The one park code of the job machinery itself: a job that kept failing until its
-# attempts ran out. The column is a plain string: each domain declares its own codes
-# (bookings.park_codes, notifications.tasks) without a migration, and the queue
-# knows none of their words.
-ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+class JobParkCode(enum.StrEnum):
+    """The park codes of the job machinery itself.
+
+    The column is a plain string: each domain declares its own codes as a
+    ``StrEnum`` (``bookings.park_codes.ParkCode``, ``notifications.tasks.MailParkCode``...)
+    without a migration, and the queue knows none of their words.
+    """
+
+    # A job that kept failing until its attempts ran out.
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+
+
+ATTEMPTS_EXHAUSTED = JobParkCode.ATTEMPTS_EXHAUSTED
 
 
 class Job(IdMixin, TimestampMixin, Base):
@@ -94,6 +102,8 @@ class JobAttempt(IdMixin, Base):
     operation: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[AttemptOutcome] = mapped_column(str_enum(AttemptOutcome))
     http_status: Mapped[int | None]
-    google_reason: Mapped[str | None] = mapped_column(String(100))
+    # The remote side's short word for the failure (an API's error reason, e.g.
+    # "rateLimitExceeded"): tells the same failure twice apart from two failures.
+    reason_code: Mapped[str | None] = mapped_column(String(100))
     message: Mapped[str | None] = mapped_column(Text)
     latency_ms: Mapped[int] = mapped_column(default=0)

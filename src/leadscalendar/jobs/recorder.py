@@ -6,7 +6,7 @@ row); opening a session, checking a connection
 out and committing cost more than those statements together. Under a backlog
 many job threads finish at once, so one recorder thread writes whatever has
 finished meanwhile in one transaction. Each outcome runs in its own savepoint:
-one whose ``apply`` raises is rolled back alone and recorded as an error, the
+one whose effects raise is rolled back alone and recorded as an error, the
 others commit. Job threads wait for their outcome's commit, so a job is never
 reported (or its slot reused) before its new state is durable; if the process
 dies before the commit, the leases expire and the jobs run again, which is

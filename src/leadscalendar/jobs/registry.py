@@ -8,11 +8,12 @@ bookings included, for its whole duration. So a handler runs in three steps:
 
 1. read what it needs in short transactions (``ctx.read()``; always rolled back);
 2. do its I/O holding no transaction;
-3. return an outcome whose ``apply`` callback holds its writes. The runner runs
-   ``apply`` in the transaction that also records the job's new state, after
-   checking the lease is still held, so the writes and the job's state commit
-   together, once. ``apply`` must re-check what it relies on (the booking may
-   have been cancelled during the call).
+3. return an outcome whose ``effects`` hold its writes (named values, see
+   ``jobs.outcomes.Effect``). The runner applies them in order in the
+   transaction that also records the job's new state, after checking the lease
+   is still held, so the writes and the job's state commit together, once. An
+   effect must re-check what it relies on (the booking may have been cancelled
+   during the call).
 
 Writes that must survive whatever the outcome (a refreshed access token) go
 through ``ctx.session_factory`` in their own unit of work, as any boundary would.

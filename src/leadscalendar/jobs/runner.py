@@ -61,7 +61,7 @@ def _run_claimed(
     """The attempt itself.
 
     A handler that raises, returns something that is not an outcome, or whose
-    ``apply`` raises, has its writes rolled back and the attempt recorded as an
+    effects raise, has its writes rolled back and the attempt recorded as an
     error, which retries with backoff until the job's attempts run out. With a
     ``recorder`` (the worker's), the outcome is committed in its next batch.
     """

@@ -11,7 +11,9 @@ jobs park.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
@@ -22,6 +24,7 @@ from leadscalendar.jobs import JobContext, JobRegistry, JobStatus, Outcome, Park
 from leadscalendar.jobs import list_jobs as list_host_jobs
 from leadscalendar.jobs.service import enqueue
 from leadscalendar.notifications.messages import MailTemplate
+from leadscalendar.notifications.park_codes import MailParkCode
 from leadscalendar.notifications.service import enqueue_mail
 
 HOST_DIGEST = "host_digest"
@@ -98,8 +101,31 @@ def send_digest(ctx: JobContext) -> Outcome:
         host_id = uuid.UUID(str(ctx.job.payload["host_id"]))
         day = date.fromisoformat(str(ctx.job.payload["day"])).isoformat()
     except (KeyError, ValueError):
-        return Park("digest_invalid", "This digest job does not name a host.")
-    return Succeeded("digest checked", apply=lambda session: _mail_digest(session, host_id, day))
+        return Park(MailParkCode.DIGEST_INVALID, "This digest job does not name a host.")
+    return Succeeded("digest checked", effects=(MailDigest(host_id, day),))
+
+
+@dataclass(frozen=True)
+class MailDigest:
+    """Mail the host what is parked at commit time, and plan the next digest."""
+
+    name: ClassVar[str] = "mail.digest"
+    host_id: uuid.UUID
+    day: str
+
+    def apply(self, session: Session) -> None:
+        _mail_digest(session, self.host_id, self.day)
+
+
+@dataclass(frozen=True)
+class PlanDigest:
+    """Whatever parked, the host's next morning summary lists it while it waits."""
+
+    name: ClassVar[str] = "mail.plan_digest"
+    host_id: uuid.UUID | None
+
+    def apply(self, session: Session) -> None:
+        plan_digest(session, self.host_id, utcnow())
 
 
 def register_digest_tasks(registry: JobRegistry) -> JobRegistry:

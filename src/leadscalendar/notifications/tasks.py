@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.utils import parseaddr
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
-from leadscalendar.db.base import utcnow
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, Retry, Succeeded
-from leadscalendar.notifications.digest import plan_digest, register_digest_tasks
+from leadscalendar.notifications.digest import PlanDigest, register_digest_tasks
 from leadscalendar.notifications.mailer import Mailer
 from leadscalendar.notifications.messages import (
     MailContentError,
@@ -27,6 +28,7 @@ from leadscalendar.notifications.messages import (
     OutgoingMail,
     mask_address,
 )
+from leadscalendar.notifications.park_codes import MailParkCode
 from leadscalendar.notifications.service import SEND_EMAIL
 from leadscalendar.notifications.smtp import MailDeliveryError
 from leadscalendar.observability.metrics import mail_handled
@@ -34,9 +36,8 @@ from leadscalendar.observability.metrics import mail_handled
 logger = logging.getLogger(__name__)
 
 OPERATION = "smtp.send"
-# Park codes of this domain (the column is free text; as jobs.ATTEMPTS_EXHAUSTED says).
-MAIL_INVALID = "mail_invalid"
-MAIL_REJECTED = "mail_rejected"
+MAIL_INVALID = MailParkCode.MAIL_INVALID
+MAIL_REJECTED = MailParkCode.MAIL_REJECTED
 
 # Told when a mail is refused for good: (session, job subject, recipient, the server's words).
 # The bookings domain writes it on the booking's timeline; the booking itself is untouched.
@@ -71,6 +72,21 @@ def _no_longer_needed(
         ):
             return "the host reconnected Google before the mail went out"
     return None
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    """Tell the mail's domain (``on_undeliverable``) that it was refused for good."""
+
+    name: ClassVar[str] = "mail.undeliverable"
+    subject_key: str
+    to: str
+    reason: str
+    hook: UndeliverableHook | None = field(default=None, repr=False, compare=False)
+
+    def apply(self, session: Session) -> None:
+        if self.hook is not None:
+            self.hook(session, self.subject_key, self.to, self.reason)
 
 
 def send_email(
@@ -108,18 +124,12 @@ def send_email(
         mail_handled(mail.template.value, "temporary_failure" if error.temporary else "rejected")
         if error.temporary:
             return Retry(reason=error.message, operation=OPERATION)
-        subject, reason = ctx.job.subject_key, error.message
-
-        def record(session: Session) -> None:
-            if on_undeliverable is not None:
-                on_undeliverable(session, subject, mail.to, reason)
-            plan_digest(session, ctx.job.host_id, utcnow())
-
+        undeliverable = Undeliverable(ctx.job.subject_key, mail.to, error.message, on_undeliverable)
         return Park(
             MAIL_REJECTED,
             f"The mail server would not deliver the e-mail to {mail.to}: {error.message}",
             operation=OPERATION,
-            apply=record,
+            effects=(undeliverable, PlanDigest(ctx.job.host_id)),
         )
     verb = "sent" if mailer.sends else "recorded, not sent (no SMTP configured)"
     mail_handled(mail.template.value, "sent" if mailer.sends else "recorded")

@@ -1,7 +1,7 @@
 """The delivery job: sign, POST, and decide (delivered, retry, or stop) from the answer.
 
 Per the jobs package's three steps: read the delivery (rolled back), send
-with no transaction open, then return an outcome whose ``apply`` writes the
+with no transaction open, then return an outcome whose effects write the
 attempt, the delivery's new state and the next waiting delivery's job in
 the transaction that records the job's outcome.
 
@@ -21,12 +21,13 @@ What the answer means (the issue's rules, Standard Webhooks' advice):
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -49,10 +50,25 @@ OPERATION = "webhook.post"
 RETRIED_CLIENT_ERRORS = frozenset({408, 409, 429})
 # A receiver's Retry-After beyond this is not believed (the retry window still ends).
 MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
-PARK_REJECTED = "webhook_rejected"
-PARK_GAVE_UP = "webhook_gave_up"
-PARK_ADDRESS = "webhook_address_refused"
-PARK_DISABLED = "webhook_endpoint_disabled"
+
+
+class WebhookParkCode(enum.StrEnum):
+    """Why a delivery job stopped (the delivery failed; the next one goes)."""
+
+    # The receiver refused this message (a 4xx other than 408, 409, 429).
+    REJECTED = "webhook_rejected"
+    # Retried for ``webhooks_retry_hours`` without a success.
+    GAVE_UP = "webhook_gave_up"
+    # The SSRF guard refused the endpoint's address.
+    ADDRESS_REFUSED = "webhook_address_refused"
+    # The endpoint had no success for ``webhooks_disable_after_hours``: disabled.
+    ENDPOINT_DISABLED = "webhook_endpoint_disabled"
+
+
+PARK_REJECTED = WebhookParkCode.REJECTED
+PARK_GAVE_UP = WebhookParkCode.GAVE_UP
+PARK_ADDRESS = WebhookParkCode.ADDRESS_REFUSED
+PARK_DISABLED = WebhookParkCode.ENDPOINT_DISABLED
 # How stale an endpoint's last_success_at may be before a success writes it again.
 SUCCESS_NOTED_EVERY = timedelta(minutes=1)
 
@@ -95,18 +111,8 @@ def _plan(ctx: JobContext, deps: WebhookDependencies, delivery_id: uuid.UUID) ->
         return Succeeded(f"The delivery is already {DeliveryStatus(row.status).value}.")
     skipped = _skip_reason(row.enabled, row.event_type, row.event_types)
     if skipped is not None:
-
-        def skip(session: Session) -> None:
-            service.finish_delivery(
-                session,
-                delivery_id,
-                DeliveryStatus.SKIPPED,
-                endpoint_id=row.endpoint_id,
-                booking_id=row.booking_id,
-                error=skipped,
-            )
-
-        return Succeeded(skipped, apply=skip)
+        skip = SkipDelivery(delivery_id, row.endpoint_id, row.booking_id, skipped)
+        return Succeeded(skipped, effects=(skip,))
     assert deps.secrets is not None
     secrets = deps.secrets.decrypt(row.secret_ciphertext)
     return _Plan(
@@ -152,7 +158,7 @@ def _decide(plan: _Plan, result: SendResult, started: datetime, settings: Settin
     if status is not None and 200 <= status < 300:
         return Succeeded(
             f"Delivered ({status}).",
-            apply=_chain(record.finish(DeliveryStatus.DELIVERED), _succeeded(plan, started)),
+            effects=(FinishDelivery(record, DeliveryStatus.DELIVERED), *_succeeded(plan, started)),
             operation=OPERATION,
             http_status=status,
         )
@@ -170,7 +176,12 @@ def _decide(plan: _Plan, result: SendResult, started: datetime, settings: Settin
             f"the last try said: {reason}"
         )
         return _failed(
-            plan, record, PARK_DISABLED, disabled, status, also=_disable(plan.endpoint_id, disabled)
+            plan,
+            record,
+            PARK_DISABLED,
+            disabled,
+            status,
+            also=DisableEndpoint(plan.endpoint_id, disabled),
         )
     first = plan.first_attempt_at or started
     if started - first >= timedelta(hours=settings.webhooks_retry_hours):
@@ -183,34 +194,26 @@ def _decide(plan: _Plan, result: SendResult, started: datetime, settings: Settin
         http_status=status,
         operation=OPERATION,
         transient=True,
-        apply=_chain(record.again, _failing(plan)),
+        effects=(DeliveryPending(record), *_failing(plan)),
     )
 
 
 def _failed(
     plan: _Plan,
     record: _Record,
-    code: str,
+    code: WebhookParkCode,
     reason: str,
     status: int | None,
     *,
     failing: bool = False,
     also: Effect | None = None,
 ) -> Park:
-    effects = [record.finish(DeliveryStatus.FAILED, reason)]
+    effects: tuple[Effect, ...] = (FinishDelivery(record, DeliveryStatus.FAILED, reason),)
     if failing:
-        effects.append(_failing(plan))
+        effects += _failing(plan)
     if also is not None:
-        effects.append(also)
-    return Park(code, reason, http_status=status, operation=OPERATION, apply=_chain(*effects))
-
-
-def _chain(*effects: Effect) -> Effect:
-    def apply(session: Session) -> None:
-        for effect in effects:
-            effect(session)
-
-    return apply
+        effects += (also,)
+    return Park(code, reason, http_status=status, operation=OPERATION, effects=effects)
 
 
 @dataclass(frozen=True)
@@ -222,14 +225,14 @@ class _Record:
     result: SendResult
     started: datetime
 
-    def _columns(self) -> dict[str, Any]:
+    def columns(self) -> dict[str, Any]:
         code = self.result.status_code
         return repository.counted_attempt(self.started) | {
             "last_status_code": code,
             "last_error": self.result.error or (None if (code or 0) < 300 else f"HTTP {code}"),
         }
 
-    def _log(self, session: Session) -> None:
+    def log(self, session: Session) -> None:
         repository.add_attempt(
             session,
             delivery_id=self.plan.delivery_id,
@@ -240,29 +243,77 @@ class _Record:
             error=self.result.error,
         )
 
-    def again(self, session: Session) -> None:
-        """The delivery stays pending (a retry follows)."""
-        if repository.update_delivery(session, self.plan.delivery_id, self._columns()):
-            self._log(session)
 
-    def finish(self, status: DeliveryStatus, error: str | None = None) -> Effect:
-        def apply(session: Session) -> None:
-            plan = self.plan
-            if service.finish_delivery(
-                session,
-                plan.delivery_id,
-                status,
-                endpoint_id=plan.endpoint_id,
-                booking_id=plan.booking_id,
-                error=error,
-                values=self._columns(),
-            ):
-                self._log(session)
+@dataclass(frozen=True)
+class DeliveryPending:
+    """The attempt is logged and counted; the delivery stays pending (a retry follows)."""
 
-        return apply
+    name: ClassVar[str] = "webhook.delivery_pending"
+    record: _Record
+
+    def apply(self, session: Session) -> None:
+        if repository.update_delivery(session, self.record.plan.delivery_id, self.record.columns()):
+            self.record.log(session)
 
 
-def _succeeded(plan: _Plan, now: datetime) -> Effect:
+@dataclass(frozen=True)
+class FinishDelivery:
+    """The attempt is logged and the delivery ends with ``status`` (the next one goes)."""
+
+    name: ClassVar[str] = "webhook.finish_delivery"
+    record: _Record
+    status: DeliveryStatus
+    error: str | None = None
+
+    def apply(self, session: Session) -> None:
+        plan = self.record.plan
+        if service.finish_delivery(
+            session,
+            plan.delivery_id,
+            self.status,
+            endpoint_id=plan.endpoint_id,
+            booking_id=plan.booking_id,
+            error=self.error,
+            values=self.record.columns(),
+        ):
+            self.record.log(session)
+
+
+@dataclass(frozen=True)
+class SkipDelivery:
+    """The delivery is skipped (its endpoint was disabled or unsubscribed meanwhile)."""
+
+    name: ClassVar[str] = "webhook.skip_delivery"
+    delivery_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    booking_id: uuid.UUID
+    reason: str
+
+    def apply(self, session: Session) -> None:
+        service.finish_delivery(
+            session,
+            self.delivery_id,
+            DeliveryStatus.SKIPPED,
+            endpoint_id=self.endpoint_id,
+            booking_id=self.booking_id,
+            error=self.reason,
+        )
+
+
+@dataclass(frozen=True)
+class MarkEndpoint:
+    """Note a success (or the start of failing) on the endpoint's row."""
+
+    name: ClassVar[str] = "webhook.mark_endpoint"
+    endpoint_id: uuid.UUID
+    succeeded: bool
+    at: datetime
+
+    def apply(self, session: Session) -> None:
+        repository.mark_endpoint(session, self.endpoint_id, succeeded=self.succeeded, now=self.at)
+
+
+def _succeeded(plan: _Plan, now: datetime) -> tuple[Effect, ...]:
     """Note the success on the endpoint, unless it was noted a moment ago and all is well.
 
     Writing the endpoint's row on every delivery would serialise every delivery
@@ -271,36 +322,29 @@ def _succeeded(plan: _Plan, now: datetime) -> Effect:
     """
     recent = plan.last_success_at is not None and now - plan.last_success_at < SUCCESS_NOTED_EVERY
     if plan.failing_since is None and recent:
-        return _nothing
-
-    def apply(session: Session) -> None:
-        repository.mark_endpoint(session, plan.endpoint_id, succeeded=True, now=now)
-
-    return apply
+        return ()
+    return (MarkEndpoint(plan.endpoint_id, succeeded=True, at=now),)
 
 
-def _failing(plan: _Plan) -> Effect:
+def _failing(plan: _Plan) -> tuple[Effect, ...]:
     if plan.failing_since is not None:
-        return _nothing  # already failing: the first failure's time stays
-
-    def apply(session: Session) -> None:
-        repository.mark_endpoint(session, plan.endpoint_id, succeeded=False, now=utcnow())
-
-    return apply
+        return ()  # already failing: the first failure's time stays
+    return (MarkEndpoint(plan.endpoint_id, succeeded=False, at=utcnow()),)
 
 
-def _nothing(_session: Session) -> None:
-    return None
-
-
-def _disable(endpoint_id: uuid.UUID, reason: str) -> Effect:
+@dataclass(frozen=True)
+class DisableEndpoint:
     """Disable the endpoint and mail its host, once (an endpoint already disabled is left)."""
 
-    def apply(session: Session) -> None:
-        endpoint = repository.get_endpoint(session, endpoint_id, for_update=True)
+    name: ClassVar[str] = "webhook.disable_endpoint"
+    endpoint_id: uuid.UUID
+    reason: str
+
+    def apply(self, session: Session) -> None:
+        endpoint = repository.get_endpoint(session, self.endpoint_id, for_update=True)
         if endpoint is None or not endpoint.enabled:
             return
-        service.set_enabled(endpoint, False, reason=reason)
+        service.set_enabled(endpoint, False, reason=self.reason)
         host = accounts_repository.get_host(session, endpoint.host_id)
         if host is None:
             return
@@ -309,14 +353,12 @@ def _disable(endpoint_id: uuid.UUID, reason: str) -> Effect:
             session,
             template=MailTemplate.WEBHOOK_ENDPOINT_DISABLED,
             to=host.email,
-            context={"host_name": host.name, "url": endpoint.url, "reason": reason},
+            context={"host_name": host.name, "url": endpoint.url, "reason": self.reason},
             dedupe_key=f"mail:webhook_disabled:{endpoint.id}:{endpoint.disabled_at.isoformat()}",
             subject_key=f"webhook_endpoint:{endpoint.id}",
             host_id=host.id,
         )
         logger.warning("webhook.endpoint_disabled endpoint_id=%s", endpoint.id)
-
-    return apply
 
 
 def register_webhook_tasks(registry: JobRegistry, deps: WebhookDependencies) -> JobRegistry:

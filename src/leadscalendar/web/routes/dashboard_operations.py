@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from leadscalendar.bookings import host_views
 from leadscalendar.bookings.park_codes import ParkCode
+from leadscalendar.calendar_sync.park_codes import SyncParkCode
 from leadscalendar.db.base import utcnow
 from leadscalendar.jobs import ATTEMPTS_EXHAUSTED, JobStatus, retry_job
 from leadscalendar.jobs.errors import JobNotFoundError, JobStateError
@@ -20,19 +21,22 @@ from leadscalendar.web.routes.dashboard import flash
 router = APIRouter(prefix="/dashboard/operations", tags=["dashboard"])
 
 # What the host can do about each park code; unknown codes show only the reason.
-ADVICE = {
-    ParkCode.NEEDS_REAUTH.value: "Reconnect Google Calendar on the dashboard home; "
+# (StrEnum members: a job row's plain-string code finds its entry.)
+ADVICE: dict[str, str] = {
+    ParkCode.NEEDS_REAUTH: "Reconnect Google Calendar on the dashboard home; "
     "waiting jobs resume by themselves.",
-    ParkCode.CALENDAR_GONE.value: "The calendar is gone or not writable: choose another "
+    ParkCode.CALENDAR_GONE: "The calendar is gone or not writable: choose another "
     "calendar for the booking type or your connection, then retry.",
-    ParkCode.PERMISSION.value: "Google refused the change: check that the calendar is "
+    ParkCode.PERMISSION: "Google refused the change: check that the calendar is "
     "yours to write to, then retry.",
-    ParkCode.INVALID.value: "Google refused the event as invalid: check the booking type "
+    ParkCode.INVALID: "Google refused the event as invalid: check the booking type "
     "(location, reminders), then retry.",
     ATTEMPTS_EXHAUSTED: "Google kept failing for a long time; retry when Google is healthy again.",
-    "not_connected": "Connect Google Calendar on the dashboard home.",
-    "misconfigured": "LeadsCalendar's Google set-up is being looked at by its operator; "
+    ParkCode.NOT_CONNECTED: "Connect Google Calendar on the dashboard home.",
+    ParkCode.MISCONFIGURED: "LeadsCalendar's Google set-up is being looked at by its operator; "
     "nothing is needed from you.",
+    SyncParkCode.RECONCILE_REFUSED: "Google would not list your calendars: reconnect Google "
+    "Calendar on the dashboard home; they are read again when you do.",
 }
 
 
