@@ -35,6 +35,36 @@ def get_booking(
     return session.scalar(statement)
 
 
+def lock_for_payment(
+    session: Session, booking_id: uuid.UUID | None, checkout_session_id: str | None
+) -> tuple[Booking, BookingType] | None:
+    """The booking a payment event names (by id, else by checkout), locked, with its type.
+
+    One round trip for what took three (read the booking, lock its host, re-read
+    the booking locked): ``FOR UPDATE OF hosts, bookings`` takes the per-host
+    lock (invariant 3) and the booking's row lock in that order, the order every
+    other path takes them, and returns the locked, current rows. SQLite ignores
+    the clause; its ``BEGIN IMMEDIATE`` already made this transaction the only writer.
+    """
+    for condition in (
+        None if booking_id is None else Booking.id == booking_id,
+        None if not checkout_session_id else Booking.checkout_session_id == checkout_session_id,
+    ):
+        if condition is None:
+            continue
+        row = session.execute(
+            select(Booking, BookingType)
+            .join(BookingType, BookingType.id == Booking.booking_type_id)
+            .join(Host, Host.id == Booking.host_id)
+            .where(condition)
+            .with_for_update(of=[Host, Booking])
+            .execution_options(populate_existing=True)
+        ).first()
+        if row is not None:
+            return row[0], row[1]
+    return None
+
+
 def schedule_if_paid(
     session: Session, booking_id: uuid.UUID, values: dict[str, Any], kind: str, detail: str
 ) -> bool:

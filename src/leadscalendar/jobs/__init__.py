@@ -18,9 +18,11 @@ from leadscalendar.jobs.pacing import FallbackPacer, Pacer, QuotaPacer, Quotas
 from leadscalendar.jobs.registry import Handler, JobContext, JobRegistry
 from leadscalendar.jobs.service import (
     JobHistory,
+    NewJob,
     cancel_job,
     cancel_pending_for_subject,
     enqueue,
+    enqueue_all,
     get_job_with_attempts,
     list_jobs,
     resume_parked,
@@ -42,6 +44,7 @@ __all__ = [
     "JobHistory",
     "JobRegistry",
     "JobStatus",
+    "NewJob",
     "Outcome",
     "Pacer",
     "Park",
@@ -56,6 +59,7 @@ __all__ = [
     "cancel_pending_for_subject",
     "claim_due",
     "enqueue",
+    "enqueue_all",
     "extend_leases",
     "get_job_with_attempts",
     "list_jobs",
