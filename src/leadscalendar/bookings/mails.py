@@ -299,26 +299,28 @@ def plan_reminders(session: Session, booking: Booking, now: datetime) -> None:
     Keyed by the booking's version, so a reschedule plans afresh for the new
     time, and an offset already past (a booking made or moved close to its
     start) is skipped rather than sent late. Planning the same version again
-    (a confirmation worded after a reschedule, ``mail_tasks``) keeps its
-    reminders: dropping them would cancel jobs that the same keys then name.
+    (a confirmation worded after a reschedule, ``mail_tasks``) keeps the
+    reminders still ahead: dropping them would cancel the very jobs their keys
+    then name, and nothing would be planned.
     """
     booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
     offsets = [
         int(minutes) for minutes in (booking_type and booking_type.mail_reminder_minutes) or []
     ]
     seq = version(session, booking)
-    keys = {minutes: f"{SEND_REMINDER}:{booking.id}:{seq}:{minutes}" for minutes in offsets}
-    current = set(keys.values())
+    ahead = {
+        f"{SEND_REMINDER}:{booking.id}:{seq}:{minutes}": minutes
+        for minutes in offsets
+        if booking.start_at - timedelta(minutes=minutes) > now
+    }
     cancel_pending_for_subject(
         session,
         str(booking.id),
         kinds=[SEND_REMINDER],
-        only=lambda job: job.dedupe_key not in current,
+        only=lambda job: job.dedupe_key not in ahead,
     )
-    for minutes, key in keys.items():
+    for key, minutes in ahead.items():
         due = booking.start_at - timedelta(minutes=minutes)
-        if due <= now:
-            continue
         enqueue(
             session,
             SEND_REMINDER,

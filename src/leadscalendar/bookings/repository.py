@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
@@ -46,23 +46,26 @@ def lock_for_payment(
     other path takes them, and returns the locked, current rows. SQLite ignores
     the clause; its ``BEGIN IMMEDIATE`` already made this transaction the only writer.
     """
-    for condition in (
-        None if booking_id is None else Booking.id == booking_id,
-        None if not checkout_session_id else Booking.checkout_session_id == checkout_session_id,
-    ):
-        if condition is None:
+    lookups = ((_LOCK_BY_ID, booking_id), (_LOCK_BY_CHECKOUT, checkout_session_id or None))
+    for statement, key in lookups:
+        if key is None:
             continue
-        row = session.execute(
-            select(Booking, BookingType)
-            .join(BookingType, BookingType.id == Booking.booking_type_id)
-            .join(Host, Host.id == Booking.host_id)
-            .where(condition)
-            .with_for_update(of=[Host, Booking])
-            .execution_options(populate_existing=True)
-        ).first()
+        row = session.execute(statement, {"key": key}).first()
         if row is not None:
             return row[0], row[1]
     return None
+
+
+# Built once (the webhook's hot path): SQLAlchemy memoises a statement's cache key.
+_LOCKED_WITH_TYPE = (
+    select(Booking, BookingType)
+    .join(BookingType, BookingType.id == Booking.booking_type_id)
+    .join(Host, Host.id == Booking.host_id)
+    .with_for_update(of=[Host, Booking])
+    .execution_options(populate_existing=True)
+)
+_LOCK_BY_ID = _LOCKED_WITH_TYPE.where(Booking.id == bindparam("key"))
+_LOCK_BY_CHECKOUT = _LOCKED_WITH_TYPE.where(Booking.checkout_session_id == bindparam("key"))
 
 
 def schedule_if_paid(

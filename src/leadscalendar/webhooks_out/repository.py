@@ -29,6 +29,22 @@ def list_endpoints(session: Session, host_id: uuid.UUID) -> Sequence[WebhookEndp
     ).all()
 
 
+def listening_endpoint_ids(
+    session: Session, host_id: uuid.UUID, event_type: str
+) -> list[uuid.UUID]:
+    """The host's enabled endpoints subscribed to ``event_type``, oldest first.
+
+    Asked on every booking change (most hosts have none): two columns, no ORM
+    objects, rather than whole endpoints whose secrets nobody reads here.
+    """
+    rows = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.event_types)
+        .where(WebhookEndpoint.host_id == host_id, WebhookEndpoint.enabled.is_(True))
+        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+    ).all()
+    return [endpoint_id for endpoint_id, event_types in rows if event_type in event_types]
+
+
 def get_endpoint(
     session: Session, endpoint_id: uuid.UUID, *, for_update: bool = False
 ) -> WebhookEndpoint | None:

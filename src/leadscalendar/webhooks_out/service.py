@@ -179,12 +179,8 @@ def emit(
     stored when no endpoint listens, and ``data`` given as a function is not
     even built then (most hosts have no endpoint; a payload is a validated model).
     """
-    endpoints = [
-        endpoint
-        for endpoint in repository.list_endpoints(session, host_id)
-        if endpoint.enabled and event_type.value in endpoint.event_types
-    ]
-    if not endpoints:
+    endpoint_ids = repository.listening_endpoint_ids(session, host_id, event_type.value)
+    if not endpoint_ids:
         return None
     now = utcnow()
     message = WebhookMessage(
@@ -201,7 +197,7 @@ def emit(
     )
     session.add(message)
     session.flush()
-    _queue(session, [endpoint.id for endpoint in endpoints], message)
+    _queue(session, endpoint_ids, message)
     return message
 
 
