@@ -31,12 +31,13 @@ from leadscalendar.jobs import ClaimedJob, Job, JobContext, JobStatus, Park, Suc
 from leadscalendar.notifications import SEND_EMAIL
 from leadscalendar.payments.service import RecordOutcome, record_webhook_event
 from leadscalendar.payments.webhooks import verify_stripe_webhook
+from leadscalendar.webhooks_out.models import EventType, WebhookEndpoint, WebhookMessage
 from tests.support.payments import TEST_WEBHOOK_SECRET, session_event, signed
 
 PRICE = 9000
-# INSERT event, SELECT booking (locked, with its type), UPDATE booking, INSERT timeline,
-# SELECT endpoints, INSERT jobs; BEGIN and COMMIT where the driver sends them as SQL.
-MAX_STATEMENTS = 8
+# INSERT event, SELECT booking (locked, with its type and whether endpoints listen),
+# INSERT jobs, UPDATE booking, INSERT timeline; SQLite's BEGIN IMMEDIATE too.
+MAX_STATEMENTS = 6
 
 
 def seed(session_factory: sessionmaker[Session], start: datetime) -> uuid.UUID:
@@ -129,6 +130,7 @@ def test_a_paid_webhook_writes_the_booking_and_two_jobs_in_a_few_statements(
         assert pay(session_factory, booking_id) is RecordOutcome.NEW
     assert len(statements) <= MAX_STATEMENTS, statements
     assert statements.count("UPDATE") == 1  # the booking's state, paid_at and intent at once
+    assert statements.count("SELECT") == 1  # no host without endpoints is asked twice
     with session_factory() as session:
         booking = session.get(Booking, booking_id)
         assert booking is not None and booking.status is BookingStatus.PAID
@@ -138,6 +140,30 @@ def test_a_paid_webhook_writes_the_booking_and_two_jobs_in_a_few_statements(
         (BOOKING_MAILS, JobStatus.QUEUED, f"{BOOKING_MAILS}:confirmed:{booking_id}"),
         (CREATE_EVENT, JobStatus.QUEUED, f"{CREATE_EVENT}:{booking_id}"),
     ]
+
+
+def test_a_host_with_an_endpoint_still_gets_the_paid_event(
+    session_factory: sessionmaker[Session],
+) -> None:
+    booking_id = seed(session_factory, utcnow() + timedelta(days=3))
+    with unit_of_work(session_factory) as session:
+        booking = session.get(Booking, booking_id)
+        assert booking is not None
+        session.add(
+            WebhookEndpoint(
+                host_id=booking.host_id,
+                url="https://hooks.example.com/in",
+                event_types=[EventType.BOOKING_PAID.value],
+                secret_ciphertext=b"not read here",
+            )
+        )
+    pay(session_factory, booking_id)
+    with session_factory() as session:
+        messages = session.scalars(select(WebhookMessage)).all()
+    assert [(m.booking_id, m.event_type) for m in messages] == [
+        (booking_id, EventType.BOOKING_PAID.value)
+    ]
+    assert messages[0].payload["data"]["status"] == "paid"
 
 
 def test_the_mails_job_queues_the_confirmations_and_the_reminders_once(

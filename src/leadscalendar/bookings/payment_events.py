@@ -22,6 +22,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.logging import log_context
 from leadscalendar.payments.models import PaymentEventKind
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent
+from leadscalendar.webhooks_out import service as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,14 @@ class BookingPaymentHandler:
     def __call__(self, session: Session, event: VerifiedPaymentEvent) -> None:
         # Locked and current, with its type (one statement): the type then comes from
         # the session's identity map, and the booking's changes flush as one UPDATE.
+        # The same statement says whether the host has outbound-webhook endpoints.
         found = repository.lock_for_payment(session, event.booking_id, event.checkout_session_id)
         if found is None:
             logger.warning("payment event %s names no booking we know", event.event_id)
             return
-        booking = found[0]
+        booking, _booking_type, has_endpoints = found
+        if not has_endpoints:
+            webhooks.known_without_endpoints(session, booking.host_id)
         with log_context(booking_id=str(booking.id)):
             handle_payment_event(session, booking, event, utcnow())
 

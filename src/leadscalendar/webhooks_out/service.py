@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
@@ -52,6 +53,26 @@ ERASED_LEAD: dict[str, Any] = {
 ERASED_LEAD_DATA: dict[str, Any] = {"answers": [], "source": {}}
 
 
+# Hosts a query of the session's current transaction found without an enabled endpoint.
+_QUIET_HOSTS = "webhooks_out.quiet_hosts"
+
+
+def known_without_endpoints(session: Session, host_id: uuid.UUID) -> None:
+    """Remember, for this transaction, that the host has no enabled endpoint.
+
+    For a caller that learnt it in a query it made anyway (the payment webhook's
+    locking select, ``repository.any_enabled_endpoint``): ``emit`` then skips its
+    own query. Forgotten when the transaction ends or an endpoint is added.
+    """
+    session.info.setdefault(_QUIET_HOSTS, set()).add(host_id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_quiet_hosts(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_QUIET_HOSTS, None)
+
+
 @dataclass(frozen=True)
 class CreatedEndpoint:
     endpoint: WebhookEndpoint
@@ -76,6 +97,7 @@ def create_endpoint(
 ) -> CreatedEndpoint:
     """Subscribe a URL; its secret is returned here once and kept only encrypted."""
     url = _check_url(settings, body.url)
+    session.info.get(_QUIET_HOSTS, set()).discard(host_id)
     secret = generate_secret()
     endpoint = WebhookEndpoint(
         host_id=host_id,
@@ -115,6 +137,7 @@ def update_endpoint(
         endpoint.event_types = [event.value for event in patch.event_types]
     if patch.enabled is not None and patch.enabled != endpoint.enabled:
         set_enabled(endpoint, patch.enabled, reason="Disabled by you.")
+        session.info.get(_QUIET_HOSTS, set()).discard(endpoint.host_id)
     session.flush()
     return endpoint
 
@@ -179,6 +202,8 @@ def emit(
     stored when no endpoint listens, and ``data`` given as a function is not
     even built then (most hosts have no endpoint; a payload is a validated model).
     """
+    if host_id in session.info.get(_QUIET_HOSTS, ()):
+        return None
     endpoint_ids = repository.listening_endpoint_ids(session, host_id, event_type.value)
     if not endpoint_ids:
         return None
