@@ -6,6 +6,7 @@ import logging
 import threading
 
 from leadscalendar.bookings.job_kinds import (
+    BOOKING_MAILS,
     EXPIRE_CHECKOUT,
     REFUND_PAYMENT,
     REFUND_UNMATCHED_PAYMENT,
@@ -32,6 +33,7 @@ NO_GOOGLE_CALLS = frozenset(
     {
         SEND_EMAIL,
         SEND_REMINDER,
+        BOOKING_MAILS,
         PRUNE_HISTORY,
         REFUND_PAYMENT,
         REFUND_UNMATCHED_PAYMENT,

@@ -15,9 +15,11 @@ from leadscalendar.jobs import (
     ATTEMPTS_EXHAUSTED,
     Job,
     JobStatus,
+    NewJob,
     cancel_job,
     cancel_pending_for_subject,
     enqueue,
+    enqueue_all,
     get_job_with_attempts,
     list_jobs,
     resume_parked,
@@ -63,6 +65,36 @@ def test_dedupe_key_makes_one_job_across_transactions(
         assert later.id == first.id
         assert later.payload == {"n": 1}
     assert job_count(session_factory) == 1
+
+
+def test_enqueue_all_adds_every_job_in_one_go_and_skips_known_dedupe_keys(
+    session_factory: sessionmaker[Session],
+) -> None:
+    due = utcnow() + timedelta(hours=1)
+    with unit_of_work(session_factory) as session:
+        first = enqueue(session, "k", {"n": 1}, subject_key="s", host_id=None, dedupe_key="d1")
+        enqueue_all(
+            session,
+            [
+                NewJob("k", {"n": 2}, subject_key="s", host_id=None, dedupe_key="d1"),
+                NewJob("k", {"n": 3}, subject_key="s", host_id=None, dedupe_key="d2"),
+                NewJob("later", {"n": 4}, subject_key="s", host_id=None, run_after=due),
+            ],
+        )
+    with unit_of_work(session_factory) as session:  # a redelivery adds nothing
+        again = NewJob("k", {"n": 5}, subject_key="s", host_id=None, dedupe_key="d2")
+        enqueue_all(session, [again])
+    with session_factory() as session:
+        jobs = sorted(session.scalars(select(Job)).all(), key=lambda job: job.dedupe_key or "")
+    assert [(job.dedupe_key, job.payload) for job in jobs] == [
+        (None, {"n": 4}),
+        ("d1", {"n": 1}),
+        ("d2", {"n": 3}),
+    ]
+    assert jobs[1].id == first.id
+    assert all(job.status is JobStatus.QUEUED and job.attempts == 0 for job in jobs)
+    assert jobs[0].run_after == due
+    assert all(job.created_at is not None and job.max_attempts == 20 for job in jobs)
 
 
 def test_concurrent_enqueues_with_one_dedupe_key_make_one_job(

@@ -23,7 +23,7 @@ from leadscalendar.jobs import Job, JobStatus
 from leadscalendar.payments.models import PaymentEvent, PaymentEventKind
 from tests.support.booking_env import LEAD, BookingEnv, wait_for
 
-MAIL_KINDS = ("send_email", "send_reminder")
+MAIL_KINDS = ("send_email", "send_reminder", "booking_mails")
 # Jobs planned for a moment ahead (reminders, the host's morning digest): not work in flight.
 PLANNED_KINDS = (
     "send_reminder",

@@ -11,3 +11,5 @@ REFUND_UNMATCHED_PAYMENT = "refund_unmatched_payment"
 SEND_REMINDER = "send_reminder"
 # The host switched Google accounts: recreate the event on the new one, delete the old.
 MOVE_EVENT = "move_calendar_event"
+# An accepted booking's mails and reminders, worded after the webhook answered (mail_tasks).
+BOOKING_MAILS = "booking_mails"

@@ -179,8 +179,12 @@ def _to_host(
     )
 
 
-def booking_confirmed(session: Session, booking: Booking) -> None:
-    """Paid (or approved, or free): the lead's confirmation with the invitation; the host told."""
+def booking_confirmed(session: Session, booking: Booking, *, now: datetime | None = None) -> None:
+    """Paid (or approved, or free): the lead's confirmation with the invitation; the host told.
+
+    ``now`` is the moment of the confirmation, for the reminders still ahead of
+    it; a job that words the mails later passes the acceptance's (``mail_tasks``).
+    """
     _to_lead(
         session,
         booking,
@@ -189,7 +193,7 @@ def booking_confirmed(session: Session, booking: Booking) -> None:
         invitation=_invitation(session, booking),
     )
     _to_host(session, booking, MailTemplate.HOST_NEW_BOOKING, "host_new")
-    plan_reminders(session, booking, utcnow())
+    plan_reminders(session, booking, now or utcnow())
 
 
 def awaiting_approval(session: Session, booking: Booking) -> None:
@@ -290,21 +294,33 @@ def booking_rescheduled(
 
 
 def plan_reminders(session: Session, booking: Booking, now: datetime) -> None:
-    """One reminder job per offset still ahead, due at its moment; earlier plans dropped.
+    """One reminder job per offset still ahead, due at its moment; other plans dropped.
 
     Keyed by the booking's version, so a reschedule plans afresh for the new
     time, and an offset already past (a booking made or moved close to its
-    start) is skipped rather than sent late.
+    start) is skipped rather than sent late. Planning the same version again
+    (a confirmation worded after a reschedule, ``mail_tasks``) keeps the
+    reminders still ahead: dropping them would cancel the very jobs their keys
+    then name, and nothing would be planned.
     """
-    drop_reminders(session, booking)
     booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
-    if booking_type is None:
-        return
+    offsets = [
+        int(minutes) for minutes in (booking_type and booking_type.mail_reminder_minutes) or []
+    ]
     seq = version(session, booking)
-    for minutes in booking_type.mail_reminder_minutes or []:
-        due = booking.start_at - timedelta(minutes=int(minutes))
-        if due <= now:
-            continue
+    ahead = {
+        f"{SEND_REMINDER}:{booking.id}:{seq}:{minutes}": minutes
+        for minutes in offsets
+        if booking.start_at - timedelta(minutes=minutes) > now
+    }
+    cancel_pending_for_subject(
+        session,
+        str(booking.id),
+        kinds=[SEND_REMINDER],
+        only=lambda job: job.dedupe_key not in ahead,
+    )
+    for key, minutes in ahead.items():
+        due = booking.start_at - timedelta(minutes=minutes)
         enqueue(
             session,
             SEND_REMINDER,
@@ -315,7 +331,7 @@ def plan_reminders(session: Session, booking: Booking, now: datetime) -> None:
             },
             subject_key=str(booking.id),
             host_id=booking.host_id,
-            dedupe_key=f"{SEND_REMINDER}:{booking.id}:{seq}:{minutes}",
+            dedupe_key=key,
             run_after=due,
         )
 

@@ -22,6 +22,7 @@ from leadscalendar.db.base import utcnow
 from leadscalendar.logging import log_context
 from leadscalendar.payments.models import PaymentEventKind
 from leadscalendar.payments.webhooks import VerifiedPaymentEvent
+from leadscalendar.webhooks_out import service as webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -47,24 +48,18 @@ class BookingPaymentHandler:
     """The bookings domain's ``PaymentEventHandler``."""
 
     def __call__(self, session: Session, event: VerifiedPaymentEvent) -> None:
-        booking = _find_booking(session, event)
-        if booking is None:
+        # Locked and current, with its type (one statement): the type then comes from
+        # the session's identity map, and the booking's changes flush as one UPDATE.
+        # The same statement says whether the host has outbound-webhook endpoints.
+        found = repository.lock_for_payment(session, event.booking_id, event.checkout_session_id)
+        if found is None:
             logger.warning("payment event %s names no booking we know", event.event_id)
             return
+        booking, _booking_type, has_endpoints = found
+        if not has_endpoints:
+            webhooks.known_without_endpoints(session, booking.host_id)
         with log_context(booking_id=str(booking.id)):
-            repository.lock_host(session, booking.host_id)
-            session.refresh(booking, with_for_update=True)
             handle_payment_event(session, booking, event, utcnow())
-
-
-def _find_booking(session: Session, event: VerifiedPaymentEvent) -> Booking | None:
-    if event.booking_id is not None:
-        booking = repository.get_booking(session, event.booking_id)
-        if booking is not None:
-            return booking
-    if event.checkout_session_id:
-        return repository.get_booking_by_checkout_session(session, event.checkout_session_id)
-    return None
 
 
 def handle_payment_event(
@@ -92,24 +87,21 @@ def _on_paid(
         logger.error("payment event %s does not match booking %s", event.event_id, booking.id)
         refuse_unmatched_payment(session, booking, event, mismatch)
         return
+    # Before any change: read later, it would flush the changes so far as an UPDATE of
+    # their own (autoflush), and the state change below as a second one.
+    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
+    assert booking_type is not None
+    free = _still_free(session, booking, now)
     booking.paid_at = now
     booking.payment_intent_id = event.payment_intent_id
     booking.checkout_session_id = booking.checkout_session_id or event.checkout_session_id
     note(session, booking, "payment_succeeded", f"{event.type} ({event.event_id})")
-    booking_type = repository.get_booking_type_by_id(session, booking.booking_type_id)
-    assert booking_type is not None
-    if booking.status in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
-        if (
-            booking.hold_expires_at is None
-            or booking.hold_expires_at > now
-            or _slot_still_free(session, booking, now)
-        ):
-            accept(session, booking, booking_type, now, "payment verified")
-            return
-    elif booking.status is BookingStatus.EXPIRED and _slot_still_free(session, booking, now):
-        accept(
-            session, booking, booking_type, now, "late payment verified; the slot was still free"
-        )
+    if free:
+        detail = "payment verified"
+        if booking.status is BookingStatus.EXPIRED:
+            detail = "late payment verified; the slot was still free"
+        # The mails (and reminders) are planned by a job: see ``accept``.
+        accept(session, booking, booking_type, now, detail, mails_later=True)
         return
     # The slot went to someone else, or the booking was cancelled: give the money back.
     if booking.status is BookingStatus.CANCELLED:
@@ -119,6 +111,19 @@ def _on_paid(
         move(session, booking, BookingStatus.EXPIRED, "hold expired before payment")
     booking.status_reason = SLOT_GONE_REASON
     enqueue_refund(session, booking, "paid for a slot that was no longer free")
+
+
+def _still_free(session: Session, booking: Booking, now: datetime) -> bool:
+    """Whether the payment can have the booking's slot: a hold still running, or a free slot.
+
+    An expired booking no longer occupies its slot, whatever its hold said: the
+    slot is checked. Cancelled and finished bookings never take a payment.
+    """
+    if booking.status in (BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT):
+        if booking.hold_expires_at is None or booking.hold_expires_at > now:
+            return True
+        return _slot_still_free(session, booking, now)
+    return booking.status is BookingStatus.EXPIRED and _slot_still_free(session, booking, now)
 
 
 def _refund_after_cancellation(session: Session, booking: Booking) -> None:

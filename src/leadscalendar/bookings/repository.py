@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.google.models import GoogleConnection
+from leadscalendar.webhooks_out.repository import any_enabled_endpoint
 
 
 def lock_host(session: Session, host_id: uuid.UUID) -> None:
@@ -33,6 +34,41 @@ def get_booking(
         # Locked means current: overwrite what an earlier read left in the session.
         statement = statement.with_for_update().execution_options(populate_existing=True)
     return session.scalar(statement)
+
+
+def lock_for_payment(
+    session: Session, booking_id: uuid.UUID | None, checkout_session_id: str | None
+) -> tuple[Booking, BookingType, bool] | None:
+    """The booking a payment event names (by id, else by checkout), locked, with its type.
+
+    One round trip for what took three (read the booking, lock its host, re-read
+    the booking locked): ``FOR UPDATE OF hosts, bookings`` takes the per-host
+    lock (invariant 3) and the booking's row lock in that order, the order every
+    other path takes them, and returns the locked, current rows. SQLite ignores
+    the clause; its ``BEGIN IMMEDIATE`` already made this transaction the only writer.
+    The third value says whether the host has an enabled outbound-webhook
+    endpoint, which the state change's event would otherwise ask in a query of its own.
+    """
+    lookups = ((_LOCK_BY_ID, booking_id), (_LOCK_BY_CHECKOUT, checkout_session_id or None))
+    for statement, key in lookups:
+        if key is None:
+            continue
+        row = session.execute(statement, {"key": key}).first()
+        if row is not None:
+            return row[0], row[1], bool(row[2])
+    return None
+
+
+# Built once (the webhook's hot path): SQLAlchemy memoises a statement's cache key.
+_LOCKED_WITH_TYPE = (
+    select(Booking, BookingType, any_enabled_endpoint(Booking.host_id))
+    .join(BookingType, BookingType.id == Booking.booking_type_id)
+    .join(Host, Host.id == Booking.host_id)
+    .with_for_update(of=[Host, Booking])
+    .execution_options(populate_existing=True)
+)
+_LOCK_BY_ID = _LOCKED_WITH_TYPE.where(Booking.id == bindparam("key"))
+_LOCK_BY_CHECKOUT = _LOCKED_WITH_TYPE.where(Booking.checkout_session_id == bindparam("key"))
 
 
 def schedule_if_paid(

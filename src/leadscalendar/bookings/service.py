@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from leadscalendar import i18n
 from leadscalendar.accounts.models import Host
 from leadscalendar.availability import BusyInterval, SlotRejection, SlotUnavailableError
-from leadscalendar.bookings import mails, repository, webhook_events
+from leadscalendar.bookings import mail_tasks, mails, repository, webhook_events
 from leadscalendar.bookings.answers import check_answers
 from leadscalendar.bookings.errors import (
     BookingNotFoundError,
@@ -33,13 +33,14 @@ from leadscalendar.bookings.job_kinds import (
     REFUND_PAYMENT,
     UPDATE_EVENT,
 )
+from leadscalendar.bookings.mail_tasks import MailPlan
 from leadscalendar.bookings.models import Booking, BookingEvent, BookingType
 from leadscalendar.bookings.notices import notify_refund
 from leadscalendar.bookings.schemas import HoldRequest
 from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus, check_transition
 from leadscalendar.google import repository as google_repository
-from leadscalendar.jobs import enqueue
+from leadscalendar.jobs import NewJob, enqueue, enqueue_all
 from leadscalendar.payments.money import format_money
 from leadscalendar.payments.provider import CheckoutSession
 
@@ -193,8 +194,23 @@ def record_checkout(
 
 
 def accept(
-    session: Session, booking: Booking, booking_type: BookingType, now: datetime, detail: str
+    session: Session,
+    booking: Booking,
+    booking_type: BookingType,
+    now: datetime,
+    detail: str,
+    *,
+    mails_later: bool = False,
 ) -> None:
+    """The booking is on: ``paid`` with its event job, or ``awaiting_approval``; mails follow.
+
+    ``mails_later`` (the payment webhook) leaves the mails and reminders to one
+    ``booking_mails`` job enqueued here, in this transaction, beside the
+    create-event job (invariant 2 is about that one): wording them (two
+    contexts, an invitation, the timeline read for the sequence) is most of an
+    acceptance's CPU, and the webhook should answer fast. They say the same
+    and go at the same times (``mail_tasks``).
+    """
     booking.hold_expires_at = None
     booking.payment_pending_since = None
     booking.status_reason = None
@@ -202,22 +218,33 @@ def accept(
         # The reason first: the move's webhook event carries the booking as it is then.
         booking.status_reason = "Waiting for the host to approve."
         move(session, booking, BookingStatus.AWAITING_APPROVAL, detail)
-        mails.awaiting_approval(session, booking)
+        if mails_later:
+            enqueue_all(session, [mail_tasks.later(booking, MailPlan.AWAITING_APPROVAL, now)])
+        else:
+            mails.awaiting_approval(session, booking)
         return
     move(session, booking, BookingStatus.PAID, detail)
+    if mails_later:
+        later = mail_tasks.later(booking, MailPlan.CONFIRMED, now)
+        enqueue_all(session, [event_creation_job(booking), later])
+        return
     enqueue_event_creation(session, booking)
     mails.booking_confirmed(session, booking)
 
 
-def enqueue_event_creation(session: Session, booking: Booking) -> None:
-    enqueue(
-        session,
+def event_creation_job(booking: Booking) -> NewJob:
+    """The booking's one create-event job: its dedupe key makes a second enqueue a no-op."""
+    return NewJob(
         CREATE_EVENT,
         {"booking_id": str(booking.id)},
         subject_key=str(booking.id),
         host_id=booking.host_id,
         dedupe_key=f"{CREATE_EVENT}:{booking.id}",
     )
+
+
+def enqueue_event_creation(session: Session, booking: Booking) -> None:
+    enqueue_all(session, [event_creation_job(booking)])
 
 
 def enqueue_event_update(session: Session, booking: Booking) -> None:

@@ -2,8 +2,9 @@
 
 Families: ``calendar_tasks`` (a booking's Google event: create, move, delete),
 ``account_move_tasks`` (an event moving to the Google account the host switched
-to), ``payment_tasks`` (refunds, closing a checkout) and, in ``payment_checks``,
-the refund of a payment that did not match its booking.
+to), ``payment_tasks`` (refunds, closing a checkout), ``mail_tasks`` (an accepted
+booking's mails, planned after the webhook) and, in ``payment_checks``, the
+refund of a payment that did not match its booking.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from leadscalendar.bookings.calendar_tasks import (
     update_calendar_event,
 )
 from leadscalendar.bookings.job_kinds import (
+    BOOKING_MAILS,
     CREATE_EVENT,
     DELETE_EVENT,
     EXPIRE_CHECKOUT,
@@ -25,6 +27,7 @@ from leadscalendar.bookings.job_kinds import (
     REFUND_UNMATCHED_PAYMENT,
     UPDATE_EVENT,
 )
+from leadscalendar.bookings.mail_tasks import send_booking_mails
 from leadscalendar.bookings.notices import notify_on_park
 from leadscalendar.bookings.payment_checks import refund_unmatched_payment
 from leadscalendar.bookings.payment_tasks import expire_checkout, refund_payment
@@ -53,4 +56,6 @@ def build_registry(deps: TaskDependencies) -> JobRegistry:
         REFUND_UNMATCHED_PAYMENT,
         notify_on_park(lambda ctx: refund_unmatched_payment(ctx, deps.payments)),
     )
+    # Parks only on a payload it cannot read (a bug of ours): nothing to tell the host.
+    registry.register(BOOKING_MAILS, send_booking_mails)
     return registry

@@ -8,6 +8,7 @@ user here). The payload is the booking as it is at that moment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -75,7 +76,7 @@ def status_changed(session: Session, booking: Booking) -> None:
     """Emit the event of the booking's new status, if that status has one."""
     event_type = STATUS_EVENTS.get(booking.status)
     if event_type is not None:
-        _emit(session, booking, event_type, booking_snapshot(session, booking))
+        _emit(session, booking, event_type, lambda: booking_snapshot(session, booking))
 
 
 def rescheduled(session: Session, booking: Booking, previous_start: datetime) -> None:
@@ -83,7 +84,12 @@ def rescheduled(session: Session, booking: Booking, previous_start: datetime) ->
     _emit(session, booking, EventType.BOOKING_RESCHEDULED, data)
 
 
-def _emit(session: Session, booking: Booking, event_type: EventType, data: dict[str, Any]) -> None:
+def _emit(
+    session: Session,
+    booking: Booking,
+    event_type: EventType,
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
+) -> None:
     webhooks.emit(
         session, host_id=booking.host_id, booking_id=booking.id, event_type=event_type, data=data
     )

@@ -27,9 +27,11 @@ from leadscalendar.jobs.pacing import FallbackPacer, Pacer, QuotaPacer, Quotas
 from leadscalendar.jobs.registry import Handler, JobContext, JobRegistry
 from leadscalendar.jobs.service import (
     JobHistory,
+    NewJob,
     cancel_job,
     cancel_pending_for_subject,
     enqueue,
+    enqueue_all,
     get_job_with_attempts,
     list_jobs,
     resume_parked,
@@ -52,6 +54,7 @@ __all__ = [
     "JobParkCode",
     "JobRegistry",
     "JobStatus",
+    "NewJob",
     "Outcome",
     "Pacer",
     "Park",
@@ -66,6 +69,7 @@ __all__ = [
     "cancel_pending_for_subject",
     "claim_due",
     "enqueue",
+    "enqueue_all",
     "extend_leases",
     "get_job_with_attempts",
     "list_jobs",

@@ -110,7 +110,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     install_openapi(app)
     document_webhooks(app)
+    # Webhooks first: routes are matched in order, and the provider's deliveries are the
+    # busiest path (their two paths overlap no other route, so the order changes no match).
     for module in (
+        webhooks,
         health,
         metrics,
         api_docs,
@@ -120,7 +123,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         dashboard,
         google,
         public_api,
-        webhooks,
     ):
         app.include_router(module.router)
     for router in DASHBOARD_ROUTERS:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Exists, Row, SQLColumnExpression, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.webhooks_out.models import (
@@ -27,6 +27,27 @@ def list_endpoints(session: Session, host_id: uuid.UUID) -> Sequence[WebhookEndp
         .where(WebhookEndpoint.host_id == host_id)
         .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
     ).all()
+
+
+def any_enabled_endpoint(host_id: SQLColumnExpression[uuid.UUID]) -> Exists:
+    """Whether the host in ``host_id`` has an enabled endpoint: a column for another query."""
+    return exists().where(WebhookEndpoint.host_id == host_id, WebhookEndpoint.enabled.is_(True))
+
+
+def listening_endpoint_ids(
+    session: Session, host_id: uuid.UUID, event_type: str
+) -> list[uuid.UUID]:
+    """The host's enabled endpoints subscribed to ``event_type``, oldest first.
+
+    Asked on every booking change (most hosts have none): two columns, no ORM
+    objects, rather than whole endpoints whose secrets nobody reads here.
+    """
+    rows = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.event_types)
+        .where(WebhookEndpoint.host_id == host_id, WebhookEndpoint.enabled.is_(True))
+        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+    ).all()
+    return [endpoint_id for endpoint_id, event_types in rows if event_type in event_types]
 
 
 def get_endpoint(

@@ -11,12 +11,13 @@ the one before it has finished (``start_next``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
@@ -52,6 +53,26 @@ ERASED_LEAD: dict[str, Any] = {
 ERASED_LEAD_DATA: dict[str, Any] = {"answers": [], "source": {}}
 
 
+# Hosts a query of the session's current transaction found without an enabled endpoint.
+_QUIET_HOSTS = "webhooks_out.quiet_hosts"
+
+
+def known_without_endpoints(session: Session, host_id: uuid.UUID) -> None:
+    """Remember, for this transaction, that the host has no enabled endpoint.
+
+    For a caller that learnt it in a query it made anyway (the payment webhook's
+    locking select, ``repository.any_enabled_endpoint``): ``emit`` then skips its
+    own query. Forgotten when the transaction ends or an endpoint is added.
+    """
+    session.info.setdefault(_QUIET_HOSTS, set()).add(host_id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_quiet_hosts(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_QUIET_HOSTS, None)
+
+
 @dataclass(frozen=True)
 class CreatedEndpoint:
     endpoint: WebhookEndpoint
@@ -76,6 +97,7 @@ def create_endpoint(
 ) -> CreatedEndpoint:
     """Subscribe a URL; its secret is returned here once and kept only encrypted."""
     url = _check_url(settings, body.url)
+    session.info.get(_QUIET_HOSTS, set()).discard(host_id)
     secret = generate_secret()
     endpoint = WebhookEndpoint(
         host_id=host_id,
@@ -115,6 +137,7 @@ def update_endpoint(
         endpoint.event_types = [event.value for event in patch.event_types]
     if patch.enabled is not None and patch.enabled != endpoint.enabled:
         set_enabled(endpoint, patch.enabled, reason="Disabled by you.")
+        session.info.get(_QUIET_HOSTS, set()).discard(endpoint.host_id)
     session.flush()
     return endpoint
 
@@ -170,20 +193,19 @@ def emit(
     host_id: uuid.UUID,
     booking_id: uuid.UUID,
     event_type: EventType,
-    data: Mapping[str, Any],
+    data: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
 ) -> WebhookMessage | None:
     """Record a booking event and queue it to every enabled endpoint subscribed to it.
 
     Call in the transaction of the change, holding the booking's row lock (as
     every booking change does), which orders the booking's events. Nothing is
-    stored when no endpoint listens.
+    stored when no endpoint listens, and ``data`` given as a function is not
+    even built then (most hosts have no endpoint; a payload is a validated model).
     """
-    endpoints = [
-        endpoint
-        for endpoint in repository.list_endpoints(session, host_id)
-        if endpoint.enabled and event_type.value in endpoint.event_types
-    ]
-    if not endpoints:
+    if host_id in session.info.get(_QUIET_HOSTS, ()):
+        return None
+    endpoint_ids = repository.listening_endpoint_ids(session, host_id, event_type.value)
+    if not endpoint_ids:
         return None
     now = utcnow()
     message = WebhookMessage(
@@ -191,12 +213,16 @@ def emit(
         booking_id=booking_id,
         sequence=repository.next_sequence(session, booking_id),
         event_type=event_type.value,
-        payload={"type": event_type.value, "timestamp": now.isoformat(), "data": dict(data)},
+        payload={
+            "type": event_type.value,
+            "timestamp": now.isoformat(),
+            "data": dict(data() if callable(data) else data),
+        },
         created_at=now,
     )
     session.add(message)
     session.flush()
-    _queue(session, [endpoint.id for endpoint in endpoints], message)
+    _queue(session, endpoint_ids, message)
     return message
 
 
