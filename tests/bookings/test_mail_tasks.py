@@ -21,13 +21,15 @@ from leadscalendar.accounts.models import Host
 from leadscalendar.bookings import mails
 from leadscalendar.bookings.booking_types import BookingTypeIn, create_booking_type
 from leadscalendar.bookings.job_kinds import BOOKING_MAILS, CREATE_EVENT, SEND_REMINDER
-from leadscalendar.bookings.mail_tasks import INVALID, send_booking_mails
+from leadscalendar.bookings.mail_tasks import PlanBookingMails, send_booking_mails
 from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.payment_events import BookingPaymentHandler
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.db.session import unit_of_work
 from leadscalendar.jobs import ClaimedJob, Job, JobContext, JobStatus, Park, Succeeded
+from leadscalendar.jobs.outcomes import apply_effects
 from leadscalendar.notifications import SEND_EMAIL
 from leadscalendar.payments.service import RecordOutcome, record_webhook_event
 from leadscalendar.payments.webhooks import verify_stripe_webhook
@@ -117,9 +119,10 @@ def run_mails_job(
         lease_expires_at=utcnow() + timedelta(minutes=1),
     )
     outcome = send_booking_mails(JobContext(claimed, session_factory, 30))
-    assert isinstance(outcome, Succeeded) and outcome.apply is not None
+    assert isinstance(outcome, Succeeded)
+    assert [type(effect) for effect in outcome.effects] == [PlanBookingMails]
     with unit_of_work(session_factory) as session:
-        outcome.apply(session)
+        apply_effects(session, outcome.effects)
 
 
 def test_a_paid_webhook_writes_the_booking_and_two_jobs_in_a_few_statements(
@@ -246,7 +249,7 @@ def test_an_unreadable_mails_job_parks(session_factory: sessionmaker[Session]) -
         lease_expires_at=utcnow() + timedelta(minutes=1),
     )
     outcome = send_booking_mails(JobContext(claimed, session_factory, 30))
-    assert isinstance(outcome, Park) and outcome.code == INVALID
+    assert isinstance(outcome, Park) and outcome.code is ParkCode.BOOKING_MAILS_INVALID
 
 
 def test_a_mails_job_with_a_naive_time_parks(
@@ -265,4 +268,4 @@ def test_a_mails_job_with_a_naive_time_parks(
         lease_expires_at=datetime.now(UTC) + timedelta(minutes=1),
     )
     outcome = send_booking_mails(JobContext(claimed, session_factory, 30))
-    assert isinstance(outcome, Park) and outcome.code == INVALID
+    assert isinstance(outcome, Park) and outcome.code is ParkCode.BOOKING_MAILS_INVALID

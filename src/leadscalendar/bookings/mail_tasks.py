@@ -27,18 +27,18 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
 from leadscalendar.bookings import mails, repository
 from leadscalendar.bookings.job_kinds import BOOKING_MAILS
 from leadscalendar.bookings.models import Booking
+from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.jobs import JobContext, NewJob, Outcome, Park, Succeeded
-
-# A payload the handler cannot read: a bug of ours, for an operator.
-INVALID = "booking_mails_invalid"
 
 
 class MailPlan(enum.StrEnum):
@@ -75,26 +75,38 @@ def stale_because(booking: Booking | None, plan: MailPlan) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class PlanBookingMails:
+    """Word and queue the plan's mails, deciding under the booking's lock at commit."""
+
+    name: ClassVar[str] = "booking.plan_mails"
+    booking_id: uuid.UUID
+    plan: MailPlan
+    accepted_at: datetime
+
+    def apply(self, session: Session) -> None:
+        booking = repository.get_booking(session, self.booking_id, for_update=True)
+        if booking is None or stale_because(booking, self.plan) is not None:
+            return
+        if self.plan is MailPlan.CONFIRMED:
+            mails.booking_confirmed(session, booking, now=self.accepted_at)
+        else:
+            mails.awaiting_approval(session, booking)
+
+
 def send_booking_mails(ctx: JobContext) -> Outcome:
-    """Queue the plan's mails (and reminders), deciding under the booking's lock at commit."""
+    """Queue the plan's mails (and reminders) in the outcome's transaction."""
     payload = ctx.job.payload
+    invalid = ParkCode.BOOKING_MAILS_INVALID
     try:
         booking_id = uuid.UUID(str(payload["booking_id"]))
         plan = MailPlan(payload["plan"])
         accepted_at = datetime.fromisoformat(str(payload["accepted_at"]))
     except (KeyError, ValueError, TypeError):
-        return Park(INVALID, "This mail job does not name a booking, its mails and a time.")
+        return Park(invalid, "This mail job does not name a booking, its mails and a time.")
     if accepted_at.tzinfo is None:
-        return Park(INVALID, "This mail job's time has no time zone.")
-
-    def apply(session: Session) -> None:
-        booking = repository.get_booking(session, booking_id, for_update=True)
-        if stale_because(booking, plan) is not None:
-            return
-        assert booking is not None
-        if plan is MailPlan.CONFIRMED:
-            mails.booking_confirmed(session, booking, now=accepted_at)
-        else:
-            mails.awaiting_approval(session, booking)
-
-    return Succeeded(f"{plan.value} mails planned unless the booking moved on", apply=apply)
+        return Park(invalid, "This mail job's time has no time zone.")
+    return Succeeded(
+        f"{plan.value} mails planned unless the booking moved on",
+        effects=(PlanBookingMails(booking_id, plan, accepted_at),),
+    )

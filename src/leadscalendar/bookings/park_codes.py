@@ -32,6 +32,8 @@ class ParkCode(enum.StrEnum):
     REFUND_FAILED = "refund_failed"
     # A reminder job whose payload names no booking or time (a bug worth a look).
     REMINDER_INVALID = "reminder_invalid"
+    # A booking_mails job whose payload names no booking, plan or time (a bug of ours).
+    BOOKING_MAILS_INVALID = "booking_mails_invalid"
 
 
 # Parked calendar jobs a (re)connection can unblock: with a working grant, maybe on
