@@ -135,10 +135,11 @@ def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> E
         if repository.schedule_if_paid(
             session, plan.booking_id, values, "calendar_event_created", detail
         ):
-            # Outbound webhooks carry the booking as it now is (already locked by the UPDATE).
-            scheduled = repository.get_booking(session, plan.booking_id, for_update=True)
-            assert scheduled is not None
-            webhook_events.status_changed(session, scheduled)
+            # Outbound webhooks carry the booking as it now is (locked by the UPDATE),
+            # loaded only if an endpoint listens.
+            webhook_events.status_changed_in_place(
+                session, plan.booking_id, plan.host_id, BookingStatus.SCHEDULED
+            )
             return
         booking = repository.get_booking(session, plan.booking_id, for_update=True)
         if booking is None:

@@ -171,6 +171,8 @@ class MailRenderer:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             extensions=["jinja2.ext.i18n"],
+            # The templates ship with the package: no stat() of three files per mail.
+            auto_reload=False,
         )
         # Each mail is rendered inside ``i18n.speaking``: the callables read that language.
         environment.install_gettext_callables(  # type: ignore[attr-defined]

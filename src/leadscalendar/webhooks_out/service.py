@@ -11,7 +11,7 @@ the one before it has finished (``start_next``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -170,13 +170,15 @@ def emit(
     host_id: uuid.UUID,
     booking_id: uuid.UUID,
     event_type: EventType,
-    data: Mapping[str, Any],
+    data: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
 ) -> WebhookMessage | None:
     """Record a booking event and queue it to every enabled endpoint subscribed to it.
 
     Call in the transaction of the change, holding the booking's row lock (as
     every booking change does), which orders the booking's events. Nothing is
-    stored when no endpoint listens.
+    stored when no endpoint listens. ``data`` may be a callable: the payload
+    is then built only when an endpoint listens (most hosts have none, and
+    the snapshot costs a load of the booking and its type).
     """
     endpoints = [
         endpoint
@@ -191,7 +193,11 @@ def emit(
         booking_id=booking_id,
         sequence=repository.next_sequence(session, booking_id),
         event_type=event_type.value,
-        payload={"type": event_type.value, "timestamp": now.isoformat(), "data": dict(data)},
+        payload={
+            "type": event_type.value,
+            "timestamp": now.isoformat(),
+            "data": dict(data() if callable(data) else data),
+        },
         created_at=now,
     )
     session.add(message)
