@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadscalendar.db.engine import READ_ONLY
 from leadscalendar.jobs import lifecycle
 from leadscalendar.jobs.outcomes import ClaimedJob, Outcome
 
@@ -38,9 +39,15 @@ class JobContext:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A short-lived session for lookups; anything written in it is rolled back."""
+        """A short-lived session for lookups; anything written in it is rolled back.
+
+        On SQLite its transaction begins DEFERRED: a WAL snapshot, without the
+        write lock that ``BEGIN IMMEDIATE`` takes, so a job's read neither waits
+        for the outcomes being committed nor holds them up.
+        """
         session = self.session_factory()
         try:
+            session.connection(execution_options={READ_ONLY: True})
             yield session
         finally:
             session.rollback()
