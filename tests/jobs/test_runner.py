@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -352,3 +353,21 @@ def test_every_line_of_a_job_carries_its_id_and_its_subject(
     assert all(line["booking_id"] == booking_id for line in lines)
     assert all(line["job_kind"] == "chatty" for line in lines)
     assert JobRegistry().subject_fields("host:42") == {"host_id": "42"}
+
+
+def test_a_handlers_read_neither_waits_for_nor_sees_a_writer_in_progress(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """On SQLite a writer holds the one write lock; ctx.read() must not queue behind it."""
+    enqueue_one(session_factory, EFFECT)
+    (claim,) = claim_due(session_factory, "w", 1, lease_seconds=60)
+    ctx = JobContext(job=claim, session_factory=session_factory, lease_seconds=60)
+    with session_factory() as writer:
+        writer.execute(insert(effects).values(job_id="in-progress", worker="x"))
+        started = time.monotonic()
+        with ctx.read() as session:
+            seen = session.scalar(select(func.count()).select_from(effects))
+        waited = time.monotonic() - started
+        writer.rollback()
+    assert seen == 0
+    assert waited < 1.0

@@ -20,10 +20,12 @@ through ``ctx.session_factory`` in their own unit of work, as any boundary would
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.db.engine import READ_ONLY
@@ -45,9 +47,13 @@ class JobContext:
         write lock that ``BEGIN IMMEDIATE`` takes, so a job's read neither waits
         for the outcomes being committed nor holds them up.
         """
-        session = self.session_factory()
+        bind = self.session_factory.kw.get("bind")
+        if isinstance(bind, Engine):
+            # Still lazy: a read that turns out to need nothing begins no transaction.
+            session = self.session_factory(bind=_read_only(bind))
+        else:
+            session = self.session_factory()
         try:
-            session.connection(execution_options={READ_ONLY: True})
             yield session
         finally:
             session.rollback()
@@ -62,6 +68,12 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], Outcome]
+
+
+@functools.lru_cache(maxsize=8)
+def _read_only(engine: Engine) -> Engine:
+    """The engine whose transactions begin read-only (DEFERRED on SQLite), made once."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 class UnknownJobKindError(KeyError):
