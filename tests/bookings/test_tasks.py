@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import traceback
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from leadscalendar.bookings.job_kinds import CREATE_EVENT, UPDATE_EVENT
 from leadscalendar.bookings.park_codes import ParkCode
@@ -352,3 +354,29 @@ def test_a_reschedule_moves_the_event_under_the_id_google_gave_it(
     assert event["id"] == replacement_event_id(booking_id)
     assert datetime.fromisoformat(event["start"]["dateTime"]) == new_start
     assert [call["action"] for call in event["_sandbox"]["calls"]] == ["insert", "patch"]
+
+
+def test_the_scheduled_mark_loads_no_booking_when_no_webhook_endpoint_listens(
+    bookings_env: BookingsEnv,
+) -> None:
+    """Outbound webhooks need the booking's snapshot; without a listener it is not loaded."""
+    env = bookings_env
+    [booking_id] = env.book(paid=True)
+    loads: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        text = " ".join(statement.split())
+        if text.startswith("SELECT") and "FROM bookings WHERE bookings.id" in text:
+            # Only the create job's loads (the calendar sync that follows reads it too).
+            files = {frame.filename for frame in traceback.extract_stack()}
+            if any(name.endswith("calendar_tasks.py") for name in files):
+                loads.append(text)
+
+    engine = env.services.session_factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        env.drain()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert_scheduled_once(env, booking_id)
+    assert loads == []

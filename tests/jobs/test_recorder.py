@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.db.session import unit_of_work
@@ -19,6 +23,7 @@ from leadscalendar.jobs import (
     enqueue,
     get_job_with_attempts,
 )
+from leadscalendar.jobs.outcomes import ClaimedJob
 from leadscalendar.jobs.recorder import OutcomeRecorder
 from leadscalendar.jobs.runner import run_claimed
 from tests.jobs.support import EFFECT, CallEffect, effects, make_registry
@@ -109,3 +114,68 @@ def test_a_lost_lease_writes_nothing_and_the_batch_goes_on(
         assert session.scalar(select(func.count()).select_from(effects)) == 1
         assert get_job_with_attempts(session, first_id).attempts == []
         assert get_job_with_attempts(session, second_id).job.status is JobStatus.SUCCEEDED
+
+
+def record_in_one_batch(
+    session_factory: sessionmaker[Session], kinds: list[str]
+) -> dict[uuid.UUID, JobStatus | None]:
+    """Enqueue and claim ``kinds``, queue every outcome, then let the recorder write one batch."""
+    enqueue_jobs(session_factory, kinds)
+    claims = claim_due(session_factory, "w", len(kinds), lease_seconds=60)
+    registry = make_registry(**{BROKEN: broken_apply})
+    recorder = OutcomeRecorder(session_factory)
+    statuses: dict[uuid.UUID, JobStatus | None] = {}
+
+    def run(claim: ClaimedJob) -> None:
+        statuses[claim.id] = run_claimed(
+            claim, registry, session_factory, policy=POLICY, lease_seconds=60, recorder=recorder
+        )
+
+    threads = [threading.Thread(target=run, args=(claim,)) for claim in claims]
+    for thread in threads:
+        thread.start()
+    recorder.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    recorder.stop()
+    return statuses
+
+
+@contextmanager
+def savepoints_taken(session_factory: sessionmaker[Session]) -> Iterator[list[str]]:
+    """The SAVEPOINT statements sent to the database within the block."""
+    taken: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("SAVEPOINT"):
+            taken.append(statement)
+
+    engine = session_factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield taken
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_a_batch_where_nothing_fails_takes_no_savepoint(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with savepoints_taken(session_factory) as statements:
+        statuses = record_in_one_batch(session_factory, [EFFECT, EFFECT, EFFECT])
+    assert list(statuses.values()) == [JobStatus.SUCCEEDED] * 3
+    assert statements == []
+
+
+def test_a_batch_written_again_after_a_failure_reports_each_attempt_once(
+    session_factory: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="leadscalendar.jobs")
+    with savepoints_taken(session_factory) as statements:
+        statuses = record_in_one_batch(session_factory, [EFFECT, BROKEN, EFFECT])
+    assert Counter(statuses.values()) == {JobStatus.SUCCEEDED: 2, JobStatus.QUEUED: 1}
+    assert statements  # the plain batch failed, the savepoint one wrote it
+    finished = [r.getMessage() for r in caplog.records if r.getMessage().startswith("job.finished")]
+    assert sorted(line.split()[1] for line in finished) == sorted(
+        f"job_id={job_id}" for job_id in statuses
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -393,3 +394,21 @@ def test_the_finished_line_names_the_effects_and_a_failing_effect_is_named(
     assert attempt.outcome is AttemptOutcome.ERROR
     assert effect_rows(session_factory) == 1, "the broken job's first effect was rolled back"
     assert attempt.message == "LookupError: the booking vanished"
+
+
+def test_a_handlers_read_neither_waits_for_nor_sees_a_writer_in_progress(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """On SQLite a writer holds the one write lock; ctx.read() must not queue behind it."""
+    enqueue_one(session_factory, EFFECT)
+    (claim,) = claim_due(session_factory, "w", 1, lease_seconds=60)
+    ctx = JobContext(job=claim, session_factory=session_factory, lease_seconds=60)
+    with session_factory() as writer:
+        writer.execute(insert(effects).values(job_id="in-progress", worker="x"))
+        started = time.monotonic()
+        with ctx.read() as session:
+            seen = session.scalar(select(func.count()).select_from(effects))
+        waited = time.monotonic() - started
+        writer.rollback()
+    assert seen == 0
+    assert waited < 1.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import uuid
 from typing import Any
 
@@ -391,3 +393,23 @@ def test_the_hosts_calendar_change_mail_says_what_changed(
     assert text is not None and html_part is not None
     assert says in text.get_content() and says in html_part.get_content()
     assert f"/dashboard/bookings/{BOOKING_ID}" in text.get_content()
+
+
+def test_headers_parsed_once_for_many_mails_read_as_freshly_parsed_ones() -> None:
+    """Mails share the parse of a header text seen before; each still reads as its own."""
+    first = renderer.render(lead_mail(), message_id="<one@example.com>")
+    second = renderer.render(
+        lead_mail(to="Ana <ana@example.com>", context={**LEAD_MAIL, "lead_name": "Ana"}),
+        message_id="<two@example.com>",
+    )
+    for message in (first, second):
+        fresh = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+        assert [(name, str(value)) for name, value in message.items()] == [
+            (name, str(value)) for name, value in fresh.items()
+        ]
+        parts = zip(message.walk(), fresh.walk(), strict=True)
+        for ours, theirs in parts:
+            assert ours.get_content_type() == theirs.get_content_type()
+            assert ours.get_param("charset") == theirs.get_param("charset")
+    assert second["To"].addresses[0].addr_spec == "ana@example.com"
+    assert first["Message-ID"] != second["Message-ID"]

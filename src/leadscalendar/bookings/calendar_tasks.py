@@ -114,6 +114,7 @@ class MarkScheduled:
 
     name: ClassVar[str] = "booking.mark_scheduled"
     booking_id: uuid.UUID
+    host_id: uuid.UUID
     calendar_id: str
     event: CalendarEvent
     restored: bool = False
@@ -136,10 +137,11 @@ class MarkScheduled:
         if repository.schedule_if_paid(
             session, self.booking_id, values, "calendar_event_created", detail
         ):
-            # Outbound webhooks carry the booking as it now is (already locked by the UPDATE).
-            scheduled = repository.get_booking(session, self.booking_id, for_update=True)
-            assert scheduled is not None
-            webhook_events.status_changed(session, scheduled)
+            # Outbound webhooks carry the booking as it now is (locked by the UPDATE),
+            # loaded only if an endpoint listens.
+            webhook_events.status_changed_in_place(
+                session, self.booking_id, self.host_id, BookingStatus.SCHEDULED
+            )
             return
         booking = repository.get_booking(session, self.booking_id, for_update=True)
         if booking is None:
@@ -150,6 +152,10 @@ class MarkScheduled:
             return  # an event put back for a booking already on the calendar
         # Cancelled while Google was creating the event: take the event away again.
         enqueue_event_deletion(session, booking)
+
+
+def _mark_scheduled(plan: _EventPlan, event: CalendarEvent, restored: bool) -> MarkScheduled:
+    return MarkScheduled(plan.booking_id, plan.host_id, plan.calendar_id, event, restored)
 
 
 def create_calendar_event(ctx: JobContext, deps: TaskDependencies) -> Outcome:
@@ -176,7 +182,9 @@ def _insert(client: CalendarClient, plan: _EventPlan, event_id: str, *, restored
         event = client.insert_event(plan.calendar_id, body, send_updates=plan.spec.send_updates)
         return Succeeded(
             f"created event {event.id}",
-            effects=(MarkScheduled(plan.booking_id, plan.calendar_id, event, restored),),
+            effects=(
+                MarkScheduled(plan.booking_id, plan.host_id, plan.calendar_id, event, restored),
+            ),
             operation="events.insert",
             http_status=200,
         )
@@ -216,7 +224,9 @@ def _adopt_duplicate(
             )
         return Succeeded(
             f"event {existing.id} already existed (a retry after a crash)",
-            effects=(MarkScheduled(plan.booking_id, plan.calendar_id, existing, restored),),
+            effects=(
+                MarkScheduled(plan.booking_id, plan.host_id, plan.calendar_id, existing, restored),
+            ),
             operation="events.get",
             http_status=409,
         )

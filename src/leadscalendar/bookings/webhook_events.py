@@ -8,12 +8,14 @@ user here). The payload is the booking as it is at that moment.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import Booking, BookingType
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
@@ -76,20 +78,44 @@ def status_changed(session: Session, booking: Booking) -> None:
     """Emit the event of the booking's new status, if that status has one."""
     event_type = STATUS_EVENTS.get(booking.status)
     if event_type is not None:
-        _emit(session, booking, event_type, lambda: booking_snapshot(session, booking))
+        _emit(
+            session,
+            booking.host_id,
+            booking.id,
+            event_type,
+            lambda: booking_snapshot(session, booking),
+        )
+
+
+def status_changed_in_place(
+    session: Session, booking_id: uuid.UUID, host_id: uuid.UUID, status: BookingStatus
+) -> None:
+    """``status_changed`` for a change made by an UPDATE, without the booking loaded.
+
+    The booking (locked by that UPDATE) is loaded only if an endpoint listens.
+    """
+    event_type = STATUS_EVENTS.get(status)
+    if event_type is None:
+        return
+
+    def snapshot() -> dict[str, Any]:
+        booking = repository.get_booking(session, booking_id, for_update=True)
+        assert booking is not None  # the caller's UPDATE just changed it
+        return booking_snapshot(session, booking)
+
+    _emit(session, host_id, booking_id, event_type, snapshot)
 
 
 def rescheduled(session: Session, booking: Booking, previous_start: datetime) -> None:
     data = booking_snapshot(session, booking, previous_start=previous_start)
-    _emit(session, booking, EventType.BOOKING_RESCHEDULED, data)
+    _emit(session, booking.host_id, booking.id, EventType.BOOKING_RESCHEDULED, lambda: data)
 
 
 def _emit(
     session: Session,
-    booking: Booking,
+    host_id: uuid.UUID,
+    booking_id: uuid.UUID,
     event_type: EventType,
-    data: dict[str, Any] | Callable[[], dict[str, Any]],
+    data: Callable[[], dict[str, Any]],
 ) -> None:
-    webhooks.emit(
-        session, host_id=booking.host_id, booking_id=booking.id, event_type=event_type, data=data
-    )
+    webhooks.emit(session, host_id=host_id, booking_id=booking_id, event_type=event_type, data=data)

@@ -5,6 +5,10 @@ own short transactions. Finishing (``record_outcome``, ``record_error``) takes
 the caller's session and does not commit: the runner commits it together with
 the handler's writes.
 
+Finishing queues its log line and metrics on the session (``finished_reports``)
+instead of emitting them: the boundary emits them once its commit succeeded,
+so an outcome recorded again after a rolled-back batch is reported once.
+
 Every transition after the claim checks that the caller still holds the lease
 (``lease_owner`` is unique per claim). A worker that stalled past its lease
 finds the job reclaimed and does nothing, so a job's state is never written by
@@ -20,9 +24,9 @@ import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadscalendar.db.base import utcnow
@@ -52,6 +56,20 @@ from leadscalendar.observability import metrics
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+# The session.info key under which finished attempts wait to be reported.
+_FINISHED = "leadscalendar.jobs.finished"
+# Core tables: finishing writes them with Core statements, not ORM-enabled ones, whose
+# bulk-update machinery cost more CPU than the statements themselves.
+_JOBS = cast(Table, Job.__table__)
+_ATTEMPTS = cast(Table, JobAttempt.__table__)
+# Built once, executed with parameters: building and caching a statement per call
+# cost four times what running it does. The SET columns are the parameters' names.
+_FINISH_OWNED = update(_JOBS).where(
+    _JOBS.c.id == bindparam("claim_id"),
+    _JOBS.c.status == JobStatus.RUNNING,
+    _JOBS.c.lease_owner == bindparam("claim_owner"),
+)
+_INSERT_ATTEMPT = insert(_ATTEMPTS)
 
 
 def claim_due(
@@ -263,30 +281,72 @@ def _write_attempt(
     effects: tuple[Effect, ...] = (),
     **fields: Any,
 ) -> JobStatus:
-    """Insert the finished attempt, stamped with the claim it was; log the job's new state.
+    """Insert the finished attempt, stamped with the claim it was; queue its report.
 
     A Core INSERT, not an ORM object: nothing reads the row back in this
     transaction, and the unit of work's flush machinery cost more than the insert.
     """
     session.execute(
-        insert(JobAttempt).values(
-            job_id=claim.id,
-            number=claim.attempt,
-            lease_owner=claim.lease_owner,
-            latency_ms=latency_ms,
+        _INSERT_ATTEMPT,
+        {
+            "job_id": claim.id,
+            "number": claim.attempt,
+            "lease_owner": claim.lease_owner,
+            "latency_ms": latency_ms,
             **fields,
-        )
+        },
     )
-    _log_finish(claim, finish, latency_ms, effects)
-    metrics.job_attempt_finished(
-        kind=claim.kind,
-        outcome=fields["outcome"].value,
-        status=finish.status.value,
-        attempt=claim.attempt,
-        run_seconds=latency_ms / 1000,
-        enqueued_at=claim.enqueued_at,
+    finished = FinishedAttempt(
+        claim,
+        finish.status,
+        finish.values.get("park_code"),
+        fields["outcome"],
+        latency_ms,
+        effect_names(effects),
     )
+    session.info.setdefault(_FINISHED, []).append(finished)
     return finish.status
+
+
+@dataclass(frozen=True)
+class FinishedAttempt:
+    """An attempt written in a transaction, to log and count once that transaction commits."""
+
+    claim: ClaimedJob
+    status: JobStatus
+    park_code: str | None
+    outcome: AttemptOutcome
+    latency_ms: int
+    effects: str = "-"
+
+    def report(self) -> None:
+        """The ``job.finished`` line and the attempt's metrics."""
+        claim = self.claim
+        logger.info(
+            "job.finished job_id=%s kind=%s attempt=%d status=%s park_code=%s effects=%s "
+            "latency_ms=%d",
+            claim.id,
+            claim.kind,
+            claim.attempt,
+            self.status,
+            self.park_code,
+            self.effects,
+            self.latency_ms,
+        )
+        metrics.job_attempt_finished(
+            kind=claim.kind,
+            outcome=self.outcome.value,
+            status=self.status.value,
+            attempt=claim.attempt,
+            run_seconds=self.latency_ms / 1000,
+            enqueued_at=claim.enqueued_at,
+        )
+
+
+def finished_reports(session: Session) -> list[FinishedAttempt]:
+    """Take the attempts finished in ``session`` so far; report them after the commit."""
+    taken: list[FinishedAttempt] = session.info.pop(_FINISHED, [])
+    return taken
 
 
 _NO_LEASE: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None, "claimed_at": None}
@@ -359,14 +419,8 @@ def _finish_owned(session: Session, claim: ClaimedJob, finish: _Finish) -> bool:
     of the CPU of recording an outcome.)
     """
     result = session.execute(
-        update(Job)
-        .where(
-            Job.id == claim.id,
-            Job.status == JobStatus.RUNNING,
-            Job.lease_owner == claim.lease_owner,
-        )
-        .values(finish.values)
-        .execution_options(synchronize_session=False)
+        _FINISH_OWNED,
+        {"claim_id": claim.id, "claim_owner": claim.lease_owner, **finish.values},
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
         return True
@@ -413,21 +467,6 @@ def _snapshot(job: Job) -> ClaimedJob:
         lease_owner=job.lease_owner,
         lease_expires_at=job.lease_expires_at,
         enqueued_at=job.created_at,
-    )
-
-
-def _log_finish(
-    claim: ClaimedJob, finish: _Finish, latency_ms: int, effects: tuple[Effect, ...]
-) -> None:
-    logger.info(
-        "job.finished job_id=%s kind=%s attempt=%d status=%s park_code=%s effects=%s latency_ms=%d",
-        claim.id,
-        claim.kind,
-        claim.attempt,
-        finish.status,
-        finish.values.get("park_code"),
-        effect_names(effects),
-        latency_ms,
     )
 
 

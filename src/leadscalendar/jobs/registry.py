@@ -21,12 +21,15 @@ through ``ctx.session_factory`` in their own unit of work, as any boundary would
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadscalendar.db.engine import READ_ONLY
 from leadscalendar.jobs import lifecycle
 from leadscalendar.jobs.outcomes import ClaimedJob, Outcome
 
@@ -39,8 +42,18 @@ class JobContext:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A short-lived session for lookups; anything written in it is rolled back."""
-        session = self.session_factory()
+        """A short-lived session for lookups; anything written in it is rolled back.
+
+        On SQLite its transaction begins DEFERRED: a WAL snapshot, without the
+        write lock that ``BEGIN IMMEDIATE`` takes, so a job's read neither waits
+        for the outcomes being committed nor holds them up.
+        """
+        bind = self.session_factory.kw.get("bind")
+        if isinstance(bind, Engine):
+            # Still lazy: a read that turns out to need nothing begins no transaction.
+            session = self.session_factory(bind=_read_only(bind))
+        else:
+            session = self.session_factory()
         try:
             yield session
         finally:
@@ -56,6 +69,12 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], Outcome]
+
+
+@functools.lru_cache(maxsize=8)
+def _read_only(engine: Engine) -> Engine:
+    """The engine whose transactions begin read-only (DEFERRED on SQLite), made once."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 class UnknownJobKindError(KeyError):

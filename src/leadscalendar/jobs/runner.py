@@ -100,10 +100,15 @@ def _run_claimed(
         return recorder.record(claim.id, write, on_error)
     try:
         with unit_of_work(session_factory) as session:
-            return write(session)
+            status = write(session)
+            finished = lifecycle.finished_reports(session)
     except Exception as exc:
         with unit_of_work(session_factory) as session:
-            return on_error(session, exc)
+            status = on_error(session, exc)
+            finished = lifecycle.finished_reports(session)
+    for attempt in finished:  # committed: now it may be said
+        attempt.report()
+    return status
 
 
 def _call_handler(

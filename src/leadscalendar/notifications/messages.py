@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.policy
 import enum
+import functools
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -86,6 +87,24 @@ class _KeptHeaderClasses(HeaderRegistry):
         if made is None:
             made = self._made[key] = super().__getitem__(key)
         return made
+
+    def __call__(self, name: str, value: Any) -> BaseHeader:
+        """The parsed header, shared between messages when the same text was parsed before.
+
+        Parsing is most of the CPU of building a mail, and most of a mail's
+        headers repeat from mail to mail (``MIME-Version``, each part's
+        ``Content-Type`` and ``Content-Transfer-Encoding``, a host's ``From``).
+        A parsed header is immutable (a ``str`` with its parse), so one
+        instance can sit in many messages and threads.
+        """
+        if isinstance(value, str):
+            return _parsed_header(self, name, value)
+        return self[name](name, value)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_header(registry: _KeptHeaderClasses, name: str, value: str) -> BaseHeader:
+    return registry[name](name, value)
 
 
 # email.policy.default with the kept classes: the same headers, the same output.
@@ -171,6 +190,8 @@ class MailRenderer:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             extensions=["jinja2.ext.i18n"],
+            # The templates ship with the package: no stat() of three files per mail.
+            auto_reload=False,
         )
         # Each mail is rendered inside ``i18n.speaking``: the callables read that language.
         environment.install_gettext_callables(  # type: ignore[attr-defined]

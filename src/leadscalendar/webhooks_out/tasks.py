@@ -34,7 +34,6 @@ from sqlalchemy.orm import Session
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.config import Settings
 from leadscalendar.db.base import utcnow
-from leadscalendar.db.engine import READ_ONLY
 from leadscalendar.google.tokens import TokenCipher
 from leadscalendar.jobs import Effect, JobContext, JobRegistry, Outcome, Park, Retry, Succeeded
 from leadscalendar.notifications.messages import MailTemplate
@@ -101,9 +100,9 @@ class _Plan:
 
 
 def _plan(ctx: JobContext, deps: WebhookDependencies, delivery_id: uuid.UUID) -> _Plan | Outcome:
-    # A read-only transaction: on SQLite it does not wait for (or hold) the write lock.
+    # ctx.read() is a read-only transaction: on SQLite it neither waits for nor holds the
+    # write lock.
     with ctx.read() as session:
-        session.connection(execution_options={READ_ONLY: True})
         row = repository.delivery_plan(session, delivery_id)
     if row is None:
         return Succeeded("The delivery or its endpoint was deleted.")
