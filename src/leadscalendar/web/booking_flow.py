@@ -4,7 +4,8 @@ This is a boundary: it decides where transactions end, so that no network
 call (Google free/busy, the payment provider) runs while a transaction (and,
 on SQLite, the database's write lock) is held. ``list_slots`` runs in phases
 of its own (read, call out, read) on read-only sessions and never touches a
-caller's session.
+caller's session; its answers are kept in ``services.slot_cache`` and served
+again while the host's availability version stands (``bookings.slot_cache``).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts.models import Host
-from leadscalendar.availability import BusyInterval, group_by_day
+from leadscalendar.availability import BusyInterval, Slot, group_by_day
 from leadscalendar.availability.display import Clock
 from leadscalendar.bookings import changes, repository, service
 from leadscalendar.bookings.checkout import start_checkout
 from leadscalendar.bookings.errors import BookingTypeNotFoundError
 from leadscalendar.bookings.models import Booking, BookingType
 from leadscalendar.bookings.schemas import BookingOut, DayOut, HoldRequest, SlotOut, SlotsOut
+from leadscalendar.bookings.slot_cache import MAX_AGE, CachedSlots, HostVersion, SlotKey
 from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
@@ -78,38 +80,85 @@ def list_slots(
     clock: Clock = "24h",
     exclude: uuid.UUID | None = None,
 ) -> SlotsOut:
-    """Free slots of ``days`` days from ``first_day`` in the lead's zone: one free/busy read.
+    """Free slots of ``days`` days from ``first_day`` in the lead's zone (see ``slot_answer``).
 
     ``exclude`` leaves one booking out of the taken times, as ``reschedule``
-    does for the booking it moves, so its page offers what it would accept.
-    Three phases, none holding a transaction across the next: read the host
-    and type, ask Google (no transaction open), read the taken times.
+    does for the booking it moves, so its page offers what it would accept;
+    such an answer is computed every time, never cached.
     """
+    key = SlotKey(host_slug, type_slug, first_day, days, time_zone, clock)
+    if exclude is not None:
+        _check_days(days)
+        return _compute_slots(services, key, utcnow(), None, exclude=exclude).answer
+    return slot_answer(services, key).answer
+
+
+def slot_answer(services: Services, key: SlotKey, now: datetime | None = None) -> CachedSlots:
+    """The answer to ``key``: from this process's cache while the host's availability is unchanged.
+
+    One statement (the host's availability version) on a hit; on a miss, the
+    version is read first (``slot_cache`` says why), then the answer computed.
+    """
+    _check_days(key.days)
+    now = now or utcnow()
+    cache = services.slot_cache
+    version = cache.version(key.host_slug)
+    if version is not None:
+        hit = cache.get(key, version, now)
+        if hit is not None:
+            return hit
+    computed = _compute_slots(services, key, now, version)
+    cache.put(key, computed)
+    return computed
+
+
+def _check_days(days: int) -> None:
     if not 1 <= days <= MAX_DAYS_PER_REQUEST:
         raise LeadsCalendarError(f"Ask for 1 to {MAX_DAYS_PER_REQUEST} days at a time.")
-    now = utcnow()
-    start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo) - timedelta(days=1)
-    end = start + timedelta(days=days + 2)
+
+
+def _compute_slots(
+    services: Services,
+    key: SlotKey,
+    now: datetime,
+    version: HostVersion | None,
+    *,
+    exclude: uuid.UUID | None = None,
+) -> CachedSlots:
+    """One free/busy read; three phases, none holding a transaction across the next.
+
+    Read the host and type, ask Google (no transaction open), read the taken times.
+    """
+    start = datetime.combine(key.first_day, datetime.min.time(), tzinfo=now.tzinfo)
+    start -= timedelta(days=1)
+    end = start + timedelta(days=key.days + 2)
     with read_only(services.read_session_factory) as session:
-        host, booking_type = find_booking_type(session, host_slug, type_slug)
+        host, booking_type = find_booking_type(session, key.host_slug, key.type_slug)
         calendars = _calendars(services, session, host, booking_type)
-    busy = services.busy.fetch(host.id, calendars, start, end)
+    busy = services.busy.read(host.id, calendars, start, end)
     with read_only(services.read_session_factory) as session:
         context = SlotContext(
             session,
             host,
             booking_type,
-            busy=busy,
+            busy=busy.busy,
             now=now,
             window_start=start,
             window_end=end,
             exclude=exclude,
         )
         found = context.slots(start, end)
-    grouped = group_by_day(found, time_zone, clock)
-    last_day = first_day + timedelta(days=days)
+    valid_until = min(busy.valid_until, context.stable_until(found), now + MAX_AGE)
+    if version is not None and version.host_id != host.id:
+        version = None  # the slug changed hands meanwhile: keep nothing
+    return CachedSlots(_slots_out(key, found), version, valid_until)
+
+
+def _slots_out(key: SlotKey, found: list[Slot]) -> SlotsOut:
+    grouped = group_by_day(found, key.time_zone, key.clock)
+    last_day = key.first_day + timedelta(days=key.days)
     return SlotsOut(
-        time_zone=time_zone,
+        time_zone=key.time_zone,
         days=[
             DayOut(
                 date=day.day.isoformat(),
@@ -118,7 +167,7 @@ def list_slots(
                 ],
             )
             for day in grouped
-            if first_day <= day.day < last_day
+            if key.first_day <= day.day < last_day
         ],
     )
 

@@ -1,0 +1,112 @@
+"""Computed slot answers, kept per process, served while the host's availability is unchanged.
+
+A slot page is read far more often than a host's availability changes, and
+computing it costs a dozen statements, a busy-time read and the slot
+arithmetic. A cached answer is served only when both hold:
+
+1. The host's availability version, read from the database (one indexed
+   row), is the one the answer was computed under. Triggers bump it in the
+   same transaction as every write that can change the answer (see
+   ``AvailabilityVersion``), so once a hold, a cancellation, an hours change
+   or a mirror update has committed, the next request of every process, on
+   every machine, computes afresh.
+2. Its ``valid_until`` has not passed. What changes with time alone bounds
+   it: a hold expiring, the first offered slot coming inside the minimum
+   notice, the host's next day coming within ``max_days_ahead``, the
+   free/busy answer's own lifetime, the mirror's freshness.
+
+The version is read before anything the answer is computed from: a write
+committed in between makes the entry newer than its version (a needless miss
+next time), never older. Answers for a booking being rescheduled (one booking
+left out) are never cached.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from cachetools import LRUCache
+from sqlalchemy import Engine
+
+from leadscalendar.availability.display import Clock
+from leadscalendar.bookings import repository
+from leadscalendar.bookings.schemas import SlotsOut
+from leadscalendar.db.engine import READ_ONLY
+
+MAX_ENTRIES = 1024
+# However long nothing seems to change, an answer is recomputed this often: a
+# safety net for an input nobody thought of, cheap at one miss a minute a page.
+MAX_AGE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotKey:
+    """One slot question as a page or the API asks it."""
+
+    host_slug: str
+    type_slug: str
+    first_day: date
+    days: int
+    time_zone: str
+    clock: Clock = "24h"
+
+
+@dataclass(frozen=True, slots=True)
+class HostVersion:
+    host_id: uuid.UUID
+    version: int
+
+
+class CachedSlots:
+    """One computed answer, what it was computed under, and until when time leaves it alone."""
+
+    __slots__ = ("_body", "answer", "valid_until", "version")
+
+    def __init__(self, answer: SlotsOut, version: HostVersion | None, valid_until: datetime):
+        self.answer = answer
+        self.version = version
+        self.valid_until = valid_until
+        self._body: bytes | None = None
+
+    @property
+    def body(self) -> bytes:
+        """The answer as JSON, encoded once (two threads racing encode the same bytes)."""
+        if self._body is None:
+            self._body = self.answer.model_dump_json().encode()
+        return self._body
+
+
+class SlotCache:
+    """A bounded, thread-safe map from questions to answers, and the version read."""
+
+    def __init__(self, engine: Engine, max_entries: int = MAX_ENTRIES) -> None:
+        # Read-only: on SQLite a deferred transaction, which never waits for a writer.
+        self._engine = engine.execution_options(**{READ_ONLY: True})
+        self._entries: LRUCache[SlotKey, CachedSlots] = LRUCache(maxsize=max_entries)
+        self._lock = threading.Lock()
+
+    def version(self, host_slug: str) -> HostVersion | None:
+        """The host's current availability version; None for an unknown slug."""
+        with self._engine.connect() as connection:
+            found = repository.availability_version(connection, host_slug)
+        return None if found is None else HostVersion(*found)
+
+    def get(self, key: SlotKey, version: HostVersion, now: datetime) -> CachedSlots | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or entry.version != version or now >= entry.valid_until:
+            return None
+        return entry
+
+    def put(self, key: SlotKey, entry: CachedSlots) -> None:
+        if entry.version is None:
+            return
+        with self._lock:
+            self._entries[key] = entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
