@@ -61,3 +61,18 @@ def test_retry_after_from_google_outlasts_the_backoff(bookings_env: BookingsEnv)
     with pytest.raises(NotTakingBookingsError):
         fetch(busy, env)
     assert free_busy_calls(env) == before + 1
+
+
+def test_a_read_lasts_as_long_as_its_free_busy_answer_is_kept(bookings_env: BookingsEnv) -> None:
+    """What bounds a cached slot answer: the free/busy entry it was computed from."""
+    env = bookings_env
+    busy = BusyTimes(env.services.calendars, ttl_seconds=30)
+    before = free_busy_calls(env)
+    start = utcnow() + timedelta(days=2)
+    first = busy.read(env.host_id, ["primary"], start, start + timedelta(days=1))
+    assert utcnow() + timedelta(seconds=29) < first.valid_until <= utcnow() + timedelta(seconds=30)
+    time.sleep(0.3)
+
+    again = busy.read(env.host_id, ["primary"], start, start + timedelta(days=1))
+    assert abs(again.valid_until - first.valid_until) < timedelta(milliseconds=50)
+    assert free_busy_calls(env) == before + 1
