@@ -29,8 +29,8 @@ from tests.support.slot_host import SlotHost
 
 
 @contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run on ``engine`` inside the block (BEGIN and COMMIT left out)."""
+def statements() -> Iterator[list[str]]:
+    """The SQL statements any engine runs inside the block (BEGIN and COMMIT left out)."""
     seen: list[str] = []
 
     def record(*args: Any) -> None:
@@ -38,18 +38,18 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         if sql.split()[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"}:
             seen.append(sql)
 
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(Engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 def test_an_unchanged_host_costs_one_statement_and_the_same_bytes(slot_host: SlotHost) -> None:
     env = slot_host
     first = env.answer()
     assert first.answer.days and first.answer.days[0].slots
-    with statements(env.services.engine) as seen:
+    with statements() as seen:
         again = env.answer()
     assert len(seen) == 1 and "availability_versions" in seen[0], seen
     assert again is first

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from cachetools import LRUCache
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
 
 from leadscalendar.availability.display import Clock
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.schemas import SlotsOut
-from leadscalendar.db.engine import READ_ONLY
+from leadscalendar.db.engine import READ_ONLY, build_engine
 
 MAX_ENTRIES = 1024
 # However long nothing seems to change, an answer is recomputed this often: a
@@ -83,16 +84,27 @@ class SlotCache:
     """A bounded, thread-safe map from questions to answers, and the version read."""
 
     def __init__(self, engine: Engine, max_entries: int = MAX_ENTRIES) -> None:
-        # Read-only: on SQLite a deferred transaction, which never waits for a writer.
-        self._engine = engine.execution_options(**{READ_ONLY: True})
+        self._engine = _version_engine(engine)
         self._entries: LRUCache[SlotKey, CachedSlots] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
 
     def version(self, host_slug: str) -> HostVersion | None:
-        """The host's current availability version; None for an unknown slug."""
-        with self._engine.connect() as connection:
-            found = repository.availability_version(connection, host_slug)
+        """The host's current availability version; None for an unknown slug.
+
+        Once more on a connection found dead (the database restarted): the
+        version's pool does not ping before each use (``_version_engine``).
+        """
+        try:
+            found = self._read_version(host_slug)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            found = self._read_version(host_slug)
         return None if found is None else HostVersion(*found)
+
+    def _read_version(self, host_slug: str) -> tuple[uuid.UUID, int] | None:
+        with self._engine.connect() as connection:
+            return repository.availability_version(connection, host_slug)
 
     def get(self, key: SlotKey, version: HostVersion, now: datetime) -> CachedSlots | None:
         with self._lock:
@@ -110,3 +122,25 @@ class SlotCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def _version_engine(engine: Engine) -> Engine:
+    """Where the version is read: the cheapest connection that still reads committed data.
+
+    SQLite: the app's engine, read-only (a deferred transaction never waits
+    for a writer). PostgreSQL: a small pool of its own in autocommit, without
+    the app pool's ping before each use: that ping and the transaction around
+    one SELECT cost three round trips, more CPU than the rest of a cached
+    answer. A dead connection is retried instead (``SlotCache.version``), and
+    the pool goes when the app's engine is disposed.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine.execution_options(**{READ_ONLY: True})
+    own = build_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_pre_ping=False,
+        pool_size=2,
+        isolation_level="AUTOCOMMIT",
+    )
+    event.listen(engine, "engine_disposed", lambda _disposed: own.dispose())
+    return own
