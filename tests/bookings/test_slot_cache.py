@@ -30,7 +30,7 @@ from tests.support.slot_host import SlotHost
 
 @contextmanager
 def statements() -> Iterator[list[str]]:
-    """The SQL statements any engine runs inside the block (BEGIN and COMMIT left out)."""
+    """The SQL statements SQLAlchemy runs inside the block (BEGIN and COMMIT left out)."""
     seen: list[str] = []
 
     def record(*args: Any) -> None:
@@ -45,13 +45,19 @@ def statements() -> Iterator[list[str]]:
         event.remove(Engine, "before_cursor_execute", record)
 
 
-def test_an_unchanged_host_costs_one_statement_and_the_same_bytes(slot_host: SlotHost) -> None:
+def test_an_unchanged_host_costs_the_version_read_alone_and_the_same_bytes(
+    slot_host: SlotHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = slot_host
     first = env.answer()
     assert first.answer.days and first.answer.days[0].slots
+    cache = env.services.slot_cache
+    reads: list[str] = []
+    read = cache.version
+    monkeypatch.setattr(cache, "version", lambda slug: reads.append(slug) or read(slug))
     with statements() as seen:
         again = env.answer()
-    assert len(seen) == 1 and "availability_versions" in seen[0], seen
+    assert reads == ["coach"] and seen == [], "the version is read on the driver's cursor"
     assert again is first
     assert again.body == first.answer.model_dump_json().encode()
 

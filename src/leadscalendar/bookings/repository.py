@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
@@ -31,21 +31,13 @@ def lock_host(session: Session, host_id: uuid.UUID) -> None:
     session.execute(select(Host.id).where(Host.id == host_id).with_for_update())
 
 
-_AVAILABILITY_VERSION = (
+# A host's id and availability version by slug: two unique-index lookups. The one
+# statement a cached slot answer costs (``bookings.slot_cache`` runs it compiled).
+AVAILABILITY_VERSION = (
     select(AvailabilityVersion.host_id, AvailabilityVersion.version)
     .join(Host, Host.id == AvailabilityVersion.host_id)
     .where(Host.slug == bindparam("slug"))
 )
-
-
-def availability_version(connection: Connection, host_slug: str) -> tuple[uuid.UUID, int] | None:
-    """The host's id and availability version, by slug: two unique-index lookups.
-
-    Core on a bare connection rather than a session: this is the one statement
-    a cached slot answer costs, so it skips the ORM's work.
-    """
-    row = connection.execute(_AVAILABILITY_VERSION, {"slug": host_slug}).first()
-    return None if row is None else (row[0], row[1])
 
 
 def get_booking(

@@ -30,12 +30,11 @@ from datetime import date, datetime, timedelta
 
 from cachetools import LRUCache
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import DBAPIError
 
 from leadscalendar.availability.display import Clock
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.schemas import SlotsOut
-from leadscalendar.db.engine import READ_ONLY, build_engine
+from leadscalendar.db.engine import build_engine
 
 MAX_ENTRIES = 1024
 # However long nothing seems to change, an answer is recomputed this often: a
@@ -85,6 +84,9 @@ class SlotCache:
 
     def __init__(self, engine: Engine, max_entries: int = MAX_ENTRIES) -> None:
         self._engine = _version_engine(engine)
+        compiled = repository.AVAILABILITY_VERSION.compile(dialect=self._engine.dialect)
+        self._sql = str(compiled)
+        self._positional = compiled.positional
         self._entries: LRUCache[SlotKey, CachedSlots] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
 
@@ -96,15 +98,41 @@ class SlotCache:
         """
         try:
             found = self._read_version(host_slug)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
+        except _DisconnectedError:
             found = self._read_version(host_slug)
         return None if found is None else HostVersion(*found)
 
     def _read_version(self, host_slug: str) -> tuple[uuid.UUID, int] | None:
-        with self._engine.connect() as connection:
-            return repository.availability_version(connection, host_slug)
+        """The statement compiled once, on the driver's own connection and cursor.
+
+        The hottest read of the product, so none of the Connection's work per
+        statement (events, transaction, result processing): on SQLite the
+        pooled connection is in autocommit, so a lone SELECT reads a committed
+        snapshot and needs no BEGIN; on PostgreSQL ``_version_engine`` is
+        autocommit. The row comes back as the driver gives it: SQLite has the
+        UUID as 32 hex digits.
+        """
+        params = (host_slug,) if self._positional else {"slug": host_slug}
+        dialect = self._engine.dialect
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._sql, params)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, connection.dbapi_connection, None):
+                raise
+            connection.invalidate(error)  # and the pool's other connections of that age
+            raise _DisconnectedError from error
+        finally:
+            connection.close()
+        if row is None:
+            return None
+        host_id = row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(row[0])
+        return host_id, int(row[1])
 
     def get(self, key: SlotKey, version: HostVersion, now: datetime) -> CachedSlots | None:
         with self._lock:
@@ -119,23 +147,24 @@ class SlotCache:
         with self._lock:
             self._entries[key] = entry
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+
+class _DisconnectedError(Exception):
+    """The version's connection was dead (the database restarted): worth one more try."""
 
 
 def _version_engine(engine: Engine) -> Engine:
     """Where the version is read: the cheapest connection that still reads committed data.
 
-    SQLite: the app's engine, read-only (a deferred transaction never waits
-    for a writer). PostgreSQL: a small pool of its own in autocommit, without
-    the app pool's ping before each use: that ping and the transaction around
+    SQLite: the app's engine (its connections are in autocommit between
+    SQLAlchemy's transactions; a lone SELECT never waits for a writer).
+    PostgreSQL: a small pool of its own in autocommit, without the app
+    pool's ping before each use: that ping and the transaction around
     one SELECT cost three round trips, more CPU than the rest of a cached
     answer. A dead connection is retried instead (``SlotCache.version``), and
     the pool goes when the app's engine is disposed.
     """
     if engine.dialect.name != "postgresql":
-        return engine.execution_options(**{READ_ONLY: True})
+        return engine
     own = build_engine(
         engine.url.render_as_string(hide_password=False),
         pool_pre_ping=False,

@@ -110,7 +110,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     install_openapi(app)
     document_webhooks(app)
+    # First: the lead's slot API is the most asked path, and routes match in order.
     for module in (
+        public_api,
         health,
         metrics,
         api_docs,
@@ -119,7 +121,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         password_reset,
         dashboard,
         google,
-        public_api,
         webhooks,
     ):
         app.include_router(module.router)
