@@ -69,6 +69,8 @@ class BusyRead:
 
     busy: tuple[BusyInterval, ...]
     valid_until: datetime
+    # When the free/busy part runs out (None: the mirror answered for every calendar).
+    free_busy_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -146,9 +148,19 @@ class BusyTimes:
         return self.read(host_id, calendar_ids, start, end).busy
 
     def read(
-        self, host_id: uuid.UUID, calendar_ids: Sequence[str], start: datetime, end: datetime
+        self,
+        host_id: uuid.UUID,
+        calendar_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        *,
+        min_life: float = 0.0,
     ) -> BusyRead:
-        """Busy time in (at least) [start, end), with how long the answer holds."""
+        """Busy time in (at least) [start, end), with how long the answer holds.
+
+        ``min_life``: a cached free/busy answer with fewer seconds left than
+        this is asked again (a slot answer refreshed before it runs out).
+        """
         # Whole UTC days, so the slot page and the hold check share cache entries.
         start = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         end = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
@@ -163,12 +175,18 @@ class BusyTimes:
             if not answer.unanswered:
                 return BusyRead(mirrored, fresh_until or utcnow())
             calendar_ids = answer.unanswered
-        busy, lasts = self._free_busy(host_id, tuple(calendar_ids), start, end)
+        busy, lasts = self._free_busy(host_id, tuple(calendar_ids), start, end, min_life)
         until = utcnow() + timedelta(seconds=lasts)
-        return BusyRead(mirrored + busy, until if fresh_until is None else min(until, fresh_until))
+        valid_until = until if fresh_until is None else min(until, fresh_until)
+        return BusyRead(mirrored + busy, valid_until, until)
 
     def _free_busy(
-        self, host_id: uuid.UUID, calendar_ids: tuple[str, ...], start: datetime, end: datetime
+        self,
+        host_id: uuid.UUID,
+        calendar_ids: tuple[str, ...],
+        start: datetime,
+        end: datetime,
+        min_life: float,
     ) -> tuple[tuple[BusyInterval, ...], float]:
         """Free/busy for the calendars the mirror could not answer, with the cache.
 
@@ -178,7 +196,7 @@ class BusyTimes:
         now = time.monotonic()
         with self._lock:
             entry = self._cache.get(key)
-            if entry is not None and now - entry.fetched_at < self._ttl:
+            if entry is not None and now - entry.fetched_at < self._ttl - min_life:
                 return entry.busy, entry.fetched_at + self._ttl - now
             failure = self._failures.get(host_id)
             if failure is not None and now < failure.until:

@@ -40,6 +40,9 @@ MAX_ENTRIES = 1024
 # However long nothing seems to change, an answer is recomputed this often: a
 # safety net for an input nobody thought of, cheap at one miss a minute a page.
 MAX_AGE = timedelta(seconds=60)
+# An answer that ends with its free/busy answer is computed again in the
+# background this long before, so no lead waits for Google (see booking_flow).
+REFRESH_AHEAD = timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +66,20 @@ class HostVersion:
 class CachedSlots:
     """One computed answer, what it was computed under, and until when time leaves it alone."""
 
-    __slots__ = ("_body", "answer", "valid_until", "version")
+    __slots__ = ("_body", "answer", "refresh_at", "valid_until", "version")
 
-    def __init__(self, answer: SlotsOut, version: HostVersion | None, valid_until: datetime):
+    def __init__(
+        self,
+        answer: SlotsOut,
+        version: HostVersion | None,
+        valid_until: datetime,
+        refresh_at: datetime | None = None,
+    ) -> None:
         self.answer = answer
         self.version = version
         self.valid_until = valid_until
+        # From when a request serving it should start computing its successor.
+        self.refresh_at = refresh_at
         self._body: bytes | None = None
 
     @property
@@ -89,6 +100,7 @@ class SlotCache:
         self._positional = compiled.positional
         self._entries: LRUCache[SlotKey, CachedSlots] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
+        self._refreshing: set[SlotKey] = set()
 
     def version(self, host_slug: str) -> HostVersion | None:
         """The host's current availability version; None for an unknown slug.
@@ -146,6 +158,18 @@ class SlotCache:
             return
         with self._lock:
             self._entries[key] = entry
+
+    def start_refresh(self, key: SlotKey) -> bool:
+        """True for the one caller that should refresh ``key`` now (none is running)."""
+        with self._lock:
+            if key in self._refreshing:
+                return False
+            self._refreshing.add(key)
+            return True
+
+    def end_refresh(self, key: SlotKey) -> None:
+        with self._lock:
+            self._refreshing.discard(key)
 
 
 class _DisconnectedError(Exception):

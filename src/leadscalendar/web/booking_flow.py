@@ -10,6 +10,8 @@ again while the host's availability version stands (``bookings.slot_cache``).
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -24,7 +26,13 @@ from leadscalendar.bookings.checkout import start_checkout
 from leadscalendar.bookings.errors import BookingTypeNotFoundError
 from leadscalendar.bookings.models import Booking, BookingType
 from leadscalendar.bookings.schemas import BookingOut, DayOut, HoldRequest, SlotOut, SlotsOut
-from leadscalendar.bookings.slot_cache import MAX_AGE, CachedSlots, HostVersion, SlotKey
+from leadscalendar.bookings.slot_cache import (
+    MAX_AGE,
+    REFRESH_AHEAD,
+    CachedSlots,
+    HostVersion,
+    SlotKey,
+)
 from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
@@ -33,6 +41,8 @@ from leadscalendar.errors import LeadsCalendarError
 from leadscalendar.payments.errors import PaymentRejectedError
 from leadscalendar.payments.provider import CheckoutSession
 from leadscalendar.services import Services
+
+logger = logging.getLogger(__name__)
 
 MAX_DAYS_PER_REQUEST = 31
 
@@ -106,10 +116,37 @@ def slot_answer(services: Services, key: SlotKey, now: datetime | None = None) -
     if version is not None:
         hit = cache.get(key, version, now)
         if hit is not None:
+            if hit.refresh_at is not None and now >= hit.refresh_at and cache.start_refresh(key):
+                threading.Thread(
+                    target=_refresh, args=(services, key), name="slot-refresh", daemon=True
+                ).start()
             return hit
     computed = _compute_slots(services, key, now, version)
     cache.put(key, computed)
     return computed
+
+
+def _refresh(services: Services, key: SlotKey) -> None:
+    """Compute ``key`` again with a new free/busy answer, off every request's path.
+
+    Started by a request served an answer whose free/busy part ends within
+    ``REFRESH_AHEAD``: without it, the first request after the end would wait
+    for Google (and, past capacity, every request queued behind it). Until
+    the new answer is in, the old one serves, as it may: it is still valid. A
+    refusal (Google unreadable) changes nothing here; the request arriving
+    after the old answer ends computes it again and meets the refusal itself.
+    """
+    cache = services.slot_cache
+    try:
+        version = cache.version(key.host_slug)
+        ahead = REFRESH_AHEAD.total_seconds()
+        cache.put(key, _compute_slots(services, key, utcnow(), version, min_life=ahead))
+    except LeadsCalendarError:
+        pass
+    except Exception:
+        logger.exception("Refreshing a slot answer failed")
+    finally:
+        cache.end_refresh(key)
 
 
 def _check_days(days: int) -> None:
@@ -124,6 +161,7 @@ def _compute_slots(
     version: HostVersion | None,
     *,
     exclude: uuid.UUID | None = None,
+    min_life: float = 0.0,
 ) -> CachedSlots:
     """One free/busy read; three phases, none holding a transaction across the next.
 
@@ -135,7 +173,7 @@ def _compute_slots(
     with read_only(services.read_session_factory) as session:
         host, booking_type = find_booking_type(session, key.host_slug, key.type_slug)
         calendars = _calendars(services, session, host, booking_type)
-    busy = services.busy.read(host.id, calendars, start, end)
+    busy = services.busy.read(host.id, calendars, start, end, min_life=min_life)
     with read_only(services.read_session_factory) as session:
         context = SlotContext(
             session,
@@ -149,9 +187,12 @@ def _compute_slots(
         )
         found = context.slots(start, end)
     valid_until = min(busy.valid_until, context.stable_until(found), now + MAX_AGE)
+    refresh_at = None
+    if busy.free_busy_until is not None and busy.free_busy_until <= valid_until:
+        refresh_at = busy.free_busy_until - REFRESH_AHEAD
     if version is not None and version.host_id != host.id:
         version = None  # the slug changed hands meanwhile: keep nothing
-    return CachedSlots(_slots_out(key, found), version, valid_until)
+    return CachedSlots(_slots_out(key, found), version, valid_until, refresh_at)
 
 
 def _slots_out(key: SlotKey, found: list[Slot]) -> SlotsOut:
