@@ -37,6 +37,8 @@ from leadscalendar.bookings.schemas import SlotsOut
 from leadscalendar.db.engine import build_engine
 
 MAX_ENTRIES = 1024
+# PostgreSQL connections kept for the version read (see _version_engine).
+VERSION_POOL_SIZE = 8
 # However long nothing seems to change, an answer is recomputed this often: a
 # safety net for an input nobody thought of, cheap at one miss a minute a page.
 MAX_AGE = timedelta(seconds=60)
@@ -189,10 +191,13 @@ def _version_engine(engine: Engine) -> Engine:
     """
     if engine.dialect.name != "postgresql":
         return engine
+    # Connections are opened only as concurrent reads need them; a pool smaller
+    # than the requests in flight would open and close one per request instead.
     own = build_engine(
         engine.url.render_as_string(hide_password=False),
         pool_pre_ping=False,
-        pool_size=2,
+        pool_size=VERSION_POOL_SIZE,
+        max_overflow=VERSION_POOL_SIZE,
         isolation_level="AUTOCOMMIT",
     )
     event.listen(engine, "engine_disposed", lambda _disposed: own.dispose())
