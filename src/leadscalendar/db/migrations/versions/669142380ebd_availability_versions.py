@@ -23,7 +23,7 @@ thousand events bumps once, not a thousand times.
 Caution for later migrations: on SQLite, ``batch_alter_table`` re-creates a
 table, and dropping a table drops its triggers. A migration that batch-alters
 one of the tables above must create its triggers again
-(``tests/bookings/test_slot_cache.py`` fails otherwise).
+(``tests/db/test_availability_versions.py`` fails otherwise).
 
 Revision ID: 669142380ebd
 Revises: c4d8e2a7f1b3
