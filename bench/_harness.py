@@ -1,4 +1,4 @@
-"""Shared set-up for the pipeline and webhook benchmarks: the product wired on loopback.
+"""Shared set-up for the benchmarks: the product wired on loopback, hosts, senders.
 
 Why a harness of its own rather than ``tests/support``: benchmarks run the
 application the way an operator does (``leadscalendar worker`` and
@@ -9,10 +9,12 @@ shares a core with nothing of the benchmark's own making except the database.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -392,6 +395,43 @@ def seed_hosts(services: Any, sandbox: Sandbox | None, count: int) -> list[Seede
     return hosts
 
 
+def seed_busy(sandbox: Sandbox, emails: list[str], per_host: int, seed: int) -> None:
+    """Events the hosts made in Google themselves: an hour each, in the next 60 days."""
+    rng = random.Random(seed)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    for email in emails:
+        for _ in range(per_host):
+            start = today + timedelta(days=rng.randrange(1, 60), hours=rng.randrange(7, 17))
+            body = {
+                "summary": "Busy",
+                "start": {"dateTime": start.isoformat()},
+                "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+            }
+            answer = sandbox.http.post(f"_sandbox/calendars/{email}/events", json=body)
+            answer.raise_for_status()
+
+
+def seed_bookable_hosts(
+    services: Any, sandbox: Sandbox, count: int, busy_per_host: int, seed: int
+) -> list[SeededHost]:
+    """``seed_hosts``, confirmed (only they have public pages), with Google events of their own.
+
+    What the lead-facing benchmarks (``availability_pages.py``, ``slot_api.py``)
+    start from: ``host-0`` ... with a ``session`` type, busy in Google now and then.
+    """
+    from leadscalendar.accounts.models import Host
+    from leadscalendar.db.session import unit_of_work
+
+    hosts = seed_hosts(services, sandbox, count)
+    with unit_of_work(services.session_factory) as session:
+        for seeded in hosts:
+            found = session.get(Host, seeded.id)
+            assert found is not None
+            found.email_verified_at = datetime.now(UTC)
+    seed_busy(sandbox, [host.email for host in hosts], busy_per_host, seed)
+    return hosts
+
+
 def create_awaiting_bookings(
     services: Any, hosts: list[SeededHost], count: int, day_offset: int
 ) -> list[uuid.UUID]:
@@ -433,6 +473,65 @@ def create_awaiting_bookings(
             session.add(booking)
             ids.append(booking.id)
     return ids
+
+
+# -- the app and its lead-facing pages ---------------------------------------------
+
+
+def start_server(env: dict[str, str], port: int, log_dir: Path, name: str) -> Process:
+    server = spawn(
+        name,
+        [str(BIN / "leadscalendar"), "serve", "--port", str(port), "--workers", "1"],
+        env,
+        log_dir,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
+                return server
+        except httpx.HTTPError:
+            pass
+        if server.popen.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"serve did not start:\n{server.log()[-3000:]}")
+        time.sleep(0.1)
+
+
+async def fire(
+    base_url: str, paths: list[str], rate: float, connections: int
+) -> tuple[list[float], list[str], float]:
+    """GET each path on schedule; returns latencies (ms, from the scheduled time), errors, lag."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    max_lag = 0.0
+    connector = aiohttp.TCPConnector(limit=connections)
+    timeout = aiohttp.ClientTimeout(total=30.0)
+    async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
+
+        async def one(scheduled: float, path: str) -> None:
+            try:
+                async with client.get(path) as reply:
+                    body = await reply.text()
+                    shown = any(
+                        mark in body for mark in ('class="slot"', 'id="no-slots"', '"days"')
+                    )
+                    if reply.status != 200 or not shown:
+                        errors.append(f"{reply.status} {path} {body[:200]!r}")
+            except (aiohttp.ClientError, TimeoutError) as error:
+                errors.append(f"{type(error).__name__}: {error}")
+            latencies.append((time.monotonic() - scheduled) * 1000)
+
+        tasks = []
+        start = time.monotonic() + 0.2
+        for index, path in enumerate(paths):
+            scheduled = start + index / rate
+            delay = scheduled - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            max_lag = max(max_lag, time.monotonic() - scheduled)
+            tasks.append(asyncio.create_task(one(scheduled, path)))
+        await asyncio.gather(*tasks)
+    return latencies, errors, max_lag
 
 
 # -- signed webhooks --------------------------------------------------------------------

@@ -45,80 +45,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import httpx
 from _harness import (
     BIN,
     Process,
     Sandbox,
     app_env,
+    fire,
     free_port,
     google_sandbox,
     machine,
     percentile,
     scratch_database,
-    seed_hosts,
+    seed_bookable_hosts,
     settings_from,
     spawn,
+    start_server,
     tree_cpu_seconds,
 )
 from sqlalchemy import create_engine, text
 
 TARGET_P99_MS = 30.0
 ZONE = "Europe/Paris"
-
-
-async def fire(
-    base_url: str, paths: list[str], rate: float, connections: int
-) -> tuple[list[float], list[str], float]:
-    """GET each path on schedule; returns latencies (ms, from the scheduled time), errors, lag."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    max_lag = 0.0
-    connector = aiohttp.TCPConnector(limit=connections)
-    timeout = aiohttp.ClientTimeout(total=30.0)
-    async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
-
-        async def one(scheduled: float, path: str) -> None:
-            try:
-                async with client.get(path) as reply:
-                    body = await reply.text()
-                    shown = any(
-                        mark in body for mark in ('class="slot"', 'id="no-slots"', '"days"')
-                    )
-                    if reply.status != 200 or not shown:
-                        errors.append(f"{reply.status} {path} {body[:200]!r}")
-            except (aiohttp.ClientError, TimeoutError) as error:
-                errors.append(f"{type(error).__name__}: {error}")
-            latencies.append((time.monotonic() - scheduled) * 1000)
-
-        tasks = []
-        start = time.monotonic() + 0.2
-        for index, path in enumerate(paths):
-            scheduled = start + index / rate
-            delay = scheduled - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            max_lag = max(max_lag, time.monotonic() - scheduled)
-            tasks.append(asyncio.create_task(one(scheduled, path)))
-        await asyncio.gather(*tasks)
-    return latencies, errors, max_lag
-
-
-def seed_busy(sandbox: Sandbox, emails: list[str], per_host: int, seed: int) -> None:
-    """Events the hosts made in Google themselves: an hour each, in the next 60 days."""
-    rng = random.Random(seed)
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    for email in emails:
-        for _ in range(per_host):
-            start = today + timedelta(days=rng.randrange(1, 60), hours=rng.randrange(7, 17))
-            body = {
-                "summary": "Busy",
-                "start": {"dateTime": start.isoformat()},
-                "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
-            }
-            answer = sandbox.http.post(f"_sandbox/calendars/{email}/events", json=body)
-            answer.raise_for_status()
 
 
 def page_paths(slugs: list[str], count: int, seed: int, kind: str) -> list[str]:
@@ -136,25 +84,6 @@ def page_paths(slugs: list[str], count: int, seed: int, kind: str) -> list[str]:
     return [
         f"/{rng.choice(slugs)}/session?month={rng.choice(months)}&tz={ZONE}" for _ in range(count)
     ]
-
-
-def start_server(env: dict[str, str], port: int, log_dir: Path, name: str) -> Process:
-    server = spawn(
-        name,
-        [str(BIN / "leadscalendar"), "serve", "--port", str(port), "--workers", "1"],
-        env,
-        log_dir,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
-                return server
-        except httpx.HTTPError:
-            pass
-        if server.popen.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"serve did not start:\n{server.log()[-3000:]}")
-        time.sleep(0.1)
 
 
 def wait_mirrored(database_url: str, hosts: int, worker: Process, timeout: float) -> float:
@@ -233,7 +162,6 @@ def measure(
 
 
 def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
-    from leadscalendar.accounts.models import Host
     from leadscalendar.calendar_sync import service as calendar_sync
     from leadscalendar.db.session import unit_of_work
     from leadscalendar.services import build_services
@@ -247,14 +175,7 @@ def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
     ):
         env = app_env(url, sandbox.base_url, port, log_level="WARNING", calendar_push="on")
         services = build_services(settings_from(env))
-        hosts = seed_hosts(services, sandbox, args.hosts)
-        with unit_of_work(services.session_factory) as session:
-            # Only hosts who confirmed their address have public booking pages.
-            for seeded in hosts:
-                found = session.get(Host, seeded.id)
-                assert found is not None
-                found.email_verified_at = datetime.now(UTC)
-        seed_busy(sandbox, [host.email for host in hosts], args.busy, args.seed)
+        hosts = seed_bookable_hosts(services, sandbox, args.hosts, args.busy, args.seed)
         sandbox.set_latency(args.latency_ms / 1000)
         slugs = [f"host-{i}" for i in range(args.hosts)]
         paths = page_paths(slugs, count, args.seed, args.page)

@@ -49,17 +49,18 @@ from _harness import (
     ROOT,
     Process,
     app_env,
+    fire,
     free_port,
     google_sandbox,
     machine,
     percentile,
     scratch_database,
-    seed_hosts,
+    seed_bookable_hosts,
     settings_from,
     spawn,
+    start_server,
     tree_cpu_seconds,
 )
-from availability_pages import fire, seed_busy, start_server
 
 TARGET_CPU_RATIO = 2.0
 TARGET_TAIL_RATIO = 5.0
@@ -167,8 +168,6 @@ def start_floor(bodies: Path, log_dir: Path, probe: str) -> tuple[Process, int]:
 
 
 def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
-    from leadscalendar.accounts.models import Host
-    from leadscalendar.db.session import unit_of_work
     from leadscalendar.services import build_services
 
     port = free_port()
@@ -179,14 +178,8 @@ def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
     ):
         env = app_env(url, sandbox.base_url, port, log_level="WARNING")
         services = build_services(settings_from(env))
-        hosts = seed_hosts(services, sandbox, args.hosts)
-        with unit_of_work(services.session_factory) as session:
-            for seeded in hosts:  # only confirmed hosts have public pages
-                found = session.get(Host, seeded.id)
-                assert found is not None
-                found.email_verified_at = datetime.now(UTC)
+        seed_bookable_hosts(services, sandbox, args.hosts, args.busy, args.seed)
         services.engine.dispose()
-        seed_busy(sandbox, [host.email for host in hosts], args.busy, args.seed)
         sandbox.set_latency(args.latency_ms / 1000)
         paths = distinct_paths(args.hosts)
         server = start_server(env, port, log_dir, "serve-slots")

@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.support.bookings_env",
     "tests.support.mail_server",
     "tests.support.redis_server",
+    "tests.support.slot_host",
     "tests.support.webhook_receiver",
 ]
 

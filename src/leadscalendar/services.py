@@ -19,6 +19,7 @@ from leadscalendar.bookings.links import BookingLinks
 from leadscalendar.bookings.mails import note_undeliverable
 from leadscalendar.bookings.payment_events import BookingPaymentHandler
 from leadscalendar.bookings.reminders import register_reminder_tasks, reminder_mail_stale
+from leadscalendar.bookings.slot_cache import SlotCache
 from leadscalendar.bookings.tasks import TaskDependencies, build_registry
 from leadscalendar.calendar_sync.channels import stop_host_channels
 from leadscalendar.calendar_sync.planning import register_calendar_sync_tasks
@@ -71,6 +72,8 @@ class Services:
     payment_provider: PaymentProvider
     payment_event_handler: PaymentEventHandler
     busy: BusyTimes
+    # Computed slot answers, valid while the host's availability version stands.
+    slot_cache: SlotCache
     links: BookingLinks
     # Verification, reset and e-mail change links (signed with the secret key).
     account_links: AccountLinks
@@ -141,6 +144,7 @@ def build_services(settings: Settings, *, pool_size: int | None = None) -> Servi
             calendars,
             mirror=MirrorReader(read_session_factory, settings.calendar_fresh_seconds),
         ),
+        slot_cache=SlotCache(engine),
         links=links,
         account_links=account_links,
         mailer=build_mailer(

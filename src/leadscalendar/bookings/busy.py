@@ -60,6 +60,20 @@ class _Entry:
 
 
 @dataclass(frozen=True)
+class BusyRead:
+    """Busy time, and until when it may stand in for a new read (a cached slot answer's bound).
+
+    The free/busy part lasts as long as its cache entry; the mirror's part as
+    long as every calendar it answered for stays fresh.
+    """
+
+    busy: tuple[BusyInterval, ...]
+    valid_until: datetime
+    # When the free/busy part runs out (None: the mirror answered for every calendar).
+    free_busy_until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class _Failure:
     until: float
     count: int
@@ -131,30 +145,59 @@ class BusyTimes:
     def fetch(
         self, host_id: uuid.UUID, calendar_ids: Sequence[str], start: datetime, end: datetime
     ) -> tuple[BusyInterval, ...]:
+        return self.read(host_id, calendar_ids, start, end).busy
+
+    def read(
+        self,
+        host_id: uuid.UUID,
+        calendar_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        *,
+        min_life: float = 0.0,
+    ) -> BusyRead:
+        """Busy time in (at least) [start, end), with how long the answer holds.
+
+        ``min_life``: a cached free/busy answer with fewer seconds left than
+        this is asked again (a slot answer refreshed before it runs out).
+        """
         # Whole UTC days, so the slot page and the hold check share cache entries.
         start = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         end = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
             days=1
         )
         mirrored: tuple[BusyInterval, ...] = ()
+        fresh_until: datetime | None = None
         if self._mirror is not None:
             answer = self._mirror.read(host_id, calendar_ids, start, end)
             mirrored = tuple(BusyInterval(s, e) for s, e in answer.busy)
+            fresh_until = answer.fresh_until
             if not answer.unanswered:
-                return mirrored
+                return BusyRead(mirrored, fresh_until or utcnow())
             calendar_ids = answer.unanswered
-        return mirrored + self._free_busy(host_id, tuple(calendar_ids), start, end)
+        busy, lasts = self._free_busy(host_id, tuple(calendar_ids), start, end, min_life)
+        until = utcnow() + timedelta(seconds=lasts)
+        valid_until = until if fresh_until is None else min(until, fresh_until)
+        return BusyRead(mirrored + busy, valid_until, until)
 
     def _free_busy(
-        self, host_id: uuid.UUID, calendar_ids: tuple[str, ...], start: datetime, end: datetime
-    ) -> tuple[BusyInterval, ...]:
-        """Free/busy for the calendars the mirror could not answer, with the cache."""
+        self,
+        host_id: uuid.UUID,
+        calendar_ids: tuple[str, ...],
+        start: datetime,
+        end: datetime,
+        min_life: float,
+    ) -> tuple[tuple[BusyInterval, ...], float]:
+        """Free/busy for the calendars the mirror could not answer, with the cache.
+
+        Also returns for how many more seconds the cache entry answers.
+        """
         key = (host_id, calendar_ids, start, end)
         now = time.monotonic()
         with self._lock:
             entry = self._cache.get(key)
-            if entry is not None and now - entry.fetched_at < self._ttl:
-                return entry.busy
+            if entry is not None and now - entry.fetched_at < self._ttl - min_life:
+                return entry.busy, entry.fetched_at + self._ttl - now
             failure = self._failures.get(host_id)
             if failure is not None and now < failure.until:
                 raise NotTakingBookingsError(failure.message)
@@ -168,7 +211,7 @@ class BusyTimes:
             if len(self._cache) >= CACHE_ENTRIES:
                 self._cache.clear()
             self._cache[key] = _Entry(now, busy)
-        return busy
+        return busy, now + self._ttl - time.monotonic()
 
     def _remember_failure(
         self, host_id: uuid.UUID, unreadable: _UnreadableError, now: float

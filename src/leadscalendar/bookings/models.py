@@ -7,7 +7,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadscalendar.bookings.states import BookingStatus
@@ -93,6 +103,26 @@ class Schedule(IdMixin, TimestampMixin, Base):
     weekly: Mapped[dict[str, list[list[str]]]] = mapped_column(JSON)
     # {"2026-12-24": []}: a local date -> its intervals (empty: day off).
     overrides: Mapped[dict[str, list[list[str]]]] = mapped_column(JSON, default=dict)
+
+
+class AvailabilityVersion(Base):
+    """A number that changes whenever what a host's slot pages offer may have changed.
+
+    Database triggers (migration ``669142380ebd``) bump it in the same
+    transaction as every write that changes a host's availability: bookings
+    taking or freeing time, booking types, schedules, the host's zone and
+    slug, the Google connection and the busy-time mirror. Because the database
+    keeps it, a write made by any process (a worker, another web process, a
+    bulk statement, an operator's SQL) invalidates every process's cached slot
+    answers (``bookings.slot_cache``) at its commit, and none can forget to.
+    """
+
+    __tablename__ = "availability_versions"
+
+    host_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Booking(IdMixin, TimestampMixin, Base):

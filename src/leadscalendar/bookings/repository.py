@@ -11,7 +11,13 @@ from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadscalendar.accounts.models import Host
-from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
+from leadscalendar.bookings.models import (
+    AvailabilityVersion,
+    Booking,
+    BookingEvent,
+    BookingType,
+    Schedule,
+)
 from leadscalendar.bookings.states import ACTIVE_STATUSES, BookingStatus
 from leadscalendar.google.models import GoogleConnection
 from leadscalendar.webhooks_out.repository import any_enabled_endpoint
@@ -33,6 +39,15 @@ def lock_host(session: Session, host_id: uuid.UUID) -> None:
     writers already run one at a time.
     """
     session.execute(select(Host.id).where(Host.id == host_id).with_for_update())
+
+
+# A host's id and availability version by slug: two unique-index lookups. The one
+# statement a cached slot answer costs (``bookings.slot_cache`` runs it compiled).
+AVAILABILITY_VERSION = (
+    select(AvailabilityVersion.host_id, AvailabilityVersion.version)
+    .join(Host, Host.id == AvailabilityVersion.host_id)
+    .where(Host.slug == bindparam("slug"))
+)
 
 
 def get_booking(

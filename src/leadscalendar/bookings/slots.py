@@ -24,6 +24,7 @@ from leadscalendar.availability import (
 )
 from leadscalendar.bookings import repository
 from leadscalendar.bookings.models import Booking, BookingType, Schedule
+from leadscalendar.bookings.states import HOLDING_STATUSES
 
 DEFAULT_WEEKLY: dict[str, list[list[str]]] = {str(day): [["09:00", "17:00"]] for day in range(5)}
 
@@ -85,6 +86,12 @@ class SlotContext:
         self.existing = [
             _existing(booking, types.get(booking.booking_type_id)) for booking in bookings
         ]
+        # A hold stops taking its slot when it expires, with no write to say so.
+        self.hold_ends = [
+            booking.hold_expires_at
+            for booking in bookings
+            if booking.status in HOLDING_STATUSES and booking.hold_expires_at is not None
+        ]
         zone = ZoneInfo(host.timezone)
         self.per_day = Counter(
             booking.start_at.astimezone(zone).date()
@@ -103,6 +110,23 @@ class SlotContext:
             bookings=self.existing,
             bookings_per_day=self.per_day,
         )
+
+    def stable_until(self, found: Sequence[Slot]) -> datetime:
+        """Until when time alone leaves ``found`` (this context's slots) as it is.
+
+        Writes bump the host's availability version instead (``slot_cache``);
+        this is what changes with no write: the first hold expiring, the first
+        offered slot coming inside the minimum notice, and with a horizon, the
+        host's next day (one more day comes within ``max_days_ahead``).
+        """
+        moments = [end for end in self.hold_ends if end > self.now]
+        if found:
+            moments.append(found[0].start - self.rules.minimum_notice)
+        if self.rules.max_days_ahead is not None:
+            zone = self.hours.zone
+            tomorrow = self.now.astimezone(zone).date() + timedelta(days=1)
+            moments.append(datetime.combine(tomorrow, time(), tzinfo=zone))
+        return min(moments, default=datetime.max.replace(tzinfo=self.now.tzinfo))
 
     def rejection(self, start: datetime) -> SlotRejection | None:
         return check_slot(

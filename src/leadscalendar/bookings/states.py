@@ -35,6 +35,9 @@ ACTIVE_STATUSES = frozenset(
     }
 )
 
+# Of those, the ones that take their slot only until ``hold_expires_at``.
+HOLDING_STATUSES = frozenset({BookingStatus.HELD, BookingStatus.AWAITING_PAYMENT})
+
 ALLOWED_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
     BookingStatus.HELD: frozenset(
         {

@@ -133,10 +133,16 @@ def _message_number(value: str | None) -> int | None:
 
 @dataclass(frozen=True)
 class MirrorAnswer:
-    """Busy time of the calendars the mirror could answer for, and the ones it could not."""
+    """Busy time of the calendars the mirror could answer for, and the ones it could not.
+
+    ``fresh_until``: when the first calendar answered for stops being fresh by
+    time alone (its channel expires, or its last sync grows too old); None
+    when none was answered.
+    """
 
     busy: tuple[tuple[datetime, datetime], ...]
     unanswered: tuple[str, ...]
+    fresh_until: datetime | None = None
 
 
 def is_fresh(sync: CalendarSync, live: bool, now: datetime, fresh_seconds: float) -> bool:
@@ -146,6 +152,13 @@ def is_fresh(sync: CalendarSync, live: bool, now: datetime, fresh_seconds: float
     if live:
         return True
     return now - sync.last_synced_at <= timedelta(seconds=fresh_seconds)
+
+
+def _fresh_until(sync: CalendarSync, live_until: datetime | None, fresh_seconds: float) -> datetime:
+    """Until when ``is_fresh`` keeps saying yes for a calendar it says yes for now."""
+    assert sync.last_synced_at is not None  # is_fresh said yes
+    polled = sync.last_synced_at + timedelta(seconds=fresh_seconds)
+    return polled if live_until is None else max(live_until, polled)
 
 
 def mirror_busy(
@@ -160,12 +173,12 @@ def mirror_busy(
 ) -> MirrorAnswer:
     """Busy intervals in [start, end) from the mirror, for the calendars it holds fresh."""
     syncs = {sync.calendar_id: sync for sync in repository.syncs_of_host(session, host_id)}
-    live = {
-        channel.sync_id
-        for channel in repository.live_channels(session, [s.id for s in syncs.values()], now)
-    }
+    live: dict[uuid.UUID, datetime] = {}
+    for channel in repository.live_channels(session, [s.id for s in syncs.values()], now):
+        live[channel.sync_id] = max(channel.expiration, live.get(channel.sync_id, now))
     fresh: list[uuid.UUID] = []
     unanswered: list[str] = []
+    ends: list[datetime] = []
     for calendar_id in calendar_ids:
         sync = syncs.get(calendar_id)
         usable = sync is not None and is_fresh(sync, sync.id in live, now, fresh_seconds)
@@ -173,10 +186,12 @@ def mirror_busy(
             unanswered.append(calendar_id)
         else:
             fresh.append(sync.id)
+            ends.append(_fresh_until(sync, live.get(sync.id), fresh_seconds))
     blocks: list[BusyBlock] = repository.blocks_between(session, fresh, start, end)
     return MirrorAnswer(
         busy=tuple(sorted((block.start_at, block.end_at) for block in blocks)),
         unanswered=tuple(unanswered),
+        fresh_until=min(ends, default=None),
     )
 
 

@@ -1,7 +1,13 @@
 """Every ORM model, imported in one place so metadata and Alembic see them all."""
 
 from leadscalendar.accounts.models import ApiKey, Host, HostSession
-from leadscalendar.bookings.models import Booking, BookingEvent, BookingType, Schedule
+from leadscalendar.bookings.models import (
+    AvailabilityVersion,
+    Booking,
+    BookingEvent,
+    BookingType,
+    Schedule,
+)
 from leadscalendar.calendar_sync.models import BusyBlock, CalendarSync, WatchChannel
 from leadscalendar.db.base import Base
 from leadscalendar.google.models import GoogleConnection, OAuthState
@@ -19,6 +25,7 @@ from leadscalendar.webhooks_out.models import (
 
 __all__ = [
     "ApiKey",
+    "AvailabilityVersion",
     "Base",
     "Booking",
     "BookingEvent",

@@ -4,13 +4,17 @@ This is a boundary: it decides where transactions end, so that no network
 call (Google free/busy, the payment provider) runs while a transaction (and,
 on SQLite, the database's write lock) is held. Every journey step that calls
 out runs in phases, each its own unit (read, call out, write), and never
-commits a caller's session: ``list_slots`` (read, call out, read),
+commits a caller's session: ``list_slots`` (read, call out, read, on read-only
+sessions; its answers are kept in ``services.slot_cache`` and served again
+while the host's availability version stands, ``bookings.slot_cache``),
 ``plan_hold`` then ``hold`` (the write phase, in the caller's unit),
 ``confirm`` and ``reschedule``.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,13 +26,20 @@ from sqlalchemy.orm import Session
 
 from leadscalendar.accounts import repository as accounts_repository
 from leadscalendar.accounts.models import Host
-from leadscalendar.availability import BusyInterval, group_by_day
+from leadscalendar.availability import BusyInterval, Slot, group_by_day
 from leadscalendar.availability.display import Clock
 from leadscalendar.bookings import changes, repository, service
 from leadscalendar.bookings.checkout import start_checkout
 from leadscalendar.bookings.errors import BookingTypeNotFoundError
 from leadscalendar.bookings.models import Booking, BookingType
 from leadscalendar.bookings.schemas import BookingOut, DayOut, HoldRequest, SlotOut, SlotsOut
+from leadscalendar.bookings.slot_cache import (
+    MAX_AGE,
+    REFRESH_AHEAD,
+    CachedSlots,
+    HostVersion,
+    SlotKey,
+)
 from leadscalendar.bookings.slots import SlotContext
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
@@ -39,6 +50,8 @@ from leadscalendar.payments.errors import PaymentRejectedError
 from leadscalendar.payments.provider import CheckoutSession
 from leadscalendar.services import Services
 from leadscalendar.web.idempotency import Answer, answer_once
+
+logger = logging.getLogger(__name__)
 
 MAX_DAYS_PER_REQUEST = 31
 T = TypeVar("T")
@@ -73,38 +86,116 @@ def list_slots(
     clock: Clock = "24h",
     exclude: uuid.UUID | None = None,
 ) -> SlotsOut:
-    """Free slots of ``days`` days from ``first_day`` in the lead's zone: one free/busy read.
+    """Free slots of ``days`` days from ``first_day`` in the lead's zone (see ``slot_answer``).
 
     ``exclude`` leaves one booking out of the taken times, as ``reschedule``
-    does for the booking it moves, so its page offers what it would accept.
-    Three phases, none holding a transaction across the next: read the host
-    and type, ask Google (no transaction open), read the taken times.
+    does for the booking it moves, so its page offers what it would accept;
+    such an answer is computed every time, never cached.
     """
+    key = SlotKey(host_slug, type_slug, first_day, days, time_zone, clock)
+    if exclude is not None:
+        _check_days(days)
+        return _compute_slots(services, key, utcnow(), None, exclude=exclude).answer
+    return slot_answer(services, key).answer
+
+
+def slot_answer(services: Services, key: SlotKey, now: datetime | None = None) -> CachedSlots:
+    """The answer to ``key``: from this process's cache while the host's availability is unchanged.
+
+    One statement (the host's availability version) on a hit; on a miss, the
+    version is read first (``slot_cache`` says why), then the answer computed.
+    """
+    _check_days(key.days)
+    now = now or utcnow()
+    cache = services.slot_cache
+    version = cache.version(key.host_slug)
+    if version is not None:
+        hit = cache.get(key, version, now)
+        if hit is not None:
+            if hit.refresh_at is not None and now >= hit.refresh_at and cache.start_refresh(key):
+                threading.Thread(
+                    target=_refresh, args=(services, key), name="slot-refresh", daemon=True
+                ).start()
+            return hit
+    computed = _compute_slots(services, key, now, version)
+    cache.put(key, computed)
+    return computed
+
+
+def _refresh(services: Services, key: SlotKey) -> None:
+    """Compute ``key`` again with a new free/busy answer, off every request's path.
+
+    Started by a request served an answer whose free/busy part ends within
+    ``REFRESH_AHEAD``: without it, the first request after the end would wait
+    for Google (and, past capacity, every request queued behind it). Until
+    the new answer is in, the old one serves, as it may: it is still valid. A
+    refusal (Google unreadable) changes nothing here; the request arriving
+    after the old answer ends computes it again and meets the refusal itself.
+    """
+    cache = services.slot_cache
+    try:
+        version = cache.version(key.host_slug)
+        ahead = REFRESH_AHEAD.total_seconds()
+        cache.put(key, _compute_slots(services, key, utcnow(), version, min_life=ahead))
+    except LeadsCalendarError:
+        pass
+    except Exception:
+        logger.exception("Refreshing a slot answer failed")
+    finally:
+        cache.end_refresh(key)
+
+
+def _check_days(days: int) -> None:
     if not 1 <= days <= MAX_DAYS_PER_REQUEST:
         raise LeadsCalendarError(f"Ask for 1 to {MAX_DAYS_PER_REQUEST} days at a time.")
-    now = utcnow()
-    start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo) - timedelta(days=1)
-    end = start + timedelta(days=days + 2)
+
+
+def _compute_slots(
+    services: Services,
+    key: SlotKey,
+    now: datetime,
+    version: HostVersion | None,
+    *,
+    exclude: uuid.UUID | None = None,
+    min_life: float = 0.0,
+) -> CachedSlots:
+    """One free/busy read; three phases, none holding a transaction across the next.
+
+    Read the host and type, ask Google (no transaction open), read the taken times.
+    """
+    start = datetime.combine(key.first_day, datetime.min.time(), tzinfo=now.tzinfo)
+    start -= timedelta(days=1)
+    end = start + timedelta(days=key.days + 2)
     with read_only(services.read_session_factory) as session:
-        host, booking_type = find_booking_type(session, host_slug, type_slug)
+        host, booking_type = find_booking_type(session, key.host_slug, key.type_slug)
         calendars = _calendars(services, session, host, booking_type)
-    busy = services.busy.fetch(host.id, calendars, start, end)
+    busy = services.busy.read(host.id, calendars, start, end, min_life=min_life)
     with read_only(services.read_session_factory) as session:
         context = SlotContext(
             session,
             host,
             booking_type,
-            busy=busy,
+            busy=busy.busy,
             now=now,
             window_start=start,
             window_end=end,
             exclude=exclude,
         )
         found = context.slots(start, end)
-    grouped = group_by_day(found, time_zone, clock)
-    last_day = first_day + timedelta(days=days)
+    valid_until = min(busy.valid_until, context.stable_until(found), now + MAX_AGE)
+    refresh_at = None
+    if busy.free_busy_until is not None and busy.free_busy_until <= valid_until:
+        refresh_at = busy.free_busy_until - REFRESH_AHEAD
+    if version is not None and version.host_id != host.id:
+        version = None  # the slug changed hands meanwhile: keep nothing
+    return CachedSlots(_slots_out(key, found), version, valid_until, refresh_at)
+
+
+def _slots_out(key: SlotKey, found: list[Slot]) -> SlotsOut:
+    grouped = group_by_day(found, key.time_zone, key.clock)
+    last_day = key.first_day + timedelta(days=key.days)
     return SlotsOut(
-        time_zone=time_zone,
+        time_zone=key.time_zone,
         days=[
             DayOut(
                 date=day.day.isoformat(),
@@ -113,7 +204,7 @@ def list_slots(
                 ],
             )
             for day in grouped
-            if first_day <= day.day < last_day
+            if key.first_day <= day.day < last_day
         ],
     )
 

@@ -84,7 +84,7 @@ def test_month_view_links_only_days_with_free_times_and_reads_the_calendar_once(
         schedule = bookings_repository.get_schedule(session, host_id(booking_env))
         assert schedule is not None
         schedule.overrides = {closed.isoformat(): []}
-    fetches = count_calls(monkeypatch, booking_env.services.busy, "fetch")
+    fetches = count_calls(monkeypatch, booking_env.services.busy, "read")
 
     page = booking_env.lead.get(
         "/coach/session", params={"tz": "Europe/Paris", "month": f"{month:%Y-%m}", "clock": "24"}

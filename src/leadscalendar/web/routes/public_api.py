@@ -19,6 +19,7 @@ from leadscalendar.bookings import service as booking_service
 from leadscalendar.bookings.changes import CancelledBy
 from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.schemas import BookingOut, HoldRequest, RescheduleRequest, SlotsOut
+from leadscalendar.bookings.slot_cache import SlotKey
 from leadscalendar.db.base import utcnow
 from leadscalendar.idempotency.models import Surface
 from leadscalendar.inputs import BookableDate, IanaTimeZone
@@ -61,25 +62,17 @@ async def slots(
 ) -> Response:
     """Free slots, grouped by day in the lead's time zone.
 
-    The page a lead's browser asks most: async, with all of its work (read,
-    free/busy, read, render) in one worker-thread call on read-only sessions,
-    as the webhook intake does. A sync route with session dependencies costs
-    four thread hops per request (session open, route, response validation,
-    session close), and threads fighting over the GIL serve requests out of
-    arrival order when the process is saturated.
+    The page a lead's browser asks most: async, with all of its work in one
+    worker-thread call (a sync route costs four thread hops: session open,
+    route, response validation, session close). Usually that work is one
+    statement, the host's availability version, and the answer is the JSON
+    this process encoded when it computed it (``bookings.slot_cache``); when
+    the version moved or time ran out, the slots are computed afresh on
+    read-only sessions.
     """
-    found = await anyio.to_thread.run_sync(
-        partial(
-            booking_flow.list_slots,
-            services,
-            host_slug=host_slug,
-            type_slug=type_slug,
-            first_day=start or utcnow().date(),
-            days=days,
-            time_zone=tz,
-        )
-    )
-    return Response(found.model_dump_json(), media_type="application/json")
+    key = SlotKey(host_slug, type_slug, start or utcnow().date(), days, tz)
+    answer = await anyio.to_thread.run_sync(booking_flow.slot_answer, services, key)
+    return Response(answer.body, media_type="application/json")
 
 
 @router.post(
