@@ -71,11 +71,11 @@ class SlotHost:
 
     def hold(self, start: datetime, email: str = "lena@example.com") -> uuid.UUID:
         request = HoldRequest(start=start, lead=LeadDetails(name="Lena", email=email))
+        plan = booking_flow.plan_hold(
+            self.services, host_slug=HOST_SLUG, type_slug=TYPE_SLUG, request=request
+        )
         with unit_of_work(self.services.session_factory) as session:
-            booking = booking_flow.hold(
-                self.services, session, host_slug=HOST_SLUG, type_slug=TYPE_SLUG, request=request
-            )
-            return booking.id
+            return booking_flow.hold(self.services, session, plan).id
 
 
 def seed_slot_host(services: Services) -> SlotHost:
