@@ -69,7 +69,7 @@ from _harness import (
     tree_cpu_seconds,
 )
 from _history import fill_history
-from pipeline import NO_QUOTA_PER_MINUTE
+from pipeline import NO_QUOTA_PER_MINUTE, run_baseline
 from sqlalchemy import Engine, create_engine, func, select, text
 
 TARGET_RATIO = 1.15
@@ -220,6 +220,7 @@ def measure_size(
     *,
     size: int,
     services: Any,
+    sandbox: Sandbox,
     reader: Engine,
     env: dict[str, str],
     hosts: list[SeededHost],
@@ -227,9 +228,15 @@ def measure_size(
     kind: str,
     day_offset: int,
 ) -> dict[str, Any]:
-    """The sample through intake and worker with ``size`` past bookings in the database."""
+    """The sample through intake and worker with ``size`` past bookings in the database.
+
+    The floor (a bare ``events.insert`` loop's client CPU per call, as in
+    ``bench/pipeline.py``) is measured just before: on a shared machine, its
+    ratio between the sizes says how much the machine itself drifted.
+    """
     label = f"{kind}-{size}"
     rows = table_counts(reader)
+    floor = run_baseline(services, sandbox, hosts[0], args.floor_events)["client_cpu_ms_per_call"]
     ids = create_awaiting_bookings(services, hosts, args.sample, day_offset)
     load_before = [round(value, 2) for value in os.getloadavg()]
     webhooks = intake(env, ids, args, f"serve-{label}")
@@ -244,6 +251,8 @@ def measure_size(
         "worker_seconds": round(worker["seconds"], 2),
         "events_per_second": round(args.sample / worker["seconds"], 1),
         "worker_cpu_ms_per_event": round(worker["cpu_seconds"] / args.sample * 1000, 3),
+        "floor_client_cpu_ms_per_call": floor,
+        "worker_cpu_vs_floor": round(worker["cpu_seconds"] / args.sample * 1000 / floor, 2),
         "sample_statuses": found,
         "lost": args.sample - found.get("scheduled", 0),
         "load_average": {"before": load_before, "after": [round(v, 2) for v in os.getloadavg()]},
@@ -252,7 +261,8 @@ def measure_size(
         f"{kind:8} {size:>7} past bookings: intake {webhooks['server_cpu_ms_per_request']:.2f} "
         f"ms CPU/request ({webhooks['per_second']}/s, errors {webhooks['errors']}), "
         f"worker {result['worker_cpu_ms_per_event']:.2f} ms CPU/event "
-        f"({result['events_per_second']} ev/s), lost {result['lost']}, "
+        f"({result['events_per_second']} ev/s, {result['worker_cpu_vs_floor']}x the floor "
+        f"{floor:.2f} ms), lost {result['lost']}, "
         f"load {load_before[0]}",
         flush=True,
     )
@@ -299,6 +309,10 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, Any]:
         "sizes": [small["past_bookings"], large["past_bookings"]],
         "worker_cpu_ratio": round(worker, 3),
         "intake_cpu_ratio": round(webhook, 3),
+        # Above 1: the machine itself got slower between the two measurements.
+        "floor_ratio": round(
+            large["floor_client_cpu_ms_per_call"] / small["floor_client_cpu_ms_per_call"], 3
+        ),
         "met": worker <= TARGET_RATIO and webhook <= TARGET_RATIO,
     }
 
@@ -344,6 +358,7 @@ def run_database(kind: str, args: argparse.Namespace, sandbox: Sandbox) -> dict[
                     measure_size(
                         size=size,
                         services=services,
+                        sandbox=sandbox,
                         reader=reader,
                         env=env,
                         hosts=hosts,
@@ -373,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-flight", type=int, default=4, help="webhooks sent at a time")
     parser.add_argument("--latency-ms", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--floor-events", type=int, default=200, help="bare events.insert calls per floor"
+    )
     parser.add_argument("--history-days", type=float, default=90.0)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--json", type=Path, default=None)
@@ -397,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             f"target {database['db']}: CPU per event {ratio['sizes'][1]} vs {ratio['sizes'][0]} "
             f"past bookings: worker {ratio['worker_cpu_ratio']}x, intake "
             f"{ratio['intake_cpu_ratio']}x (<= {TARGET_RATIO}x: "
-            f"{'met' if ratio['met'] else 'not met'})"
+            f"{'met' if ratio['met'] else 'not met'}); the floor moved {ratio['floor_ratio']}x"
         )
     report["lost"] = sum(run["lost"] for db in report["databases"] for run in db["runs"])
     report["errors"] = sum(

@@ -102,13 +102,13 @@ def test_webhook_fanout_script_delivers_everything_once_in_order(tmp_path: Path)
         assert float(result[key]) > 0
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(600)
 def test_scale_script_measures_both_sizes_and_prunes(tmp_path: Path) -> None:
     report = run_script(
         "scale.py",
         [
             "--sizes", "4,12", "--hosts", "3", "--sample", "4",
-            "--db", "sqlite", "--concurrency", "4",
+            "--db", "sqlite", "--concurrency", "4", "--floor-events", "3",
         ],
         tmp_path / "scale.json",
     )  # fmt: skip
