@@ -1,4 +1,4 @@
-"""Past bookings' rows, bulk-inserted, shaped like the ones the real paid flow leaves behind.
+"""Past bookings' rows in (bulk, shaped like the real flow's), old ones out (the retention job).
 
 Why bulk rows rather than the flow itself: 50,000 bookings through the
 webhook route and the worker would take most of an hour on two shared cores,
@@ -22,15 +22,24 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import time
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
 from _harness import PRICE_MINOR, SeededHost, checkout_completed
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Engine, Table, insert, text
 
 CHUNK = 1000
+COUNTED_TABLES = (
+    "bookings",
+    "booking_events",
+    "payment_events",
+    "idempotency_keys",
+    "jobs",
+    "job_attempts",
+)
 REMINDER_MINUTES = (1440, 60)
 LEAD_ZONE = "Europe/Paris"
 
@@ -290,3 +299,40 @@ def fill_history(
 def _insert_order(table: Table) -> int:
     order = ("bookings", "booking_events", "payment_events", "idempotency_keys", "jobs")
     return order.index(table.name) if table.name in order else len(order)
+
+
+def table_counts(reader: Engine) -> dict[str, int]:
+    with reader.connect() as connection:
+        return {
+            name: int(connection.scalar(text(f"SELECT count(*) FROM {name}")) or 0)  # noqa: S608
+            for name in COUNTED_TABLES
+        }
+
+
+def prune(services: Any, reader: Engine) -> dict[str, Any]:
+    """The daily clean-up's body with the default settings, until it catches up."""
+    from leadscalendar.db.base import utcnow
+    from leadscalendar.db.session import unit_of_work
+    from leadscalendar.retention import BATCH, RetentionPolicy
+
+    policy = RetentionPolicy.from_settings(services.settings)
+    before = table_counts(reader)
+    runs, started = 0, time.monotonic()
+    while True:
+        with unit_of_work(services.session_factory) as session:
+            deleted = policy.prune(session, utcnow())
+        runs += 1
+        if BATCH not in deleted:
+            break
+    seconds = time.monotonic() - started
+    after = table_counts(reader)
+    return {
+        "policy": {
+            "jobs_retention_days": policy.jobs_days,
+            "idempotency_retention_hours": policy.idempotency_hours,
+        },
+        "batches": runs,
+        "seconds": round(seconds, 2),
+        "before": {key: before[key] for key in ("jobs", "job_attempts", "idempotency_keys")},
+        "after": {key: after[key] for key in ("jobs", "job_attempts", "idempotency_keys")},
+    }

@@ -22,10 +22,12 @@ How, and why this way:
   over the hosts) goes through the real path: its Stripe-signed webhooks
   over HTTP to ``leadscalendar serve``, ``--in-flight`` at a time (server CPU
   per request, ``/proc``; a closed loop, so a busy machine slows the run
-  instead of timing requests out), then ``leadscalendar worker`` drains the jobs they
-  enqueued (the calendar event and two mails per booking; worker CPU per
-  event from ``worker.start`` on, ``/proc``), Google at ``--latency-ms``,
-  quotas off. The ratio large/small of each CPU figure is the target (<= 1.15).
+  instead of timing requests out), then ``leadscalendar worker`` drains the
+  jobs they enqueued (the calendar event and two mails per booking; worker
+  CPU per event from ``worker.start`` on, ``/proc``), Google at
+  ``--latency-ms``, quotas off. The ratio large/small of each CPU figure is
+  the target (<= 1.15); the bare ``events.insert`` floor measured before each
+  size tells machine drift from cost growth.
 * Last, the retention clean-up (``leadscalendar.retention``, the body of the
   daily ``prune_history`` job, repeated while batches come back full as the
   job re-plans itself) runs with the default settings: row counts of the
@@ -68,7 +70,7 @@ from _harness import (
     stripe_headers,
     tree_cpu_seconds,
 )
-from _history import fill_history
+from _history import fill_history, prune, table_counts
 from pipeline import NO_QUOTA_PER_MINUTE, run_baseline
 from sqlalchemy import Engine, create_engine, func, select, text
 
@@ -79,14 +81,6 @@ DRAIN_TIMEOUT_SECONDS = 600.0
 POLL_OUT_OF_THE_WAY_SECONDS = 10_000_000
 # Sample bookings start this many days ahead (past bookings start at most 14 days on).
 SAMPLE_DAY_OFFSET = 20
-COUNTED_TABLES = (
-    "bookings",
-    "booking_events",
-    "payment_events",
-    "idempotency_keys",
-    "jobs",
-    "job_attempts",
-)
 
 
 def seed(services: Any, sandbox: Sandbox, count: int) -> list[SeededHost]:
@@ -96,14 +90,6 @@ def seed(services: Any, sandbox: Sandbox, count: int) -> list[SeededHost]:
     with ThreadPoolExecutor(SEED_THREADS) as pool:
         parts = pool.map(lambda r: seed_hosts(services, sandbox, r[1], first=r[0]), ranges)
         return [host for part in parts for host in part]
-
-
-def table_counts(reader: Engine) -> dict[str, int]:
-    with reader.connect() as connection:
-        return {
-            name: int(connection.scalar(text(f"SELECT count(*) FROM {name}")) or 0)  # noqa: S608
-            for name in COUNTED_TABLES
-        }
 
 
 def due_jobs(reader: Engine) -> int:
@@ -267,35 +253,6 @@ def measure_size(
         flush=True,
     )
     return result
-
-
-def prune(services: Any, reader: Engine) -> dict[str, Any]:
-    """The daily clean-up's body with the default settings, until it catches up."""
-    from leadscalendar.db.base import utcnow
-    from leadscalendar.db.session import unit_of_work
-    from leadscalendar.retention import BATCH, RetentionPolicy
-
-    policy = RetentionPolicy.from_settings(services.settings)
-    before = table_counts(reader)
-    runs, started = 0, time.monotonic()
-    while True:
-        with unit_of_work(services.session_factory) as session:
-            deleted = policy.prune(session, utcnow())
-        runs += 1
-        if BATCH not in deleted:
-            break
-    seconds = time.monotonic() - started
-    after = table_counts(reader)
-    return {
-        "policy": {
-            "jobs_retention_days": policy.jobs_days,
-            "idempotency_retention_hours": policy.idempotency_hours,
-        },
-        "batches": runs,
-        "seconds": round(seconds, 2),
-        "before": {key: before[key] for key in ("jobs", "job_attempts", "idempotency_keys")},
-        "after": {key: after[key] for key in ("jobs", "job_attempts", "idempotency_keys")},
-    }
 
 
 def ratios(results: list[dict[str, Any]]) -> dict[str, Any]:
