@@ -179,6 +179,34 @@ def spawn(name: str, args: list[str], env: Mapping[str, str], log_dir: Path) -> 
     return Process(name, popen, log_path)
 
 
+def wait_until_serving(server: Process, port: int, timeout: float = 60.0) -> None:
+    """Until ``leadscalendar serve`` answers ``/healthz`` (any non-5xx), or fail with its log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        if server.popen.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"serve did not start:\n{server.log()[-3000:]}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def serving(
+    name: str, env: Mapping[str, str], port: int, log_dir: Path, workers: int = 1
+) -> Iterator[Process]:
+    """``leadscalendar serve`` on ``port`` in its own process, stopped on the way out."""
+    command = [str(BIN / "leadscalendar"), "serve", "--port", str(port)]
+    server = spawn(name, [*command, "--workers", str(workers)], env, log_dir)
+    try:
+        wait_until_serving(server, port)
+        yield server
+    finally:
+        server.stop()
+
+
 # -- the Google sandbox -----------------------------------------------------------------
 
 
@@ -324,8 +352,13 @@ class SeededHost:
     booking_type_id: uuid.UUID
 
 
-def seed_hosts(services: Any, sandbox: Sandbox | None, count: int) -> list[SeededHost]:
+def seed_hosts(
+    services: Any, sandbox: Sandbox | None, count: int, *, first: int = 0
+) -> list[SeededHost]:
     """``count`` hosts, each with a paid booking type and (with a sandbox) Google connected.
+
+    Hosts are numbered from ``first`` (e-mail, slug), so several calls can seed
+    disjoint ranges side by side (threads).
 
     Connecting is the product's own code (``google.service.start_connect``,
     ``consume_state``, ``finish_connect``: PKCE, state, code exchange, userinfo)
@@ -340,7 +373,7 @@ def seed_hosts(services: Any, sandbox: Sandbox | None, count: int) -> list[Seede
 
     password_hash = hash_password("bench password 0123")
     hosts: list[SeededHost] = []
-    for index in range(count):
+    for index in range(first, first + count):
         email = f"host{index}@bench.test"
         nonce = uuid.uuid4().hex
         with unit_of_work(services.session_factory) as session:

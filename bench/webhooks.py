@@ -55,6 +55,7 @@ from _harness import (
     percentile,
     scratch_database,
     seed_hosts,
+    serving,
     settings_from,
     spawn,
     stripe_headers,
@@ -186,30 +187,7 @@ def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str
         for booking_id in ids:
             body = checkout_completed(booking_id)
             requests.append((body, stripe_headers(body)))
-        server = spawn(
-            f"serve-{kind}",
-            [
-                str(BIN / "leadscalendar"),
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.server_workers),
-            ],
-            env,
-            log_dir,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code < 500:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if server.popen.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"serve did not start:\n{server.log()[-3000:]}")
-                time.sleep(0.1)
+        with serving(f"serve-{kind}", env, port, log_dir, args.server_workers) as server:
             load_before = [round(value, 2) for value in os.getloadavg()]
             cpu_before = tree_cpu_seconds(server.pid)
             started = time.monotonic()
@@ -220,8 +198,6 @@ def run_database(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str
             server_cpu = tree_cpu_seconds(server.pid) - cpu_before
             load_after = [round(value, 2) for value in os.getloadavg()]
             peak_mb = vm_hwm_mb(server.pid)
-        finally:
-            server.stop()
         database = check_database(url, ids)
         floor = measure_floor(requests, args, log_dir)
     paid = database["booking_statuses"].get("paid", 0)

@@ -100,3 +100,32 @@ def test_webhook_fanout_script_delivers_everything_once_in_order(tmp_path: Path)
     assert result["lost"] == 0 and result["duplicates"] == 0 and result["out_of_order"] == 0
     for key in ("deliveries_per_second", "cpu_ms_per_delivery", "floor_cpu_ms_per_post"):
         assert float(result[key]) > 0
+
+
+@pytest.mark.timeout(600)
+def test_scale_script_measures_both_sizes_and_prunes(tmp_path: Path) -> None:
+    report = run_script(
+        "scale.py",
+        [
+            "--sizes", "4,12", "--hosts", "3", "--sample", "4",
+            "--db", "sqlite", "--concurrency", "4", "--floor-events", "3",
+        ],
+        tmp_path / "scale.json",
+    )  # fmt: skip
+    databases = report["databases"]
+    assert isinstance(databases, list) and len(databases) == 1
+    database = databases[0]
+    assert [run["past_bookings"] for run in database["runs"]] == [4, 12]
+    for run in database["runs"]:
+        assert run["lost"] == 0 and run["intake"]["errors"] == 0
+        assert run["sample_statuses"] == {"scheduled": 4}
+        assert run["worker_cpu_ms_per_event"] > 0
+        assert run["intake"]["server_cpu_ms_per_request"] > 0
+    # The second size holds the first one's past bookings and sample, and its own.
+    assert database["runs"][1]["rows_before_sample"]["bookings"] == 12 + 4
+    assert set(database["ratio"]) >= {"worker_cpu_ratio", "intake_cpu_ratio", "met"}
+    pruned = database["prune"]
+    # Past bookings spread over 90 days: the retention settings keep 30 days of jobs
+    # and 72 hours of idempotent answers, so some of each go and work in flight stays.
+    assert pruned["after"]["jobs"] < pruned["before"]["jobs"]
+    assert pruned["after"]["idempotency_keys"] < pruned["before"]["idempotency_keys"]
