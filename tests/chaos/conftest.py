@@ -30,20 +30,6 @@ LOGGERS = ("", *CHATTY_LOGGERS, "uvicorn", "uvicorn.access", "uvicorn.error", "s
 MIN_SECRET_LENGTH = 8
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``@pytest.mark.postgres`` scenarios do not exist on SQLite: deselect those runs."""
-    kept: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        params = callspec.params if callspec is not None else {}
-        postgres_only = item.get_closest_marker("postgres") is not None
-        (dropped if postgres_only and params.get("database_url") == "sqlite" else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
-
-
 @pytest.fixture
 def chaos_scale(request: pytest.FixtureRequest) -> int:
     scale = int(request.config.getoption("--chaos-scale"))

@@ -37,8 +37,14 @@ def lock_host(session: Session, host_id: uuid.UUID) -> None:
 
     SQLite needs nothing more: every transaction there begins IMMEDIATE, so
     writers already run one at a time.
+
+    ``FOR NO KEY UPDATE`` (``key_share``), like every row lock of this module:
+    it excludes the other lockers all the same, but not the ``KEY SHARE`` lock a
+    foreign-key check takes, so a transaction holding a booking while it inserts
+    a row that names the host (a job, a timeline line) never deadlocks with one
+    holding the host while it waits for that booking.
     """
-    session.execute(select(Host.id).where(Host.id == host_id).with_for_update())
+    session.execute(select(Host.id).where(Host.id == host_id).with_for_update(key_share=True))
 
 
 # A host's id and availability version by slug: two unique-index lookups. The one
@@ -56,7 +62,9 @@ def get_booking(
     statement = select(Booking).where(Booking.id == booking_id)
     if for_update:
         # Locked means current: overwrite what an earlier read left in the session.
-        statement = statement.with_for_update().execution_options(populate_existing=True)
+        statement = statement.with_for_update(key_share=True).execution_options(
+            populate_existing=True
+        )
     return session.scalar(statement)
 
 
@@ -66,9 +74,9 @@ def lock_for_payment(
     """The booking a payment event names (by id, else by checkout), locked, with its type.
 
     One round trip for what took three (read the booking, lock its host, re-read
-    the booking locked): ``FOR UPDATE OF hosts, bookings`` takes the per-host
-    lock (invariant 3) and the booking's row lock in that order, the order every
-    other path takes them, and returns the locked, current rows. SQLite ignores
+    the booking locked): ``FOR NO KEY UPDATE OF hosts, bookings`` takes the
+    per-host lock (invariant 3) and the booking's row lock, and returns the
+    locked, current rows (why NO KEY: ``lock_host``). SQLite ignores
     the clause; its ``BEGIN IMMEDIATE`` already made this transaction the only writer.
     The third value says whether the host has an enabled outbound-webhook
     endpoint, which the state change's event would otherwise ask in a query of its own.
@@ -88,7 +96,7 @@ _LOCKED_WITH_TYPE = (
     select(Booking, BookingType, any_enabled_endpoint(Booking.host_id))
     .join(BookingType, BookingType.id == Booking.booking_type_id)
     .join(Host, Host.id == Booking.host_id)
-    .with_for_update(of=[Host, Booking])
+    .with_for_update(of=[Host, Booking], key_share=True)
     .execution_options(populate_existing=True)
 )
 _LOCK_BY_ID = _LOCKED_WITH_TYPE.where(Booking.id == bindparam("key"))

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 
 from cachetools import LRUCache
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
 
 from leadscalendar.availability.display import Clock
 from leadscalendar.bookings import repository
@@ -128,7 +129,14 @@ class SlotCache:
         """
         params = (host_slug,) if self._positional else {"slug": host_slug}
         dialect = self._engine.dialect
-        connection = self._engine.raw_connection()
+        try:
+            connection = self._engine.raw_connection()
+        except dialect.loaded_dbapi.Error as error:
+            # Raised by the driver, unwrapped: wrap it as the Connection would, so the
+            # app's handlers see SQLAlchemy's OperationalError (a 503, not a 500).
+            raise DBAPIError.instance(
+                self._sql, params, error, dialect.loaded_dbapi.Error
+            ) from error
         try:
             cursor = connection.cursor()
             try:
@@ -138,7 +146,9 @@ class SlotCache:
                 cursor.close()
         except dialect.loaded_dbapi.Error as error:
             if not dialect.is_disconnect(error, connection.dbapi_connection, None):
-                raise
+                raise DBAPIError.instance(
+                    self._sql, params, error, dialect.loaded_dbapi.Error
+                ) from error
             connection.invalidate(error)  # and the pool's other connections of that age
             raise _DisconnectedError from error
         finally:
