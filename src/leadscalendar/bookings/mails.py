@@ -27,7 +27,7 @@ from leadscalendar.bookings.notices import format_when
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google.events import event_id_for
-from leadscalendar.jobs import cancel_pending_for_subject, enqueue
+from leadscalendar.jobs import NewJob, cancel_pending_for_subject, enqueue_all
 from leadscalendar.notifications import MailTemplate
 from leadscalendar.notifications.ics import event_uid
 from leadscalendar.notifications.service import PendingMail, pending_mail, queue_mail
@@ -358,21 +358,21 @@ def plan_reminders(session: Session, booking: Booking, now: datetime) -> None:
         kinds=[SEND_REMINDER],
         only=lambda job: job.dedupe_key not in ahead,
     )
-    for key, minutes in ahead.items():
-        due = booking.start_at - timedelta(minutes=minutes)
-        enqueue(
-            session,
+    # One statement for all offsets (known keys skip): this runs for every paid booking.
+    start = booking.start_at.isoformat()
+    reminders = [
+        NewJob(
             SEND_REMINDER,
-            {
-                "booking_id": str(booking.id),
-                "start": booking.start_at.isoformat(),
-                "minutes": minutes,
-            },
+            {"booking_id": str(booking.id), "start": start, "minutes": minutes},
             subject_key=str(booking.id),
             host_id=booking.host_id,
             dedupe_key=key,
-            run_after=due,
+            run_after=booking.start_at - timedelta(minutes=minutes),
         )
+        for key, minutes in ahead.items()
+    ]
+    if reminders:
+        enqueue_all(session, reminders)
 
 
 def drop_reminders(session: Session, booking: Booking) -> None:
