@@ -88,12 +88,7 @@ _LOCKED_WITH_TYPE = (
     select(Booking, BookingType, any_enabled_endpoint(Booking.host_id))
     .join(BookingType, BookingType.id == Booking.booking_type_id)
     .join(Host, Host.id == Booking.host_id)
-    # FOR NO KEY UPDATE: still the per-host lock against every other locker (they take
-    # FOR UPDATE), but it lets a worker's job insert check its host foreign key (FOR KEY
-    # SHARE) instead of waiting: a worker outcome that bumped the host's availability
-    # version and then inserted a job for that host deadlocked with this transaction's
-    # own availability bump on PostgreSQL.
-    .with_for_update(of=[Host, Booking], key_share=True)
+    .with_for_update(of=[Host, Booking])
     .execution_options(populate_existing=True)
 )
 _LOCK_BY_ID = _LOCKED_WITH_TYPE.where(Booking.id == bindparam("key"))
