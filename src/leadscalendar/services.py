@@ -84,7 +84,9 @@ class Services:
     webhook_sender: WebhookSender
 
     def job_registry(self) -> JobRegistry:
-        registry = build_registry(TaskDependencies(self.calendars, self.payment_provider))
+        registry = build_registry(
+            TaskDependencies(self.calendars, self.payment_provider, self.mailer)
+        )
         register_reminder_tasks(registry)
         registry.register(REVOKE_GRANT, self._revoke_grant)
         register_webhook_tasks(

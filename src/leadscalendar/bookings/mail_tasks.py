@@ -8,13 +8,20 @@ was about half of the webhook's CPU, and the provider waits for the answer.
 
 What the mails say and when they go stay as they were:
 
-* the same functions word them (``mails.booking_confirmed``,
-  ``mails.awaiting_approval``), under the booking's row lock, from the booking
-  as it is when the job runs (normally the same second);
+* the same functions word them (``mails.confirmation_mails``,
+  ``mails.approval_request_mails``), from the booking as it is when the job
+  runs (normally the same second);
 * reminders are planned as of the acceptance (``accepted_at``), so a job that
   runs late (a worker was down) still plans an offset that was ahead at
   payment time, due at once, as a reminder job planned then would have run;
 * each mail keeps its dedupe key, so a re-run queues nothing twice.
+
+The job sends the mails itself (``notifications.delivery``) rather than
+queueing a ``send_email`` job per recipient: it words them in a read-only
+session, sends them with no transaction open over one connection, and its
+outcome's effect then, under the booking's row lock, records them as sent,
+queues any that did not go as ordinary ``send_email`` jobs (their retries and
+undeliverable handling unchanged) and plans the reminders.
 
 A booking that moved on before the job ran gets no stale message: a cancelled
 or declined booking gets no confirmation (its cancellation notice already
@@ -39,6 +46,15 @@ from leadscalendar.bookings.models import Booking
 from leadscalendar.bookings.park_codes import ParkCode
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.jobs import JobContext, NewJob, Outcome, Park, Succeeded
+from leadscalendar.notifications.delivery import (
+    SMTP_SEND,
+    Delivery,
+    deliver_now,
+    hand_over,
+    record_sent,
+)
+from leadscalendar.notifications.mailer import Mailer
+from leadscalendar.notifications.service import PendingMail
 
 
 class MailPlan(enum.StrEnum):
@@ -76,26 +92,44 @@ def stale_because(booking: Booking | None, plan: MailPlan) -> str | None:
 
 
 @dataclass(frozen=True)
-class PlanBookingMails:
-    """Word and queue the plan's mails, deciding under the booking's lock at commit."""
+class FinishBookingMails:
+    """Record what was sent; under the booking's lock, hand over the rest and plan reminders.
 
-    name: ClassVar[str] = "booking.plan_mails"
+    A booking that moved on while the mails were sent gets no ``send_email``
+    job for the ones that failed and no reminders; the mails that did go
+    (the booking was still in its state when they were worded) stay recorded.
+    """
+
+    name: ClassVar[str] = "booking.finish_mails"
     booking_id: uuid.UUID
     plan: MailPlan
     accepted_at: datetime
+    delivery: Delivery
 
     def apply(self, session: Session) -> None:
+        record_sent(session, self.delivery)
         booking = repository.get_booking(session, self.booking_id, for_update=True)
         if booking is None or stale_because(booking, self.plan) is not None:
             return
+        hand_over(session, self.delivery)
         if self.plan is MailPlan.CONFIRMED:
-            mails.booking_confirmed(session, booking, now=self.accepted_at)
-        else:
-            mails.awaiting_approval(session, booking)
+            mails.plan_reminders(session, booking, self.accepted_at)
 
 
-def send_booking_mails(ctx: JobContext) -> Outcome:
-    """Queue the plan's mails (and reminders) in the outcome's transaction."""
+def _word(ctx: JobContext, booking_id: uuid.UUID, plan: MailPlan) -> list[PendingMail] | str:
+    """The plan's mails as the booking is now, or why none should go."""
+    with ctx.read() as session:
+        booking = repository.get_booking(session, booking_id)
+        stale = stale_because(booking, plan)
+        if stale is not None or booking is None:
+            return stale or "the booking no longer exists"
+        if plan is MailPlan.CONFIRMED:
+            return mails.confirmation_mails(session, booking)
+        return mails.approval_request_mails(session, booking)
+
+
+def send_booking_mails(ctx: JobContext, mailer: Mailer) -> Outcome:
+    """Word and send the plan's mails; the outcome records them and plans the reminders."""
     payload = ctx.job.payload
     invalid = ParkCode.BOOKING_MAILS_INVALID
     try:
@@ -106,7 +140,15 @@ def send_booking_mails(ctx: JobContext) -> Outcome:
         return Park(invalid, "This mail job does not name a booking, its mails and a time.")
     if accepted_at.tzinfo is None:
         return Park(invalid, "This mail job's time has no time zone.")
+    worded = _word(ctx, booking_id, plan)
+    if isinstance(worded, str):
+        return Succeeded(f"{plan.value} mails not sent: {worded}")
+    delivery = deliver_now(mailer, worded, ctx.job.id)
+    detail = (
+        f"{plan.value} mails: {len(delivery.sent)} sent, {len(delivery.failed)} queued to retry"
+    )
     return Succeeded(
-        f"{plan.value} mails planned unless the booking moved on",
-        effects=(PlanBookingMails(booking_id, plan, accepted_at),),
+        detail,
+        effects=(FinishBookingMails(booking_id, plan, accepted_at, delivery),),
+        operation=SMTP_SEND,
     )

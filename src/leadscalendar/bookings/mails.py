@@ -27,9 +27,10 @@ from leadscalendar.bookings.notices import format_when
 from leadscalendar.bookings.states import BookingStatus
 from leadscalendar.db.base import utcnow
 from leadscalendar.google.events import event_id_for
-from leadscalendar.jobs import cancel_pending_for_subject, enqueue
-from leadscalendar.notifications import MailTemplate, enqueue_mail
+from leadscalendar.jobs import NewJob, cancel_pending_for_subject, enqueue_all
+from leadscalendar.notifications import MailTemplate
 from leadscalendar.notifications.ics import event_uid
+from leadscalendar.notifications.service import PendingMail, pending_mail, queue_mail
 
 # Bookings that will happen: the ones reminders are for.
 REMINDED_STATUSES = frozenset({BookingStatus.PAID, BookingStatus.SCHEDULED})
@@ -125,17 +126,30 @@ def _to_lead(
     extra: dict[str, Any] | None = None,
     invitation: dict[str, Any] | None = None,
 ) -> None:
+    pending = _lead_mail(session, booking, template, key, extra=extra, invitation=invitation)
+    if pending is not None:
+        queue_mail(session, pending)
+
+
+def _lead_mail(
+    session: Session,
+    booking: Booking,
+    template: MailTemplate,
+    key: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    invitation: dict[str, Any] | None = None,
+) -> PendingMail | None:
     host = session.get(Host, booking.host_id)
     # An erased lead (``leads.service``) is mailed nothing more: their address is a tombstone.
     if host is None or not booking.lead_email or booking.lead_erased_at is not None:
-        return
+        return None
     # Worded in the language of the page the lead booked on; the renderer reads "language".
     # The callers word their ``extra`` under the same ``i18n.speaking(booking.lead_language)``.
     language = booking.lead_language
     with i18n.speaking(language):
         summary = _summary(session, booking, booking.lead_time_zone)
-    enqueue_mail(
-        session,
+    return pending_mail(
         template=template,
         to=booking.lead_email,
         context={
@@ -160,11 +174,22 @@ def _to_host(
     key: str,
     extra: dict[str, Any] | None = None,
 ) -> None:
+    pending = _host_mail(session, booking, template, key, extra)
+    if pending is not None:
+        queue_mail(session, pending)
+
+
+def _host_mail(
+    session: Session,
+    booking: Booking,
+    template: MailTemplate,
+    key: str,
+    extra: dict[str, Any] | None = None,
+) -> PendingMail | None:
     host = session.get(Host, booking.host_id)
     if host is None:
-        return
-    enqueue_mail(
-        session,
+        return None
+    return pending_mail(
         template=template,
         to=host.email,
         context={
@@ -183,30 +208,44 @@ def booking_confirmed(session: Session, booking: Booking, *, now: datetime | Non
     """Paid (or approved, or free): the lead's confirmation with the invitation; the host told.
 
     ``now`` is the moment of the confirmation, for the reminders still ahead of
-    it; a job that words the mails later passes the acceptance's (``mail_tasks``).
+    it; a job that sends the mails itself passes the acceptance's (``mail_tasks``).
     """
-    _to_lead(
+    for pending in confirmation_mails(session, booking):
+        queue_mail(session, pending)
+    plan_reminders(session, booking, now or utcnow())
+
+
+def confirmation_mails(session: Session, booking: Booking) -> list[PendingMail]:
+    """``booking_confirmed``'s mails, worded, not queued: only reads ``session``."""
+    lead = _lead_mail(
         session,
         booking,
         MailTemplate.BOOKING_CONFIRMED,
         "confirmed",
         invitation=_invitation(session, booking),
     )
-    _to_host(session, booking, MailTemplate.HOST_NEW_BOOKING, "host_new")
-    plan_reminders(session, booking, now or utcnow())
+    host = _host_mail(session, booking, MailTemplate.HOST_NEW_BOOKING, "host_new")
+    return [pending for pending in (lead, host) if pending is not None]
 
 
 def awaiting_approval(session: Session, booking: Booking) -> None:
     """Paid, waiting for the host: the lead learns what a decline means; the host is asked."""
+    for pending in approval_request_mails(session, booking):
+        queue_mail(session, pending)
+
+
+def approval_request_mails(session: Session, booking: Booking) -> list[PendingMail]:
+    """``awaiting_approval``'s mails, worded, not queued: only reads ``session``."""
     paid = booking.amount_minor > 0 and booking.paid_at is not None
-    _to_lead(
+    lead = _lead_mail(
         session,
         booking,
         MailTemplate.AWAITING_APPROVAL,
         "awaiting_approval",
         extra={"paid": paid},
     )
-    _to_host(session, booking, MailTemplate.HOST_APPROVAL_NEEDED, "host_approval")
+    host = _host_mail(session, booking, MailTemplate.HOST_APPROVAL_NEEDED, "host_approval")
+    return [pending for pending in (lead, host) if pending is not None]
 
 
 def booking_declined(session: Session, booking: Booking) -> None:
@@ -319,21 +358,21 @@ def plan_reminders(session: Session, booking: Booking, now: datetime) -> None:
         kinds=[SEND_REMINDER],
         only=lambda job: job.dedupe_key not in ahead,
     )
-    for key, minutes in ahead.items():
-        due = booking.start_at - timedelta(minutes=minutes)
-        enqueue(
-            session,
+    # One statement for all offsets (known keys skip): this runs for every paid booking.
+    start = booking.start_at.isoformat()
+    reminders = [
+        NewJob(
             SEND_REMINDER,
-            {
-                "booking_id": str(booking.id),
-                "start": booking.start_at.isoformat(),
-                "minutes": minutes,
-            },
+            {"booking_id": str(booking.id), "start": start, "minutes": minutes},
             subject_key=str(booking.id),
             host_id=booking.host_id,
             dedupe_key=key,
-            run_after=due,
+            run_after=booking.start_at - timedelta(minutes=minutes),
         )
+        for key, minutes in ahead.items()
+    ]
+    if reminders:
+        enqueue_all(session, reminders)
 
 
 def drop_reminders(session: Session, booking: Booking) -> None:

@@ -33,6 +33,7 @@ from leadscalendar.bookings.payment_checks import refund_unmatched_payment
 from leadscalendar.bookings.payment_tasks import expire_checkout, refund_payment
 from leadscalendar.google.clients import CalendarClients
 from leadscalendar.jobs import JobRegistry
+from leadscalendar.notifications.mailer import Mailer
 from leadscalendar.payments.provider import PaymentProvider
 
 
@@ -40,6 +41,8 @@ from leadscalendar.payments.provider import PaymentProvider
 class TaskDependencies:
     calendars: CalendarClients
     payments: PaymentProvider
+    # The booking_mails job sends a paid booking's mails itself (mail_tasks).
+    mailer: Mailer
 
 
 def build_registry(deps: TaskDependencies) -> JobRegistry:
@@ -57,5 +60,5 @@ def build_registry(deps: TaskDependencies) -> JobRegistry:
         notify_on_park(lambda ctx: refund_unmatched_payment(ctx, deps.payments)),
     )
     # Parks only on a payload it cannot read (a bug of ours): nothing to tell the host.
-    registry.register(BOOKING_MAILS, send_booking_mails)
+    registry.register(BOOKING_MAILS, lambda ctx: send_booking_mails(ctx, deps.mailer))
     return registry

@@ -34,6 +34,7 @@ from leadscalendar.jobs.service import (
     enqueue_all,
     get_job_with_attempts,
     list_jobs,
+    record_done_all,
     resume_parked,
     retry_job,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "extend_leases",
     "get_job_with_attempts",
     "list_jobs",
+    "record_done_all",
     "release",
     "resume_parked",
     "retry_job",

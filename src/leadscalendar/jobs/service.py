@@ -114,6 +114,23 @@ def enqueue_all(session: Session, jobs: Sequence[NewJob]) -> None:
     insert_all_unless_exist(session, Job, rows, ("dedupe_key",))
 
 
+def record_done_all(session: Session, jobs: Sequence[NewJob]) -> None:
+    """Record work already done outside the queue as jobs born succeeded, in one statement.
+
+    For a handler that did several jobs' work itself (a paid booking's mails,
+    sent by its ``booking_mails`` job in one go): the rows keep what a queued
+    job would have left behind (its dedupe key, so nobody queues the same work
+    again; its payload for exports and audits) without a claim and an outcome
+    of their own. A known dedupe key skips, as in ``enqueue_all``.
+    """
+    now = utcnow()
+    rows = [
+        {**_row(job, now), "status": JobStatus.SUCCEEDED, "attempts": 1, "finished_at": now}
+        for job in jobs
+    ]
+    insert_all_unless_exist(session, Job, rows, ("dedupe_key",))
+
+
 def _row(job: NewJob, now: datetime) -> dict[str, Any]:
     if job.max_attempts < 1:
         raise LeadsCalendarError("max_attempts must be at least 1.")

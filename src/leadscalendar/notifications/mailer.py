@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Protocol
 
 from leadscalendar.config import Settings
 from leadscalendar.notifications.messages import MailRenderer, mask_address
-from leadscalendar.notifications.smtp import SmtpConfig, SmtpTransport
+from leadscalendar.notifications.smtp import MailDeliveryError, SmtpConfig, SmtpTransport
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,9 @@ class MailTransport(Protocol):
 
     def send(self, message: EmailMessage) -> None:
         """Deliver or raise ``MailDeliveryError``."""
+
+    def send_all(self, messages: Sequence[EmailMessage]) -> list[MailDeliveryError | None]:
+        """Deliver several at once; each one's failure (or None) in order, never raised."""
 
 
 class LogOnlyTransport:
@@ -43,6 +46,11 @@ class LogOnlyTransport:
             mask_address(str(message["To"].addresses[0].addr_spec)),
             str(message["Subject"]),
         )
+
+    def send_all(self, messages: Sequence[EmailMessage]) -> list[MailDeliveryError | None]:
+        for message in messages:
+            self.send(message)
+        return [None for _ in messages]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -108,7 +109,11 @@ def _reply_error(what: str, code: int, reply: bytes | str) -> MailDeliveryError:
 
 
 class SmtpTransport:
-    """Opens one connection per message: mail is rare here, and it keeps failures simple."""
+    """One connection per call: mail is rare here, and it keeps failures simple.
+
+    ``send_all`` shares one connection between the messages of one cause (a
+    paid booking's lead and host mails).
+    """
 
     def __init__(self, config: SmtpConfig) -> None:
         self._config = config
@@ -118,41 +123,61 @@ class SmtpTransport:
         return f"smtp {self._config.address}"
 
     def send(self, message: EmailMessage) -> None:
+        (error,) = self.send_all([message])
+        if error is not None:
+            raise error
+
+    def send_all(self, messages: Sequence[EmailMessage]) -> list[MailDeliveryError | None]:
+        """Send over one connection; each message's failure (or None) in order, never raised.
+
+        A reply about one message (a refused recipient) fails only that one; a
+        broken connection fails it and every message not sent yet.
+        """
         config = self._config
+        results: list[MailDeliveryError | None] = []
         try:
             with self._connect() as client:
                 if config.starttls:
                     client.starttls(context=ssl.create_default_context())
                 if config.username:
                     client.login(config.username, config.password or "")
-                client.send_message(message)
-        except smtplib.SMTPRecipientsRefused as error:
+                for message in messages:
+                    try:
+                        client.send_message(message)
+                        results.append(None)
+                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+                        results.append(self._delivery_error(error))
+        except (smtplib.SMTPException, OSError) as error:
+            failure = self._delivery_error(error)
+            results.extend(failure for _ in range(len(messages) - len(results)))
+        return results
+
+    def _delivery_error(self, error: Exception) -> MailDeliveryError:
+        """A failure in the job queue's terms: ``temporary`` when time may fix it."""
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
             code, reply = next(iter(error.recipients.values()))
-            raise _reply_error("the mail server refused the recipient", code, reply) from None
-        except smtplib.SMTPAuthenticationError as error:
-            raise _reply_error(
+            return _reply_error("the mail server refused the recipient", code, reply)
+        if isinstance(error, smtplib.SMTPAuthenticationError):
+            return _reply_error(
                 "the mail server refused our login", error.smtp_code, error.smtp_error
-            ) from None
-        except smtplib.SMTPResponseException as error:
-            raise _reply_error(
-                "the mail server refused", error.smtp_code, error.smtp_error
-            ) from None
-        except smtplib.SMTPNotSupportedError as error:
-            raise MailDeliveryError(
+            )
+        if isinstance(error, smtplib.SMTPResponseException):
+            return _reply_error("the mail server refused", error.smtp_code, error.smtp_error)
+        if isinstance(error, smtplib.SMTPNotSupportedError):
+            return MailDeliveryError(
                 f"the mail server lacks a feature we need: {error}", temporary=False
-            ) from None
-        except ssl.SSLCertVerificationError as error:
-            raise MailDeliveryError(
+            )
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return MailDeliveryError(
                 f"the mail server's certificate was not trusted: {error.verify_message}",
                 temporary=False,
-            ) from None
-        except (smtplib.SMTPException, OSError) as error:
-            # Refused or dropped connections, timeouts, DNS hiccups: all pass with time.
-            raise MailDeliveryError(
-                f"could not talk to the mail server at {config.address}: "
-                f"{type(error).__name__}: {error}",
-                temporary=True,
-            ) from None
+            )
+        # Refused or dropped connections, timeouts, DNS hiccups: all pass with time.
+        return MailDeliveryError(
+            f"could not talk to the mail server at {self._config.address}: "
+            f"{type(error).__name__}: {error}",
+            temporary=True,
+        )
 
     def _connect(self) -> smtplib.SMTP:
         config = self._config

@@ -9,10 +9,8 @@ client that deduplicates.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from typing import ClassVar
 
 from sqlalchemy.orm import Session
@@ -20,6 +18,7 @@ from sqlalchemy.orm import Session
 from leadscalendar.google import repository as google_repository
 from leadscalendar.google.models import ConnectionStatus
 from leadscalendar.jobs import JobContext, JobRegistry, Outcome, Park, Retry, Succeeded
+from leadscalendar.notifications.delivery import SMTP_SEND, message_id
 from leadscalendar.notifications.digest import PlanDigest, register_digest_tasks
 from leadscalendar.notifications.mailer import Mailer
 from leadscalendar.notifications.messages import (
@@ -35,7 +34,7 @@ from leadscalendar.observability.metrics import mail_handled
 
 logger = logging.getLogger(__name__)
 
-OPERATION = "smtp.send"
+OPERATION = SMTP_SEND
 MAIL_INVALID = MailParkCode.MAIL_INVALID
 MAIL_REJECTED = MailParkCode.MAIL_REJECTED
 
@@ -45,11 +44,6 @@ UndeliverableHook = Callable[[Session, str, str, str], None]
 # Asked before sending: (session, job subject, the mail) -> why it is stale by now, or None.
 # The bookings domain answers for reminders (a cancelled or moved booking, a start passed).
 StaleHook = Callable[[Session, str, OutgoingMail], str | None]
-
-
-def _message_id(job_id: uuid.UUID, mail_from: str) -> str:
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "leadscalendar.invalid"
-    return f"<{job_id}@{domain}>"
 
 
 def _no_longer_needed(
@@ -103,7 +97,7 @@ def send_email(
             mail_handled(mail.template.value, "stale")
             return Succeeded(f"not sent: {stale}")
         message = mailer.renderer.render(
-            mail, message_id=_message_id(ctx.job.id, mailer.renderer.mail_from)
+            mail, message_id=message_id(ctx.job.id, mailer.renderer.mail_from)
         )
     except MailContentError as error:
         logger.error("mail.invalid job_id=%s error=%s", ctx.job.id, error)
