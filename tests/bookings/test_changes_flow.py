@@ -38,6 +38,8 @@ def _paid(env: BookingEnv, type_slug: str, start: str, status: str = "scheduled"
     booking, session_id = checkout(env, type_slug, start)
     env.pay(f"{env.payments_url}/checkout/{session_id}")
     env.wait_status(booking.id, booking.token, status)
+    # Settled: its mails job runs after the event job and writes rows of its own.
+    wait_jobs_idle(env)
     return booking
 
 

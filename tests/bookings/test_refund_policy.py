@@ -40,6 +40,8 @@ def _paid(env: BookingEnv, start: str) -> Held:
     booking, session_id = checkout(env, "session", start)
     env.pay(f"{env.payments_url}/checkout/{session_id}")
     env.wait_status(booking.id, booking.token, "scheduled")
+    # Settled: its mails job runs after the event job and writes rows of its own.
+    wait_jobs_idle(env)
     return booking
 
 
