@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,7 @@ from leadscalendar.sandbox.receiver import ReceiverStore
 from leadscalendar.webhooks_out import service
 from leadscalendar.webhooks_out.models import EventType, WebhookEndpoint
 from leadscalendar.webhooks_out.schemas import EndpointIn
-from tests.support.bookings_env import BookingsEnv, engine_settings
-from tests.support.google_sandbox import GoogleSandbox
+from tests.support.bookings_env import BookingsEnv
 from tests.support.webhook_receiver import RunningReceiver
 
 
@@ -46,16 +44,8 @@ def receiver(webhook_receiver: RunningReceiver) -> Receiver:
 
 
 @pytest.fixture
-def app_settings(
-    google_sandbox: GoogleSandbox, database_url: str, tmp_path: Path, app_port: int
-) -> Settings:
-    return engine_settings(
-        google_sandbox,
-        database_url=database_url,
-        data_dir=tmp_path,
-        app_port=app_port,
-        webhooks_allow_private_addresses=True,
-    )
+def app_settings(receiver_app_settings: Settings) -> Settings:
+    return receiver_app_settings
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -12,24 +11,15 @@ from leadscalendar.config import Settings
 from leadscalendar.sandbox.receiver import ScriptedAnswer
 from tests.support.api_env import api_client, create_key
 from tests.support.app_env import HOST_EMAIL, csrf_from
-from tests.support.bookings_env import BookingsEnv, engine_settings, wait_until
-from tests.support.google_sandbox import GoogleSandbox
+from tests.support.bookings_env import BookingsEnv, wait_until
 from tests.support.webhook_receiver import RunningReceiver
 
 ALL_EVENTS = ["booking.paid", "booking.scheduled"]
 
 
 @pytest.fixture
-def app_settings(
-    google_sandbox: GoogleSandbox, database_url: str, tmp_path: Path, app_port: int
-) -> Settings:
-    return engine_settings(
-        google_sandbox,
-        database_url=database_url,
-        data_dir=tmp_path,
-        app_port=app_port,
-        webhooks_allow_private_addresses=True,
-    )
+def app_settings(receiver_app_settings: Settings) -> Settings:
+    return receiver_app_settings
 
 
 @pytest.fixture(autouse=True)
